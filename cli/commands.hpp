@@ -1,0 +1,20 @@
+#pragma once
+// The subcommands, each area registering itself on the CLI11 app.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+
+namespace intake::cli {
+
+void add_tenant_commands(CLI::App& app, Context& context);
+void add_key_commands(CLI::App& app, Context& context);
+void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit
+
+// Shared by the command files.
+void print_json(const nlohmann::json& value);
+std::string lines_or(const std::vector<std::string>& values, const std::string& empty);
+// A table in fixed-width columns, header first.
+std::string render_table(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace intake::cli

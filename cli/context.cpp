@@ -1,0 +1,92 @@
+#include "cli/context.hpp"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace intake::cli {
+
+namespace fs = std::filesystem;
+
+const fs::path& Context::data_dir() {
+  if (!data_dir_) {
+    fs::path dir = fs::absolute(options_.data_dir).lexically_normal();
+    if (!fs::exists(dir)) {
+      std::error_code ec;
+      fs::create_directories(dir.parent_path(), ec);
+      if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw UserError("cannot create data directory " + dir.string() + ": " + std::strerror(errno) +
+                        "; choose another with --data-dir or INTAKE_DATA_DIR");
+      }
+    } else if (!fs::is_directory(dir)) {
+      throw UserError("data directory " + dir.string() + " exists but is not a directory");
+    }
+    data_dir_ = dir;
+  }
+  return *data_dir_;
+}
+
+const Config& Context::config() {
+  if (!config_) {
+    fs::path file = options_.config_file;
+    const bool explicit_file = !file.empty();
+    if (!explicit_file) file = data_dir() / "intake.toml";
+    if (!fs::exists(file)) {
+      if (explicit_file) {
+        throw UserError("config file " + file.string() +
+                        " does not exist; see deploy/intake.example.toml for a template");
+      }
+      config_ = Config{};
+    } else {
+      std::ifstream in(file);
+      if (!in) throw UserError("cannot read config file " + file.string());
+      std::stringstream text;
+      text << in.rdbuf();
+      auto parsed = parse_config(text.str(), file.string());
+      if (!parsed) throw UserError(parsed.error());
+      config_ = std::move(*parsed);
+    }
+  }
+  return *config_;
+}
+
+store::Database& Context::db() {
+  if (!db_) db_ = store::Database::open(data_dir() / "intake.db");
+  return *db_;
+}
+
+std::string Context::actor() const {
+  if (!options_.actor.empty()) return options_.actor;
+  for (const char* variable : {"SUDO_USER", "USER"}) {
+    if (const char* value = std::getenv(variable); value && *value) return value;
+  }
+  if (const passwd* account = ::getpwuid(::geteuid())) return account->pw_name;
+  return "uid " + std::to_string(::geteuid());
+}
+
+std::vector<keys::HostKey> Context::host_keys() {
+  auto keys = keys::ensure_host_keys(data_dir() / "hostkeys");
+  if (!keys) throw UserError(keys.error());
+  return *keys;
+}
+
+std::string Context::public_host() {
+  if (!config().public_host.empty()) return config().public_host;
+  std::array<char, 256> name{};
+  if (::gethostname(name.data(), name.size() - 1) == 0 && name[0] != '\0') return name.data();
+  return "localhost";
+}
+
+unsigned Context::public_port() {
+  if (config().public_port) return *config().public_port;
+  return port_of(config().listen).value_or(2222);
+}
+
+}  // namespace intake::cli

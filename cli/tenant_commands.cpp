@@ -1,0 +1,278 @@
+// intake tenant add | show | list | set | enable | disable
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <cstdio>
+#include <iostream>
+
+#include <openssl/rand.h>
+
+#include "cli/commands.hpp"
+#include "cli/onboarding.hpp"
+#include "cli/views.hpp"
+#include "ingest/profile_catalog.hpp"
+#include "store/audit.hpp"
+#include "store/ipv4_network.hpp"
+#include "store/ssh_keys.hpp"
+#include "store/tenant_rules.hpp"
+
+namespace intake::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TenantOptions {
+  std::string name;
+  std::string org_id;
+  std::string profile;
+  std::vector<std::string> file_names;
+  std::vector<std::string> report_emails;
+  std::vector<std::string> allowed_networks;
+  bool clear_file_names = false;
+  bool clear_report_emails = false;
+  bool clear_allowed_networks = false;
+  bool json = false;
+};
+
+void require(const store::Check& check) {
+  if (!check) throw UserError(check.error());
+}
+
+std::string random_org_id() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw UserError("cannot get random bytes for the organisation id; give one with --org-id");
+  }
+  std::string id;
+  for (const auto byte : bytes) {
+    std::array<char, 3> hex{};
+    std::snprintf(hex.data(), hex.size(), "%02x", byte);
+    id += hex.data();
+  }
+  return id;
+}
+
+void check_name(const std::string& name) {
+  require(store::check_tenant_name(name));
+  // Also refuse any system account of this host (uid below 1000), whatever its name.
+  if (const passwd* account = ::getpwnam(name.c_str()); account && account->pw_uid < 1000) {
+    throw UserError("tenant name '" + name + "' is a system account on this host; choose a name for the customer");
+  }
+}
+
+const ingest::ProfileInfo& check_profile(const std::string& name) {
+  const auto* profile = ingest::find_profile(name);
+  if (!profile) {
+    throw UserError("unknown profile '" + name + "'; built-in profiles: " + ingest::profile_names());
+  }
+  return *profile;
+}
+
+std::vector<std::string> checked_file_names(const std::vector<std::string>& names) {
+  for (const auto& name : names) require(store::check_file_name(name));
+  return names;
+}
+
+std::vector<std::string> checked_emails(const std::vector<std::string>& emails) {
+  for (const auto& email : emails) require(store::check_email(email));
+  return emails;
+}
+
+std::vector<std::string> normalised_networks(const std::vector<std::string>& cidrs) {
+  std::vector<std::string> out;
+  for (const auto& cidr : cidrs) {
+    const auto network = store::parse_ipv4_network(cidr);
+    if (!network) throw UserError("--allow-ip: " + network.error());
+    out.push_back(network->to_string());
+  }
+  return out;
+}
+
+store::Tenant find_tenant(Context& context, const std::string& name) {
+  auto tenant = store::TenantRepository(context.db()).find(name);
+  if (!tenant) throw UserError("no tenant named '" + name + "'; `intake tenant list` shows the tenants");
+  return *tenant;
+}
+
+// DATA_DIR/tenants/<name>/{upload,reports}: the tenant's virtual root, private to the server user.
+void create_tenant_folders(Context& context, const std::string& name) {
+  const fs::path root = context.data_dir() / "tenants" / name;
+  for (const fs::path& dir : {context.data_dir() / "tenants", root, root / "upload", root / "reports"}) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      throw UserError("cannot create " + dir.string() + ": " + std::strerror(errno));
+    }
+  }
+}
+
+nlohmann::json pack_for(Context& context, const store::Tenant& tenant) {
+  store::KeyRepository keys(context.db());
+  const auto now = keys.now();
+  std::size_t active = 0;
+  for (const auto& key : keys.list(tenant.id)) {
+    if (store::key_state(key, now) == store::KeyState::Active) ++active;
+  }
+  return onboarding_pack({tenant, active, context.host_keys(), context.public_host(),
+                          context.public_port(), ingest::find_profile(tenant.profile)});
+}
+
+void print_pack(Context& context, const store::Tenant& tenant, bool json) {
+  const auto pack = pack_for(context, tenant);
+  if (json) {
+    print_json({{"tenant", tenant_json(tenant)}, {"onboarding", pack}});
+  } else {
+    std::cout << render_onboarding_pack(pack);
+  }
+}
+
+void add_tenant(Context& context, const TenantOptions& options) {
+  check_name(options.name);
+  store::Tenant tenant;
+  tenant.name = options.name;
+  tenant.org_id = options.org_id.empty() ? random_org_id() : options.org_id;
+  require(store::check_org_id(tenant.org_id));
+  tenant.profile = check_profile(options.profile).name;
+  tenant.file_names = checked_file_names(options.file_names);
+  tenant.report_emails = checked_emails(options.report_emails);
+  tenant.allowed_networks = normalised_networks(options.allowed_networks);
+
+  auto& db = context.db();
+  store::Transaction transaction(db);
+  auto added = store::TenantRepository(db).add(tenant);
+  if (!added) throw UserError(added.error().message);
+  store::AuditLog(db).record(context.actor(), "tenant.add", added->name, tenant_json(*added).dump());
+  transaction.commit();
+  create_tenant_folders(context, added->name);
+  print_pack(context, *added, options.json);
+}
+
+void set_tenant(Context& context, const TenantOptions& options, const std::string& action,
+                store::TenantChanges changes) {
+  auto& db = context.db();
+  store::Transaction transaction(db);
+  store::TenantRepository tenants(db);
+  const auto before = find_tenant(context, options.name);
+  auto after = tenants.update(options.name, changes);
+  if (!after) throw UserError(after.error().message);
+  nlohmann::json diff = nlohmann::json::object();
+  const auto old_view = tenant_json(before);
+  const auto new_view = tenant_json(*after);
+  for (const auto& [field, value] : new_view.items()) {
+    if (field != "updated_at" && old_view[field] != value) diff[field] = {{"from", old_view[field]}, {"to", value}};
+  }
+  if (!diff.empty()) store::AuditLog(db).record(context.actor(), action, after->name, diff.dump());
+  transaction.commit();
+
+  if (options.json) {
+    print_json({{"tenant", new_view}, {"changed", diff}});
+  } else if (diff.empty()) {
+    std::cout << "tenant " << after->name << ": nothing changed\n";
+  } else {
+    std::cout << "tenant " << after->name << " updated:\n";
+    for (const auto& [field, change] : diff.items()) {
+      std::cout << "  " << field << ": " << change["from"].dump() << " -> " << change["to"].dump() << "\n";
+    }
+    if (diff.contains("enabled")) {
+      std::cout << (after->enabled ? "Logins are accepted again from the next login on.\n"
+                                   : "Logins are refused from the next login on.\n");
+    }
+  }
+}
+
+void list_tenants(Context& context, bool json) {
+  auto& db = context.db();
+  store::KeyRepository keys(db);
+  const auto now = keys.now();
+  const auto tenants = store::TenantRepository(db).list();
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows{{"NAME", "PROFILE", "ENABLED", "KEYS", "ORG ID", "CREATED"}};
+  for (const auto& tenant : tenants) {
+    std::size_t active = 0;
+    for (const auto& key : keys.list(tenant.id)) active += store::key_state(key, now) == store::KeyState::Active;
+    auto view = tenant_json(tenant);
+    view["active_keys"] = active;
+    out.push_back(view);
+    rows.push_back({tenant.name, tenant.profile, tenant.enabled ? "yes" : "no", std::to_string(active),
+                    tenant.org_id, tenant.created_at});
+  }
+  if (json) {
+    print_json(out);
+  } else if (tenants.empty()) {
+    std::cout << "no tenants yet; create one with `intake tenant add NAME`\n";
+  } else {
+    std::cout << render_table(rows);
+  }
+}
+
+}  // namespace
+
+void add_tenant_commands(CLI::App& app, Context& context) {
+  auto* tenant = app.add_subcommand("tenant", "Create and manage tenants (customers who upload)");
+  tenant->require_subcommand(1);
+  auto options = std::make_shared<TenantOptions>();
+
+  auto* add = tenant->add_subcommand("add", "Create a tenant and print its onboarding pack");
+  add->add_option("NAME", options->name, "SSH user name: [a-z0-9][a-z0-9._-]{2,31}")->required();
+  add->add_option("--org-id", options->org_id,
+                  "Organisation id customers put in their files (default: random 32 hex characters)");
+  add->add_option("--profile", options->profile, "Ingest profile")->default_val("livesafe");
+  add->add_option("--file-name", options->file_names,
+                  "Expected upload file name, instead of the profile's (repeatable)");
+  add->add_option("--report-email", options->report_emails, "Where reports are mailed (repeatable)");
+  add->add_option("--allow-ip", options->allowed_networks,
+                  "IPv4 address or CIDR allowed to log in (repeatable; default: any)");
+  add->add_flag("--json", options->json, "Print JSON");
+  add->callback([&context, options] { add_tenant(context, *options); });
+
+  auto* show = tenant->add_subcommand("show", "Print a tenant's onboarding pack");
+  show->add_option("NAME", options->name, "Tenant name")->required();
+  show->add_flag("--json", options->json, "Print JSON");
+  show->callback([&context, options] {
+    print_pack(context, find_tenant(context, options->name), options->json);
+  });
+
+  auto* list = tenant->add_subcommand("list", "List tenants");
+  list->add_flag("--json", options->json, "Print JSON");
+  list->callback([&context, options] { list_tenants(context, options->json); });
+
+  for (const bool enable : {false, true}) {
+    auto* toggle = tenant->add_subcommand(enable ? "enable" : "disable",
+                                          enable ? "Accept the tenant's logins again"
+                                                 : "Refuse the tenant's logins (from the next login on)");
+    toggle->add_option("NAME", options->name, "Tenant name")->required();
+    toggle->add_flag("--json", options->json, "Print JSON");
+    toggle->callback([&context, options, enable] {
+      store::TenantChanges changes;
+      changes.enabled = enable;
+      set_tenant(context, *options, enable ? "tenant.enable" : "tenant.disable", changes);
+    });
+  }
+
+  auto* set = tenant->add_subcommand("set", "Change a tenant's settings (a list option replaces the list)");
+  set->add_option("NAME", options->name, "Tenant name")->required();
+  set->add_option("--profile", options->profile, "Ingest profile");
+  set->add_option("--file-name", options->file_names, "Expected upload file names (repeatable)");
+  set->add_option("--report-email", options->report_emails, "Report e-mail addresses (repeatable)");
+  set->add_option("--allow-ip", options->allowed_networks, "Allowed IPv4 addresses or CIDRs (repeatable)");
+  set->add_flag("--clear-file-names", options->clear_file_names, "Use the profile's file names again");
+  set->add_flag("--clear-report-emails", options->clear_report_emails, "Remove every report address");
+  set->add_flag("--clear-allow-ip", options->clear_allowed_networks, "Allow any IPv4 address again");
+  set->add_flag("--json", options->json, "Print JSON");
+  set->callback([&context, options, set] {
+    store::TenantChanges changes;
+    if (set->count("--profile")) changes.profile = std::string(check_profile(options->profile).name);
+    if (options->clear_file_names) changes.file_names = std::vector<std::string>{};
+    if (!options->file_names.empty()) changes.file_names = checked_file_names(options->file_names);
+    if (options->clear_report_emails) changes.report_emails = std::vector<std::string>{};
+    if (!options->report_emails.empty()) changes.report_emails = checked_emails(options->report_emails);
+    if (options->clear_allowed_networks) changes.allowed_networks = std::vector<std::string>{};
+    if (!options->allowed_networks.empty()) {
+      changes.allowed_networks = normalised_networks(options->allowed_networks);
+    }
+    set_tenant(context, *options, "tenant.set", changes);
+  });
+}
+
+}  // namespace intake::cli

@@ -1,0 +1,58 @@
+#include "cli/views.hpp"
+
+#include "keys/fingerprint.hpp"
+#include "keys/public_key.hpp"
+
+namespace intake::cli {
+
+namespace {
+nlohmann::json optional_text(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+nlohmann::json tenant_json(const store::Tenant& tenant) {
+  return {{"name", tenant.name},
+          {"org_id", tenant.org_id},
+          {"profile", tenant.profile},
+          {"file_names", tenant.file_names},
+          {"report_emails", tenant.report_emails},
+          {"allowed_networks", tenant.allowed_networks},
+          {"enabled", tenant.enabled},
+          {"created_at", tenant.created_at},
+          {"updated_at", tenant.updated_at}};
+}
+
+nlohmann::json key_json(const store::SshKeyRecord& key, std::string_view now, bool with_md5) {
+  nlohmann::json out{{"tenant", key.tenant_name},
+                     {"fingerprint", key.fingerprint},
+                     {"algorithm", key.algorithm},
+                     {"bits", key.bits},
+                     {"comment", key.comment},
+                     {"state", store::to_string(store::key_state(key, now))},
+                     {"public_key", key.public_key},
+                     {"created_at", key.created_at},
+                     {"created_by", key.created_by},
+                     {"expires_at", optional_text(key.expires_at)},
+                     {"revoked_at", optional_text(key.revoked_at)},
+                     {"revoked_by", optional_text(key.revoked_by)}};
+  if (with_md5) {
+    // Stored keys were validated when added, so they parse again.
+    if (const auto parsed = keys::parse_public_key(key.public_key)) {
+      out["fingerprint_md5"] = keys::md5_fingerprint(*parsed);
+    }
+  }
+  return out;
+}
+
+nlohmann::json host_key_json(const keys::HostKey& key, const std::string& host, unsigned port) {
+  return {{"path", key.path.string()},
+          {"algorithm", std::string(keys::wire_name(key.public_key.algorithm))},
+          {"bits", key.public_key.bits},
+          {"fingerprint", keys::sha256_fingerprint(key.public_key)},
+          {"fingerprint_line", keys::fingerprint_line(key.public_key)},
+          {"known_hosts", keys::known_hosts_line(host, port, key.public_key)},
+          {"created", key.created}};
+}
+
+}  // namespace intake::cli

@@ -1,0 +1,18 @@
+#pragma once
+// JSON views of stored records: what `--json` prints and what the text renderers read.
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "keys/host_keys.hpp"
+#include "store/ssh_keys.hpp"
+#include "store/tenants.hpp"
+
+namespace intake::cli {
+
+nlohmann::json tenant_json(const store::Tenant& tenant);
+// `now` decides the key's state (active / expired / revoked).
+nlohmann::json key_json(const store::SshKeyRecord& key, std::string_view now, bool with_md5);
+nlohmann::json host_key_json(const keys::HostKey& key, const std::string& host, unsigned port);
+
+}  // namespace intake::cli

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Intake needs to build, test and run.
+# Idempotent: when everything is present it only checks (a second or so) and exits 0.
+# Run as root (or with sudo available). Never downloads anything but Debian packages.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # libraries (ARCHITECTURE.md: Libraries)
+  libssh-dev libssl-dev libsqlite3-dev libspdlog-dev libboost-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libexpected-dev
+  # fuzzing and sanitizers (clang's libFuzzer and runtime)
+  clang libclang-rt-14-dev
+  # tests drive real clients
+  openssh-client python3 python3-paramiko
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else
+    echo "install-deps: missing packages (${missing[*]}) and not root; run this script as root" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

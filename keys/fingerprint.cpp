@@ -1,0 +1,44 @@
+#include "keys/fingerprint.hpp"
+
+#include <array>
+#include <cstdio>
+
+#include <openssl/evp.h>
+
+#include "keys/base64.hpp"
+
+namespace intake::keys {
+namespace {
+
+std::vector<std::uint8_t> digest(const EVP_MD* md, const std::vector<std::uint8_t>& bytes) {
+  std::vector<std::uint8_t> out(EVP_MAX_MD_SIZE);
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), out.data(), &length, md, nullptr);
+  out.resize(length);
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_fingerprint(const PublicKey& key) {
+  return "SHA256:" + base64_encode(digest(EVP_sha256(), key.blob), /*padded=*/false);
+}
+
+std::string md5_fingerprint(const PublicKey& key) {
+  std::string out = "MD5:";
+  for (const auto byte : digest(EVP_md5(), key.blob)) {
+    std::array<char, 4> hex{};
+    std::snprintf(hex.data(), hex.size(), "%02x", byte);
+    if (out.size() > 4) out += ':';
+    out += hex.data();
+  }
+  return out;
+}
+
+std::string fingerprint_line(const PublicKey& key) {
+  return std::to_string(key.bits) + " " + sha256_fingerprint(key) + " " +
+         (key.comment.empty() ? std::string("no comment") : key.comment) + " (" +
+         std::string(display_name(key.algorithm)) + ")";
+}
+
+}  // namespace intake::keys

@@ -1,0 +1,23 @@
+#pragma once
+// Validation of the binary key blob (RFC 4253 / 5656 / 8709, OpenSSH PROTOCOL.u2f).
+#include <cstdint>
+#include <span>
+
+#include <tl/expected.hpp>
+
+#include "keys/key_types.hpp"
+
+namespace intake::keys {
+
+inline constexpr unsigned kMinRsaBits = 2048;
+
+// Checks that `blob` is a complete, consistent key of `algorithm`: the inner name matches, every
+// length adds up with no trailing bytes, RSA has at least kMinRsaBits, an EC point lies on its curve.
+// Returns the key size in bits as ssh-keygen reports it.
+tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
+                                                   std::span<const std::uint8_t> blob);
+
+// The algorithm named inside a blob, if it is one we know.
+std::optional<KeyAlgorithm> algorithm_inside(std::span<const std::uint8_t> blob);
+
+}  // namespace intake::keys

@@ -1,0 +1,297 @@
+#include "keys/public_key.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "keys/base64.hpp"
+#include "keys/key_blob.hpp"
+
+namespace intake::keys {
+namespace {
+
+constexpr std::string_view kRfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----";
+constexpr std::string_view kRfc4716End = "---- END SSH2 PUBLIC KEY ----";
+constexpr std::string_view kAccepted =
+    "ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa, sk-ssh-ed25519@openssh.com or "
+    "sk-ecdsa-sha2-nistp256@openssh.com";
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::vector<std::string_view> split_whitespace(std::string_view text) {
+  std::vector<std::string_view> tokens;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_space(text[i])) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && !is_space(text[i])) ++i;
+    if (i > start) tokens.push_back(text.substr(start, i - start));
+  }
+  return tokens;
+}
+
+bool starts_with_ci(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  }
+  return true;
+}
+
+// A printable excerpt of user input for messages (never the whole key, never control bytes).
+std::string excerpt(std::string_view text, std::size_t max = 24) {
+  std::string out;
+  for (char c : text.substr(0, max)) {
+    out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) ? '?' : c;
+  }
+  if (text.size() > max) out += "…";
+  return out;
+}
+
+KeyError error(KeyProblem problem, std::string message) { return {problem, std::move(message)}; }
+
+bool is_hex_pair_list(std::string_view text) {
+  // "aa:bb:…" with 16 pairs: an MD5 fingerprint
+  if (text.size() != 47) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i % 3 == 2) {
+      if (text[i] != ':') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool looks_like_fingerprint(const std::vector<std::string_view>& tokens) {
+  for (auto token : tokens) {
+    if (starts_with_ci(token, "SHA256:") || starts_with_ci(token, "SHA1:") ||
+        starts_with_ci(token, "MD5:") || is_hex_pair_list(token))
+      return true;
+  }
+  return false;
+}
+
+tl::expected<PublicKey, KeyError> key_from_blob(KeyAlgorithm algorithm, std::vector<std::uint8_t> blob,
+                                                std::string comment) {
+  auto bits = validate_key_blob(algorithm, blob);
+  if (!bits) return tl::unexpected(bits.error());
+  return PublicKey{algorithm, std::move(blob), std::move(comment), *bits};
+}
+
+std::string join(const std::vector<std::string_view>& tokens, std::size_t from, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = from; i < tokens.size(); ++i) {
+    if (i > from) out += sep;
+    out += tokens[i];
+  }
+  return out;
+}
+
+// The one-line form, with the base64 possibly broken over several lines by a mail client.
+tl::expected<PublicKey, KeyError> parse_openssh_line(KeyAlgorithm algorithm,
+                                                     const std::vector<std::string_view>& tokens) {
+  if (tokens.size() < 2) {
+    return tl::unexpected(error(KeyProblem::Truncated,
+                                "only the key type '" + std::string(tokens[0]) +
+                                    "' was given, the key data is missing; send the whole .pub file"));
+  }
+  if (!is_base64_text(tokens[1])) {
+    return tl::unexpected(error(KeyProblem::BadBase64,
+                                "the key data after '" + std::string(tokens[0]) +
+                                    "' is not base64 (it starts '" + excerpt(tokens[1]) +
+                                    "'); send the .pub file unchanged"));
+  }
+  // Join data tokens until the blob parses completely; the blob is self-delimiting, so the first
+  // complete parse is the key and whatever follows is the comment.
+  std::string data;
+  KeyError last = error(KeyProblem::BadBase64,
+                        "the key data is not valid base64 (wrong length or stray characters); "
+                        "send the .pub file unchanged");
+  for (std::size_t end = 1; end < tokens.size() && is_base64_text(tokens[end]); ++end) {
+    data += tokens[end];
+    const auto blob = base64_decode(data);
+    if (!blob) continue;
+    auto key = key_from_blob(algorithm, *blob, join(tokens, end + 1, " "));
+    if (key) return key;
+    last = key.error();
+    if (last.problem != KeyProblem::Truncated && last.problem != KeyProblem::Malformed) break;
+  }
+  return tl::unexpected(last);
+}
+
+tl::expected<PublicKey, KeyError> parse_rfc4716(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    lines.push_back(trim(text.substr(start, end - start)));
+    start = end + 1;
+  }
+  std::string comment;
+  std::string data;
+  bool ended = false;
+  std::size_t i = 1;  // lines[0] is the BEGIN line
+  for (; i < lines.size(); ++i) {
+    const auto line = lines[i];
+    if (line.empty()) continue;
+    if (line == kRfc4716End) {
+      ended = true;
+      break;
+    }
+    if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+      // Header "Tag: value", continued on the next line when it ends with a backslash.
+      const auto tag = trim(line.substr(0, colon));
+      std::string value(trim(line.substr(colon + 1)));
+      while (!value.empty() && value.back() == '\\' && i + 1 < lines.size()) {
+        value.pop_back();
+        value += lines[++i];
+      }
+      if (starts_with_ci(tag, "Comment") && tag.size() == 7) {
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+          value = value.substr(1, value.size() - 2);
+        }
+        comment = value;
+      }
+      continue;
+    }
+    if (!is_base64_text(line)) {
+      return tl::unexpected(error(KeyProblem::BadBase64,
+                                  "line " + std::to_string(i + 1) +
+                                      " of the SSH2 public key block is not base64 ('" + excerpt(line) +
+                                      "'); send the file exactly as PuTTYgen or ssh-keygen -e wrote it"));
+    }
+    data += line;
+  }
+  if (!ended) {
+    return tl::unexpected(error(KeyProblem::Truncated,
+                                "the SSH2 public key block has no '" + std::string(kRfc4716End) +
+                                    "' line; paste the whole block, BEGIN to END"));
+  }
+  const bool trailing_text =
+      std::any_of(lines.begin() + static_cast<std::ptrdiff_t>(i) + 1, lines.end(),
+                  [](std::string_view line) { return !line.empty(); });
+  if (trailing_text) {
+    return tl::unexpected(error(KeyProblem::Malformed,
+                                "there is text after the END line; send one key at a time"));
+  }
+  const auto blob = base64_decode(data);
+  if (!blob) {
+    return tl::unexpected(error(KeyProblem::BadBase64,
+                                "the key data in the SSH2 public key block is not valid base64; "
+                                "send the file exactly as PuTTYgen or ssh-keygen -e wrote it"));
+  }
+  const auto algorithm = algorithm_inside(*blob);
+  if (!algorithm) {
+    return tl::unexpected(error(KeyProblem::UnknownType,
+                                "the SSH2 public key block holds a key type Intake does not accept; "
+                                "accepted types: " + std::string(kAccepted)));
+  }
+  return key_from_blob(*algorithm, *blob, comment);
+}
+
+// The prefix of `token` that is a key type name glued to the data ("ssh-rsa-AAAB3…"), if any.
+std::optional<std::string_view> glued_type(std::string_view token) {
+  constexpr std::array kNames{"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+                              "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss",
+                              "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"};
+  for (std::string_view name : kNames) {
+    if (token.size() > name.size() && token.starts_with(name) &&
+        token.substr(name.size()).find("AAAA") <= 2) {
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string PublicKey::type_and_data() const {
+  return std::string(wire_name(algorithm)) + " " + base64_encode(blob);
+}
+
+std::string PublicKey::openssh_line() const {
+  return comment.empty() ? type_and_data() : type_and_data() + " " + comment;
+}
+
+tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) {
+    return tl::unexpected(error(KeyProblem::Empty,
+                                "no key given: send the contents of the .pub file (one line starting "
+                                "with ssh-ed25519, ecdsa-sha2-… or ssh-rsa)"));
+  }
+  if (text.find("PRIVATE KEY") != std::string_view::npos || text.starts_with("PuTTY-User-Key-File-")) {
+    return tl::unexpected(error(
+        KeyProblem::PrivateKey,
+        "this is a private key — send the .pub file (the public half) instead; a private key that "
+        "has been sent around should be replaced with a new key pair"));
+  }
+  if (text.starts_with("-----BEGIN") && text.find("PUBLIC KEY") != std::string_view::npos) {
+    return tl::unexpected(error(KeyProblem::PemPublicKey,
+                                "this is a PEM public key, not an OpenSSH one; convert it with "
+                                "`ssh-keygen -i -m PKCS8 -f key.pem` and send the line it prints"));
+  }
+  if (text.starts_with(kRfc4716Begin)) return parse_rfc4716(text);
+
+  const auto tokens = split_whitespace(text);
+  if (looks_like_fingerprint(tokens)) {
+    return tl::unexpected(error(KeyProblem::Fingerprint,
+                                "a fingerprint is not enough: send the whole public key (the contents "
+                                "of the .pub file, one line starting with ssh-ed25519, ecdsa-sha2-… or "
+                                "ssh-rsa)"));
+  }
+  const auto first = tokens.front();
+  if (const auto algorithm = algorithm_from_wire_name(first)) {
+    return parse_openssh_line(*algorithm, tokens);
+  }
+  if (first == "ssh-dss") {
+    return tl::unexpected(error(KeyProblem::Dsa,
+                                "DSA keys (ssh-dss) are not accepted: they are too weak and OpenSSH "
+                                "has dropped them; generate a new key with `ssh-keygen -t ed25519`"));
+  }
+  if (first.ends_with("-cert-v01@openssh.com")) {
+    return tl::unexpected(error(KeyProblem::Certificate,
+                                "this is an SSH certificate, not a plain public key; send the .pub "
+                                "file of the key itself (without -cert in its name)"));
+  }
+  if (const auto name = glued_type(first)) {
+    return tl::unexpected(error(
+        KeyProblem::GluedType,
+        "the key type and the key data are glued together ('" + excerpt(first, 16) +
+            "'): a public key line reads '" + std::string(*name) +
+            "', a space, then the base64 data; send the .pub file exactly as ssh-keygen or PuTTYgen "
+            "wrote it"));
+  }
+  if (is_base64_text(first)) {
+    if (const auto blob = base64_decode(first)) {
+      if (const auto inner = algorithm_inside(*blob)) {
+        return tl::unexpected(error(KeyProblem::MissingType,
+                                    "the key type is missing: the line must start with '" +
+                                        std::string(wire_name(*inner)) +
+                                        "' before the data; send the whole .pub file"));
+      }
+    }
+  }
+  for (std::size_t i = 1; i < tokens.size(); ++i) {
+    if (algorithm_from_wire_name(tokens[i])) {
+      return tl::unexpected(error(KeyProblem::AuthorizedKeysOptions,
+                                  "the line starts with '" + excerpt(first) +
+                                      "' before the key type; authorized_keys options are not "
+                                      "accepted — send only the public key line"));
+    }
+  }
+  return tl::unexpected(error(KeyProblem::UnknownType,
+                              "not an SSH public key ('" + excerpt(first) +
+                                  "'): expected a line starting with " + std::string(kAccepted) +
+                                  ", or an RFC 4716 block (" + std::string(kRfc4716Begin) + ")"));
+}
+
+}  // namespace intake::keys

@@ -1,0 +1,176 @@
+#include "store/migrations.hpp"
+
+#include <array>
+#include <string>
+
+#include "store/sqlite.hpp"
+
+namespace intake::store {
+namespace {
+
+// Version 1: tenants and keys (onboarding), the user/group directory and ingests (filled by the
+// ingest work), and the audit trail.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE tenants (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,           -- the SSH user name
+  org_id      TEXT NOT NULL,
+  profile     TEXT NOT NULL,
+  enabled     INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE tenant_file_names (              -- overrides the profile's file names when present
+  tenant_id   INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  file_name   TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, file_name)
+);
+
+CREATE TABLE tenant_report_emails (
+  tenant_id   INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  email       TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, email)
+);
+
+CREATE TABLE tenant_allowed_networks (        -- IPv4 CIDRs; none means any address
+  tenant_id   INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  cidr        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, cidr)
+);
+
+CREATE TABLE ssh_keys (
+  id            INTEGER PRIMARY KEY,
+  tenant_id     INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  algorithm     TEXT NOT NULL,
+  public_key    TEXT NOT NULL,                -- "type base64", normalised, no comment
+  fingerprint   TEXT NOT NULL,                -- "SHA256:…" as ssh-keygen -l prints it
+  bits          INTEGER NOT NULL,
+  comment       TEXT NOT NULL DEFAULT '',
+  created_at    TEXT NOT NULL,
+  created_by    TEXT NOT NULL,
+  expires_at    TEXT,                         -- the key stops working at this instant
+  revoked_at    TEXT,
+  revoked_by    TEXT
+);
+-- A key identifies exactly one tenant: at most one unrevoked row per key.
+CREATE UNIQUE INDEX ssh_keys_one_active ON ssh_keys(fingerprint) WHERE revoked_at IS NULL;
+CREATE INDEX ssh_keys_by_tenant ON ssh_keys(tenant_id);
+
+CREATE TABLE directory_groups (
+  id           INTEGER PRIMARY KEY,
+  tenant_id    INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  external_id  TEXT NOT NULL,                 -- the id the customer's file uses
+  name         TEXT NOT NULL,
+  source       TEXT NOT NULL CHECK (source IN ('sync', 'manual')),
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  deleted_at   TEXT,                          -- soft delete, kept for history
+  last_ingest_id TEXT,
+  UNIQUE (tenant_id, external_id)
+);
+
+CREATE TABLE directory_users (
+  id           INTEGER PRIMARY KEY,
+  tenant_id    INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  external_id  TEXT NOT NULL,                 -- username / UniqueID / loginName, per profile
+  first_name   TEXT NOT NULL DEFAULT '',
+  last_name    TEXT NOT NULL DEFAULT '',
+  display_name TEXT NOT NULL DEFAULT '',
+  email        TEXT NOT NULL DEFAULT '',
+  phone        TEXT NOT NULL DEFAULT '',
+  status       TEXT NOT NULL DEFAULT 'active',
+  attributes   TEXT NOT NULL DEFAULT '{}',    -- JSON: profile-specific fields
+  source       TEXT NOT NULL CHECK (source IN ('sync', 'manual')),
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL,
+  deleted_at   TEXT,
+  last_ingest_id TEXT,
+  UNIQUE (tenant_id, external_id)
+);
+CREATE INDEX directory_users_live ON directory_users(tenant_id, source) WHERE deleted_at IS NULL;
+
+CREATE TABLE directory_memberships (
+  user_id      INTEGER NOT NULL REFERENCES directory_users(id) ON DELETE CASCADE,
+  group_id     INTEGER NOT NULL REFERENCES directory_groups(id) ON DELETE CASCADE,
+  source       TEXT NOT NULL CHECK (source IN ('sync', 'manual')),
+  created_at   TEXT NOT NULL,
+  PRIMARY KEY (user_id, group_id)
+);
+CREATE INDEX directory_memberships_by_group ON directory_memberships(group_id);
+
+CREATE TABLE ingests (
+  id              TEXT PRIMARY KEY,           -- sortable unique id (time first)
+  tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+  file_name       TEXT NOT NULL,              -- the name the client uploaded
+  kind            TEXT NOT NULL DEFAULT '',   -- which of the profile's files it is
+  size            INTEGER NOT NULL,
+  sha256          TEXT,
+  archive_path    TEXT,
+  client_ip       TEXT NOT NULL DEFAULT '',
+  key_fingerprint TEXT NOT NULL DEFAULT '',
+  session_id      TEXT NOT NULL DEFAULT '',
+  received_at     TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'applied', 'rejected',
+                                                  'failed', 'duplicate', 'held', 'discarded', 'partial')),
+  status_message  TEXT NOT NULL DEFAULT '',
+  started_at      TEXT,
+  finished_at     TEXT,
+  rows_total      INTEGER NOT NULL DEFAULT 0,
+  rows_added      INTEGER NOT NULL DEFAULT 0,
+  rows_updated    INTEGER NOT NULL DEFAULT 0,
+  rows_removed    INTEGER NOT NULL DEFAULT 0,
+  rows_unchanged  INTEGER NOT NULL DEFAULT 0,
+  rows_skipped    INTEGER NOT NULL DEFAULT 0,
+  rows_invalid    INTEGER NOT NULL DEFAULT 0,
+  report          TEXT                        -- the full report (JSON)
+);
+CREATE INDEX ingests_by_tenant ON ingests(tenant_id, id);
+CREATE INDEX ingests_by_status ON ingests(status, id);
+
+CREATE TABLE ingest_row_errors (
+  ingest_id   TEXT NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  line        INTEGER NOT NULL,
+  column_name TEXT NOT NULL DEFAULT '',
+  message     TEXT NOT NULL,
+  PRIMARY KEY (ingest_id, seq)
+);
+
+CREATE TABLE audit_events (
+  id          INTEGER PRIMARY KEY,
+  at          TEXT NOT NULL,
+  actor       TEXT NOT NULL,                  -- a person (CLI) or "server"
+  action      TEXT NOT NULL,                  -- e.g. tenant.add, key.revoke, login.denied
+  tenant      TEXT NOT NULL DEFAULT '',
+  details     TEXT NOT NULL DEFAULT '{}'      -- JSON: what changed
+);
+CREATE INDEX audit_events_by_tenant ON audit_events(tenant, id);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations{kV1};
+
+}  // namespace
+
+std::span<const std::string_view> migrations() { return kMigrations; }
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+void apply_migrations(Database& db) {
+  // Cheap check first: an up-to-date database needs no write lock.
+  if (db.schema_version() == latest_schema_version()) return;
+  Transaction transaction(db);
+  const int current = db.schema_version();  // re-read under the lock: another process may have won
+  if (current > latest_schema_version()) {
+    throw DatabaseError("the database schema is version " + std::to_string(current) +
+                            " but this intake only knows up to version " +
+                            std::to_string(latest_schema_version()) + "; upgrade intake",
+                        0);
+  }
+  for (int version = current; version < latest_schema_version(); ++version) {
+    db.execute(kMigrations[static_cast<std::size_t>(version)]);
+    db.execute("PRAGMA user_version = " + std::to_string(version + 1));
+  }
+  transaction.commit();
+}
+
+}  // namespace intake::store

@@ -1,0 +1,124 @@
+#include "store/tenants.hpp"
+
+#include "store/sqlite.hpp"
+
+namespace intake::store {
+namespace {
+
+constexpr std::string_view kColumns = "id, name, org_id, profile, enabled, created_at, updated_at";
+
+Tenant row_to_tenant(const Statement& row) {
+  Tenant tenant;
+  tenant.id = row.integer(0);
+  tenant.name = row.text(1);
+  tenant.org_id = row.text(2);
+  tenant.profile = row.text(3);
+  tenant.enabled = row.integer(4) != 0;
+  tenant.created_at = row.text(5);
+  tenant.updated_at = row.text(6);
+  return tenant;
+}
+
+struct ListTable {
+  std::string_view table;
+  std::string_view column;
+};
+constexpr ListTable kFileNames{"tenant_file_names", "file_name"};
+constexpr ListTable kReportEmails{"tenant_report_emails", "email"};
+constexpr ListTable kNetworks{"tenant_allowed_networks", "cidr"};
+
+// The tenant's list tables are replaced whole: the CLI sets a list, it does not patch it.
+void replace_list(Database& db, std::int64_t tenant_id, ListTable list,
+                  const std::vector<std::string>& values) {
+  db.prepare("DELETE FROM " + std::string(list.table) + " WHERE tenant_id = ?1").bind(1, tenant_id).run();
+  auto insert = db.prepare("INSERT OR IGNORE INTO " + std::string(list.table) + " (tenant_id, " +
+                           std::string(list.column) + ") VALUES (?1, ?2)");
+  for (const auto& value : values) {
+    insert.bind(1, tenant_id).bind(2, value).run();
+    insert.reset();
+  }
+}
+
+std::vector<std::string> read_list(Database& db, std::int64_t tenant_id, ListTable list) {
+  auto select = db.prepare("SELECT " + std::string(list.column) + " FROM " + std::string(list.table) +
+                           " WHERE tenant_id = ?1 ORDER BY rowid");
+  select.bind(1, tenant_id);
+  std::vector<std::string> values;
+  while (select.step()) values.push_back(select.text(0));
+  return values;
+}
+
+}  // namespace
+
+Tenant TenantRepository::with_lists(Tenant tenant) {
+  tenant.file_names = read_list(db_, tenant.id, kFileNames);
+  tenant.report_emails = read_list(db_, tenant.id, kReportEmails);
+  tenant.allowed_networks = read_list(db_, tenant.id, kNetworks);
+  return tenant;
+}
+
+tl::expected<Tenant, StoreError> TenantRepository::add(const Tenant& tenant) {
+  if (find(tenant.name)) {
+    return tl::unexpected(StoreError{StoreProblem::AlreadyExists,
+                                     "tenant '" + tenant.name + "' already exists; see `intake tenant show " +
+                                         tenant.name + "`"});
+  }
+  db_.prepare(std::string("INSERT INTO tenants (name, org_id, profile, enabled, created_at, updated_at) "
+                          "VALUES (?1, ?2, ?3, ?4, ") + kSqlNow + ", " + kSqlNow + ")")
+      .bind(1, tenant.name)
+      .bind(2, tenant.org_id)
+      .bind(3, tenant.profile)
+      .bind(4, std::int64_t{tenant.enabled ? 1 : 0})
+      .run();
+  const auto id = db_.last_insert_id();
+  replace_list(db_, id, kFileNames, tenant.file_names);
+  replace_list(db_, id, kReportEmails, tenant.report_emails);
+  replace_list(db_, id, kNetworks, tenant.allowed_networks);
+  return *find(tenant.name);
+}
+
+std::optional<Tenant> TenantRepository::find(std::string_view name) {
+  auto select = db_.prepare("SELECT " + std::string(kColumns) + " FROM tenants WHERE name = ?1");
+  select.bind(1, name);
+  if (!select.step()) return std::nullopt;
+  return with_lists(row_to_tenant(select));
+}
+
+std::vector<Tenant> TenantRepository::list() {
+  auto select = db_.prepare("SELECT " + std::string(kColumns) + " FROM tenants ORDER BY name");
+  std::vector<Tenant> tenants;
+  while (select.step()) tenants.push_back(row_to_tenant(select));
+  for (auto& tenant : tenants) tenant = with_lists(std::move(tenant));
+  return tenants;
+}
+
+tl::expected<Tenant, StoreError> TenantRepository::update(std::string_view name,
+                                                          const TenantChanges& changes) {
+  const auto existing = find(name);
+  if (!existing) {
+    return tl::unexpected(StoreError{StoreProblem::NotFound,
+                                     "no tenant named '" + std::string(name) +
+                                         "'; `intake tenant list` shows the tenants"});
+  }
+  const auto id = existing->id;
+  if (changes.profile) {
+    db_.prepare("UPDATE tenants SET profile = ?1 WHERE id = ?2").bind(1, *changes.profile).bind(2, id).run();
+  }
+  if (changes.enabled) {
+    db_.prepare("UPDATE tenants SET enabled = ?1 WHERE id = ?2")
+        .bind(1, std::int64_t{*changes.enabled ? 1 : 0})
+        .bind(2, id)
+        .run();
+  }
+  if (changes.file_names) replace_list(db_, id, kFileNames, *changes.file_names);
+  if (changes.report_emails) {
+    replace_list(db_, id, kReportEmails, *changes.report_emails);
+  }
+  if (changes.allowed_networks) {
+    replace_list(db_, id, kNetworks, *changes.allowed_networks);
+  }
+  db_.prepare(std::string("UPDATE tenants SET updated_at = ") + kSqlNow + " WHERE id = ?1").bind(1, id).run();
+  return *find(name);
+}
+
+}  // namespace intake::store

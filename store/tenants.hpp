@@ -1,0 +1,56 @@
+#pragma once
+// Tenants: the customers who log in and upload. Repository over prepared statements.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "store/errors.hpp"
+
+namespace intake::store {
+
+class Database;
+
+struct Tenant {
+  std::int64_t id = 0;
+  std::string name;  // the SSH user name
+  std::string org_id;
+  std::string profile;
+  std::vector<std::string> file_names;        // empty: the profile's own names
+  std::vector<std::string> report_emails;
+  std::vector<std::string> allowed_networks;  // IPv4 CIDRs; empty: any address
+  bool enabled = true;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// Fields left empty are not changed.
+struct TenantChanges {
+  std::optional<std::string> profile;
+  std::optional<std::vector<std::string>> file_names;
+  std::optional<std::vector<std::string>> report_emails;
+  std::optional<std::vector<std::string>> allowed_networks;
+  std::optional<bool> enabled;
+};
+
+class TenantRepository {
+ public:
+  explicit TenantRepository(Database& db) : db_(db) {}
+
+  // Ignores id and timestamps in `tenant`. AlreadyExists when the name is taken.
+  tl::expected<Tenant, StoreError> add(const Tenant& tenant);
+  std::optional<Tenant> find(std::string_view name);
+  std::vector<Tenant> list();
+  // NotFound when there is no such tenant.
+  tl::expected<Tenant, StoreError> update(std::string_view name, const TenantChanges& changes);
+
+ private:
+  Tenant with_lists(Tenant tenant);
+
+  Database& db_;
+};
+
+}  // namespace intake::store
