@@ -58,7 +58,10 @@ const Config& Context::config() {
 }
 
 store::Database& Context::db() {
-  if (!db_) db_ = store::Database::open(data_dir() / "intake.db");
+  if (!db_) {
+    config();  // a broken settings file is reported by every command, not only by those that read it
+    db_ = store::Database::open(data_dir() / "intake.db");
+  }
   return *db_;
 }
 

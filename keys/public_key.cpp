@@ -203,10 +203,14 @@ std::optional<std::string_view> glued_type(std::string_view token) {
                               "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss",
                               "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"};
   for (std::string_view name : kNames) {
-    if (token.size() > name.size() && token.starts_with(name) &&
-        token.substr(name.size()).find("AAAA") <= 2) {
-      return name;
+    if (!token.starts_with(name)) continue;
+    auto rest = token.substr(name.size());
+    for (int glue = 0; glue < 2 && !rest.empty() && std::string_view("-_:,.").find(rest.front()) !=
+                                                         std::string_view::npos;
+         ++glue) {
+      rest.remove_prefix(1);
     }
+    if (rest.size() >= 4 && is_base64_text(rest)) return name;
   }
   return std::nullopt;
 }
