@@ -60,7 +60,9 @@ void add_admin_commands(CLI::App& app, Context& context) {
   auto limit = std::make_shared<std::int64_t>(50);
   auto* audit = app.add_subcommand("audit", "Show the audit trail, newest first");
   audit->add_option("--tenant", *tenant, "Only events of this tenant");
-  audit->add_option("--limit", *limit, "At most this many events")->default_val(50)->check(CLI::PositiveNumber);
+  audit->add_option("--limit", *limit, "At most this many events")
+      ->default_val(50)
+      ->check(CLI::PositiveNumber);
   audit->add_flag("--json", *json, "Print JSON");
   audit->callback([&context, tenant, limit, json] { show_audit(context, *tenant, *limit, *json); });
 }

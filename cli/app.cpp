@@ -21,11 +21,10 @@ int run(int argc, char** argv) {
       ->envname("INTAKE_DATA_DIR")
       ->default_val("./var");
   app.add_option("--config", options.config_file, "Settings file (default: DATA_DIR/intake.toml if present)");
-  app.add_option("--actor", options.actor, "Who is making the change, for the audit trail (default: $SUDO_USER, $USER)");
+  app.add_option("--actor", options.actor,
+                 "Who is making the change, for the audit trail (default: $SUDO_USER, $USER)");
 
   Context context(options);
-  // The context reads the options when a command first needs them, after parsing filled them in.
-  app.parse_complete_callback([&] { context = Context(options); });
   add_tenant_commands(app, context);
   add_key_commands(app, context);
   add_admin_commands(app, context);

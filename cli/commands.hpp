@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "store/tenants.hpp"
 
 namespace intake::cli {
 
@@ -11,7 +12,8 @@ void add_tenant_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
 void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit
 
-// Shared by the command files.
+// Shared by the command files (command_support.cpp).
+store::Tenant require_tenant(Context& context, const std::string& name);  // UserError when missing
 void print_json(const nlohmann::json& value);
 std::string lines_or(const std::vector<std::string>& values, const std::string& empty);
 // A table in fixed-width columns, header first.

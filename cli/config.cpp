@@ -1,8 +1,8 @@
 #include "cli/config.hpp"
 
-#include <charconv>
-
 #include <toml++/toml.h>
+
+#include <charconv>
 
 namespace intake::cli {
 

@@ -27,7 +27,8 @@ struct GlobalOptions {
 
 class Context {
  public:
-  explicit Context(GlobalOptions options) : options_(std::move(options)) {}
+  // Reads `options` when a command first needs them, i.e. after the command line was parsed.
+  explicit Context(const GlobalOptions& options) : options_(options) {}
 
   const std::filesystem::path& data_dir();  // created with mode 0700 on first use
   const Config& config();
@@ -38,7 +39,7 @@ class Context {
   unsigned public_port();
 
  private:
-  GlobalOptions options_;
+  const GlobalOptions& options_;
   std::optional<std::filesystem::path> data_dir_;
   std::optional<Config> config_;
   std::optional<store::Database> db_;

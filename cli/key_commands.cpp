@@ -48,20 +48,18 @@ std::string read_key_text(const KeyOptions& options) {
   return text;
 }
 
-store::Tenant find_tenant(Context& context, const std::string& name) {
-  auto tenant = store::TenantRepository(context.db()).find(name);
-  if (!tenant) throw UserError("no tenant named '" + name + "'; `intake tenant list` shows the tenants");
-  return *tenant;
-}
-
 void add_key(Context& context, const KeyOptions& options) {
   const auto text = read_key_text(options);
   auto parsed = keys::parse_public_key(text);
   if (!parsed) throw UserError("key refused: " + parsed.error().message);
   if (!options.comment.empty()) parsed->comment = options.comment;
 
-  store::NewSshKey key{std::string(keys::wire_name(parsed->algorithm)), parsed->type_and_data(),
-                       keys::sha256_fingerprint(*parsed), parsed->bits, parsed->comment, context.actor(),
+  store::NewSshKey key{std::string(keys::wire_name(parsed->algorithm)),
+                       parsed->type_and_data(),
+                       keys::sha256_fingerprint(*parsed),
+                       parsed->bits,
+                       parsed->comment,
+                       context.actor(),
                        std::nullopt};
   auto& db = context.db();
   store::KeyRepository repository(db);
@@ -75,12 +73,11 @@ void add_key(Context& context, const KeyOptions& options) {
   }
 
   store::Transaction transaction(db);
-  const auto tenant = find_tenant(context, options.tenant);
+  const auto tenant = require_tenant(context, options.tenant);
   auto added = repository.add(tenant.id, key);
   if (!added) throw UserError(added.error().message);
   const auto now = repository.now();
-  store::AuditLog(db).record(context.actor(), "key.add", tenant.name,
-                             key_json(*added, now, false).dump());
+  store::AuditLog(db).record(context.actor(), "key.add", tenant.name, key_json(*added, now, false).dump());
   transaction.commit();
 
   if (options.json) {
@@ -93,7 +90,7 @@ void add_key(Context& context, const KeyOptions& options) {
 }
 
 void list_keys(Context& context, const KeyOptions& options) {
-  const auto tenant = find_tenant(context, options.tenant);
+  const auto tenant = require_tenant(context, options.tenant);
   store::KeyRepository repository(context.db());
   const auto now = repository.now();
   const auto records = repository.list(tenant.id);
@@ -120,7 +117,7 @@ void list_keys(Context& context, const KeyOptions& options) {
 void revoke_key(Context& context, const KeyOptions& options) {
   auto& db = context.db();
   store::Transaction transaction(db);
-  const auto tenant = find_tenant(context, options.tenant);
+  const auto tenant = require_tenant(context, options.tenant);
   store::KeyRepository repository(db);
   auto revoked = repository.revoke(tenant.id, options.fingerprint, context.actor());
   if (!revoked) throw UserError(revoked.error().message);
@@ -163,8 +160,7 @@ void add_key_commands(CLI::App& app, Context& context) {
 
   auto* revoke = key->add_subcommand("revoke", "Revoke a key: it is refused from the next login on");
   revoke->add_option("TENANT", options->tenant, "Tenant name")->required();
-  revoke->add_option("FINGERPRINT", options->fingerprint,
-                     "SHA256 fingerprint, or a unique prefix of it")
+  revoke->add_option("FINGERPRINT", options->fingerprint, "SHA256 fingerprint, or a unique prefix of it")
       ->required();
   revoke->add_flag("--json", options->json, "Print JSON");
   revoke->callback([&context, options] { revoke_key(context, *options); });

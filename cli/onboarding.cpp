@@ -62,8 +62,8 @@ std::string render_onboarding_pack(const nlohmann::json& pack) {
   out += "Intake onboarding pack for tenant " + text(pack["tenant"]) + "\n\n";
   line("Organisation id:", text(pack["org_id"]) + "   (the organizationid column of your file)");
   line("SFTP user name:", text(pack["user"]));
-  line("Server:", text(pack["host"]) + ", port " + std::to_string(pack["port"].get<unsigned>()) +
-                      " (IPv4 only)");
+  line("Server:",
+       text(pack["host"]) + ", port " + std::to_string(pack["port"].get<unsigned>()) + " (IPv4 only)");
   line("Authentication:", "SSH public key only, no passwords (" +
                               std::to_string(pack["active_keys"].get<std::size_t>()) +
                               " active key(s) registered)");
@@ -72,14 +72,14 @@ std::string render_onboarding_pack(const nlohmann::json& pack) {
   for (const auto& key : pack["host_keys"]) out += "  " + text(key["fingerprint_line"]) + "\n";
   out += "known_hosts lines (to pin the host keys in scripts):\n";
   for (const auto& key : pack["host_keys"]) out += "  " + text(key["known_hosts"]) + "\n";
-  line("Upload folder:", text(pack["upload_folder"]) +
-                             "   (a file disappears from it once it is completely received)");
+  line("Upload folder:",
+       text(pack["upload_folder"]) + "   (a file disappears from it once it is completely received)");
   line("Reports folder:", text(pack["reports_folder"]) + "   (one report per upload, read-only)");
-  line("Profile:", text(pack["profile"]) +
-                       (pack.contains("profile_title") ? " — " + text(pack["profile_title"]) : ""));
-  line("File name:", join(pack["file_names"], "(see the profile)") +
-                         (pack["exact_file_name"].get<bool>() ? "   (exactly this name: no dates or timestamps)"
-                                                               : ""));
+  line("Profile:",
+       text(pack["profile"]) + (pack.contains("profile_title") ? " — " + text(pack["profile_title"]) : ""));
+  line("File name:",
+       join(pack["file_names"], "(see the profile)") +
+           (pack["exact_file_name"].get<bool>() ? "   (exactly this name: no dates or timestamps)" : ""));
   if (pack.contains("sample_csv")) {
     out += "Sample file:\n";
     for (const auto& row : pack["sample_csv"]) out += "  " + text(row) + "\n";

@@ -1,10 +1,9 @@
 #pragma once
 // The onboarding pack: everything a customer needs to connect and upload, as JSON (for scripts)
 // and as text (for the e-mail onboarding staff send).
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ingest/profile_catalog.hpp"
 #include "keys/host_keys.hpp"

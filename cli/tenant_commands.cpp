@@ -1,14 +1,13 @@
 // intake tenant add | show | list | set | enable | disable
+#include <openssl/rand.h>
 #include <pwd.h>
 #include <sys/stat.h>
 
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
-
-#include <openssl/rand.h>
 
 #include "cli/commands.hpp"
 #include "cli/onboarding.hpp"
@@ -59,7 +58,8 @@ void check_name(const std::string& name) {
   require(store::check_tenant_name(name));
   // Also refuse any system account of this host (uid below 1000), whatever its name.
   if (const passwd* account = ::getpwnam(name.c_str()); account && account->pw_uid < 1000) {
-    throw UserError("tenant name '" + name + "' is a system account on this host; choose a name for the customer");
+    throw UserError("tenant name '" + name +
+                    "' is a system account on this host; choose a name for the customer");
   }
 }
 
@@ -91,12 +91,6 @@ std::vector<std::string> normalised_networks(const std::vector<std::string>& cid
   return out;
 }
 
-store::Tenant find_tenant(Context& context, const std::string& name) {
-  auto tenant = store::TenantRepository(context.db()).find(name);
-  if (!tenant) throw UserError("no tenant named '" + name + "'; `intake tenant list` shows the tenants");
-  return *tenant;
-}
-
 // DATA_DIR/tenants/<name>/{upload,reports}: the tenant's virtual root, private to the server user.
 void create_tenant_folders(Context& context, const std::string& name) {
   const fs::path root = context.data_dir() / "tenants" / name;
@@ -114,8 +108,8 @@ nlohmann::json pack_for(Context& context, const store::Tenant& tenant) {
   for (const auto& key : keys.list(tenant.id)) {
     if (store::key_state(key, now) == store::KeyState::Active) ++active;
   }
-  return onboarding_pack({tenant, active, context.host_keys(), context.public_host(),
-                          context.public_port(), ingest::find_profile(tenant.profile)});
+  return onboarding_pack({tenant, active, context.host_keys(), context.public_host(), context.public_port(),
+                          ingest::find_profile(tenant.profile)});
 }
 
 void print_pack(Context& context, const store::Tenant& tenant, bool json) {
@@ -153,14 +147,15 @@ void set_tenant(Context& context, const TenantOptions& options, const std::strin
   auto& db = context.db();
   store::Transaction transaction(db);
   store::TenantRepository tenants(db);
-  const auto before = find_tenant(context, options.name);
+  const auto before = require_tenant(context, options.name);
   auto after = tenants.update(options.name, changes);
   if (!after) throw UserError(after.error().message);
   nlohmann::json diff = nlohmann::json::object();
   const auto old_view = tenant_json(before);
   const auto new_view = tenant_json(*after);
   for (const auto& [field, value] : new_view.items()) {
-    if (field != "updated_at" && old_view[field] != value) diff[field] = {{"from", old_view[field]}, {"to", value}};
+    if (field != "updated_at" && old_view[field] != value)
+      diff[field] = {{"from", old_view[field]}, {"to", value}};
   }
   if (!diff.empty()) store::AuditLog(db).record(context.actor(), action, after->name, diff.dump());
   transaction.commit();
@@ -190,7 +185,8 @@ void list_tenants(Context& context, bool json) {
   std::vector<std::vector<std::string>> rows{{"NAME", "PROFILE", "ENABLED", "KEYS", "ORG ID", "CREATED"}};
   for (const auto& tenant : tenants) {
     std::size_t active = 0;
-    for (const auto& key : keys.list(tenant.id)) active += store::key_state(key, now) == store::KeyState::Active;
+    for (const auto& key : keys.list(tenant.id))
+      active += store::key_state(key, now) == store::KeyState::Active;
     auto view = tenant_json(tenant);
     view["active_keys"] = active;
     out.push_back(view);
@@ -229,18 +225,17 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   auto* show = tenant->add_subcommand("show", "Print a tenant's onboarding pack");
   show->add_option("NAME", options->name, "Tenant name")->required();
   show->add_flag("--json", options->json, "Print JSON");
-  show->callback([&context, options] {
-    print_pack(context, find_tenant(context, options->name), options->json);
-  });
+  show->callback(
+      [&context, options] { print_pack(context, require_tenant(context, options->name), options->json); });
 
   auto* list = tenant->add_subcommand("list", "List tenants");
   list->add_flag("--json", options->json, "Print JSON");
   list->callback([&context, options] { list_tenants(context, options->json); });
 
   for (const bool enable : {false, true}) {
-    auto* toggle = tenant->add_subcommand(enable ? "enable" : "disable",
-                                          enable ? "Accept the tenant's logins again"
-                                                 : "Refuse the tenant's logins (from the next login on)");
+    auto* toggle = tenant->add_subcommand(
+        enable ? "enable" : "disable",
+        enable ? "Accept the tenant's logins again" : "Refuse the tenant's logins (from the next login on)");
     toggle->add_option("NAME", options->name, "Tenant name")->required();
     toggle->add_flag("--json", options->json, "Print JSON");
     toggle->callback([&context, options, enable] {

@@ -52,8 +52,8 @@ tl::expected<std::string, std::string> parse_utc_time(std::string_view text) {
       minute > 59 || second > 59)
     return bad();
   std::array<char, 80> out{};
-  std::snprintf(out.data(), out.size(), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", year, month, day, hour,
-                minute, second);
+  std::snprintf(out.data(), out.size(), "%04d-%02d-%02dT%02d:%02d:%02d.000Z", year, month, day, hour, minute,
+                second);
   return std::string(out.data());
 }
 

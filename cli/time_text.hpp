@@ -2,7 +2,6 @@
 // Dates and times as staff type them on the command line, turned into the stored UTC format.
 #include <string>
 #include <string_view>
-
 #include <tl/expected.hpp>
 
 namespace intake::cli {

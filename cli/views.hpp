@@ -1,8 +1,7 @@
 #pragma once
 // JSON views of stored records: what `--json` prints and what the text renderers read.
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "keys/host_keys.hpp"
 #include "store/ssh_keys.hpp"

@@ -12,7 +12,7 @@ struct ProfileInfo {
   std::string_view name;   // what `--profile` takes
   std::string_view title;  // the vendor document it follows
   std::vector<std::string_view> file_names;
-  bool exact_file_name;    // the vendor requires exactly these names (no dates, no timestamps)
+  bool exact_file_name;  // the vendor requires exactly these names (no dates, no timestamps)
   std::string_view sample_header;
   std::string_view sample_row;  // "{org_id}" stands for the tenant's organisation id
 };

@@ -1,9 +1,9 @@
 #include "keys/fingerprint.hpp"
 
+#include <openssl/evp.h>
+
 #include <array>
 #include <cstdio>
-
-#include <openssl/evp.h>
 
 #include "keys/base64.hpp"
 

@@ -1,6 +1,7 @@
 #include "keys/host_keys.hpp"
 
 #include <fcntl.h>
+#include <libssh/libssh.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <memory>
 #include <random>
-
-#include <libssh/libssh.h>
 
 namespace intake::keys {
 namespace {
@@ -66,7 +65,8 @@ void fsync_directory(const fs::path& dir) {
   }
 }
 
-tl::expected<void, std::string> generate(const fs::path& path, const HostKeySpec& spec) {
+// Returns whether this call's key landed (false: another process created the file first).
+tl::expected<bool, std::string> generate(const fs::path& path, const HostKeySpec& spec) {
   ssh_key raw = nullptr;
   if (ssh_pki_generate(spec.type, spec.bits, &raw) != SSH_OK) {
     return tl::unexpected("could not generate host key " + path.string());
@@ -80,9 +80,9 @@ tl::expected<void, std::string> generate(const fs::path& path, const HostKeySpec
   // Write under a unique temporary name, then link(): link never replaces, so when two processes
   // race, exactly one key lands and the loser simply loads it.
   std::random_device random;
-  const fs::path temporary = path.string() + ".tmp" + std::to_string(::getpid()) + "-" +
-                             std::to_string(random());
-  if (auto written = write_new_file(temporary, pem.get()); !written) return written;
+  const fs::path temporary =
+      path.string() + ".tmp" + std::to_string(::getpid()) + "-" + std::to_string(random());
+  if (auto written = write_new_file(temporary, pem.get()); !written) return tl::unexpected(written.error());
   const int linked = ::link(temporary.c_str(), path.c_str());
   const int link_errno = errno;
   ::unlink(temporary.c_str());
@@ -90,7 +90,7 @@ tl::expected<void, std::string> generate(const fs::path& path, const HostKeySpec
     return tl::unexpected("cannot create " + path.string() + ": " + std::strerror(link_errno));
   }
   fsync_directory(path.parent_path());
-  return {};
+  return linked == 0;
 }
 
 tl::expected<PublicKey, std::string> load_public(const fs::path& path) {
@@ -99,8 +99,8 @@ tl::expected<PublicKey, std::string> load_public(const fs::path& path) {
     return tl::unexpected("cannot read host key " + path.string() + ": " + errno_text());
   }
   if ((info.st_mode & 077) != 0) {
-    return tl::unexpected("host key " + path.string() +
-                          " is readable by other users; run `chmod 600 " + path.string() + "`");
+    return tl::unexpected("host key " + path.string() + " is readable by other users; run `chmod 600 " +
+                          path.string() + "`");
   }
   ssh_key raw = nullptr;
   if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &raw) != SSH_OK) {
@@ -135,8 +135,9 @@ tl::expected<std::vector<HostKey>, std::string> ensure_host_keys(const fs::path&
     const fs::path path = dir / spec.file_name;
     bool created = false;
     if (!fs::exists(path)) {
-      if (auto made = generate(path, spec); !made) return tl::unexpected(made.error());
-      created = true;
+      const auto made = generate(path, spec);
+      if (!made) return tl::unexpected(made.error());
+      created = *made;
     }
     auto key = load_public(path);
     if (!key) return tl::unexpected(key.error());

@@ -2,9 +2,8 @@
 // The server's host keys: one ed25519 and one RSA-3072 key in DATA_DIR/hostkeys/, mode 0600.
 #include <filesystem>
 #include <string>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "keys/public_key.hpp"
 

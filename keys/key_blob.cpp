@@ -1,12 +1,12 @@
 #include "keys/key_blob.hpp"
 
-#include <array>
-#include <memory>
-#include <string>
-
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+
+#include <array>
+#include <memory>
+#include <string>
 
 #include "keys/ssh_wire.hpp"
 
@@ -37,9 +37,9 @@ const AlgorithmInfo& info(KeyAlgorithm algorithm) {
 }
 
 struct Curve {
-  std::string_view ssh_name;      // the curve identifier inside the blob
-  const char* openssl_name;       // OpenSSL group name
-  std::size_t point_length;       // uncompressed point: 0x04 || X || Y
+  std::string_view ssh_name;  // the curve identifier inside the blob
+  const char* openssl_name;   // OpenSSL group name
+  std::size_t point_length;   // uncompressed point: 0x04 || X || Y
   unsigned bits;
 };
 
@@ -57,8 +57,7 @@ KeyError truncated() {
           "send the .pub file exactly as it was generated"};
 }
 
-tl::expected<void, KeyError> check_curve_point(const Curve& curve,
-                                               std::span<const std::uint8_t> point) {
+tl::expected<void, KeyError> check_curve_point(const Curve& curve, std::span<const std::uint8_t> point) {
   const KeyError bad{KeyProblem::BadCurvePoint,
                      "the key's EC point is not on curve " + std::string(curve.ssh_name) +
                          "; the key is corrupted — send the .pub file exactly as it was generated"};
@@ -66,10 +65,9 @@ tl::expected<void, KeyError> check_curve_point(const Curve& curve,
 
   // OpenSSL 3 checks the point on import (EC_POINT_oct2point) and again in EVP_PKEY_public_check.
   std::array params{
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                       const_cast<char*>(curve.openssl_name), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-                                        const_cast<std::uint8_t*>(point.data()), point.size()),
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(curve.openssl_name), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<std::uint8_t*>(point.data()),
+                                        point.size()),
       OSSL_PARAM_construct_end()};
   std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
       EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr), EVP_PKEY_CTX_free);
@@ -95,9 +93,7 @@ unsigned mpint_bits(std::span<const std::uint8_t> value) {
   return static_cast<unsigned>((value.size() - first - 1) * 8) + top_bits;
 }
 
-bool mpint_negative(std::span<const std::uint8_t> value) {
-  return !value.empty() && (value[0] & 0x80) != 0;
-}
+bool mpint_negative(std::span<const std::uint8_t> value) { return !value.empty() && (value[0] & 0x80) != 0; }
 
 }  // namespace
 
@@ -141,9 +137,9 @@ tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
       const auto point = reader.read_string();
       if (!point) return tl::unexpected(truncated());
       if (point->size() != 32) {
-        return tl::unexpected(KeyError{KeyProblem::Malformed,
-                                       "an ed25519 public key is 32 bytes, this one has " +
-                                           std::to_string(point->size()) + "; the key is corrupted"});
+        return tl::unexpected(
+            KeyError{KeyProblem::Malformed, "an ed25519 public key is 32 bytes, this one has " +
+                                                std::to_string(point->size()) + "; the key is corrupted"});
       }
       bits = 256;
       break;
@@ -171,9 +167,9 @@ tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
       const auto exponent = reader.read_string();
       const auto modulus = reader.read_string();
       if (!exponent || !modulus) return tl::unexpected(truncated());
-      const bool sane = !mpint_negative(*exponent) && !mpint_negative(*modulus) &&
-                        !exponent->empty() && (exponent->back() & 1) == 1 &&
-                        mpint_bits(*exponent) >= 2 && !modulus->empty() && (modulus->back() & 1) == 1;
+      const bool sane = !mpint_negative(*exponent) && !mpint_negative(*modulus) && !exponent->empty() &&
+                        (exponent->back() & 1) == 1 && mpint_bits(*exponent) >= 2 && !modulus->empty() &&
+                        (modulus->back() & 1) == 1;
       if (!sane) {
         return tl::unexpected(KeyError{KeyProblem::Malformed,
                                        "the RSA key's numbers are invalid (exponent or modulus); "
@@ -183,8 +179,7 @@ tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
       if (bits < kMinRsaBits) {
         return tl::unexpected(KeyError{
             KeyProblem::WeakRsa,
-            "this RSA key has " + std::to_string(bits) + " bits; at least " +
-                std::to_string(kMinRsaBits) +
+            "this RSA key has " + std::to_string(bits) + " bits; at least " + std::to_string(kMinRsaBits) +
                 " are required — generate a new key with `ssh-keygen -t ed25519` (or `-t rsa -b 3072`)"});
       }
       break;
@@ -194,9 +189,9 @@ tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
     if (!reader.read_string()) return tl::unexpected(truncated());  // the FIDO application
   }
   if (!reader.at_end()) {
-    return tl::unexpected(KeyError{KeyProblem::Malformed,
-                                   "the key data has " + std::to_string(reader.remaining()) +
-                                       " unexpected bytes after the key; send the .pub file unchanged"});
+    return tl::unexpected(
+        KeyError{KeyProblem::Malformed, "the key data has " + std::to_string(reader.remaining()) +
+                                            " unexpected bytes after the key; send the .pub file unchanged"});
   }
   return bits;
 }

@@ -2,7 +2,6 @@
 // Validation of the binary key blob (RFC 4253 / 5656 / 8709, OpenSSH PROTOCOL.u2f).
 #include <cstdint>
 #include <span>
-
 #include <tl/expected.hpp>
 
 #include "keys/key_types.hpp"

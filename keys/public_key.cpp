@@ -73,8 +73,8 @@ bool is_hex_pair_list(std::string_view text) {
 
 bool looks_like_fingerprint(const std::vector<std::string_view>& tokens) {
   for (auto token : tokens) {
-    if (starts_with_ci(token, "SHA256:") || starts_with_ci(token, "SHA1:") ||
-        starts_with_ci(token, "MD5:") || is_hex_pair_list(token))
+    if (starts_with_ci(token, "SHA256:") || starts_with_ci(token, "SHA1:") || starts_with_ci(token, "MD5:") ||
+        is_hex_pair_list(token))
       return true;
   }
   return false;
@@ -100,15 +100,15 @@ std::string join(const std::vector<std::string_view>& tokens, std::size_t from, 
 tl::expected<PublicKey, KeyError> parse_openssh_line(KeyAlgorithm algorithm,
                                                      const std::vector<std::string_view>& tokens) {
   if (tokens.size() < 2) {
-    return tl::unexpected(error(KeyProblem::Truncated,
-                                "only the key type '" + std::string(tokens[0]) +
-                                    "' was given, the key data is missing; send the whole .pub file"));
+    return tl::unexpected(
+        error(KeyProblem::Truncated, "only the key type '" + std::string(tokens[0]) +
+                                         "' was given, the key data is missing; send the whole .pub file"));
   }
   if (!is_base64_text(tokens[1])) {
-    return tl::unexpected(error(KeyProblem::BadBase64,
-                                "the key data after '" + std::string(tokens[0]) +
-                                    "' is not base64 (it starts '" + excerpt(tokens[1]) +
-                                    "'); send the .pub file unchanged"));
+    return tl::unexpected(error(KeyProblem::BadBase64, "the key data after '" + std::string(tokens[0]) +
+                                                           "' is not base64 (it starts '" +
+                                                           excerpt(tokens[1]) +
+                                                           "'); send the .pub file unchanged"));
   }
   // Join data tokens until the blob parses completely; the blob is self-delimiting, so the first
   // complete parse is the key and whatever follows is the comment.
@@ -171,16 +171,15 @@ tl::expected<PublicKey, KeyError> parse_rfc4716(std::string_view text) {
     data += line;
   }
   if (!ended) {
-    return tl::unexpected(error(KeyProblem::Truncated,
-                                "the SSH2 public key block has no '" + std::string(kRfc4716End) +
-                                    "' line; paste the whole block, BEGIN to END"));
+    return tl::unexpected(error(KeyProblem::Truncated, "the SSH2 public key block has no '" +
+                                                           std::string(kRfc4716End) +
+                                                           "' line; paste the whole block, BEGIN to END"));
   }
-  const bool trailing_text =
-      std::any_of(lines.begin() + static_cast<std::ptrdiff_t>(i) + 1, lines.end(),
-                  [](std::string_view line) { return !line.empty(); });
+  const bool trailing_text = std::any_of(lines.begin() + static_cast<std::ptrdiff_t>(i) + 1, lines.end(),
+                                         [](std::string_view line) { return !line.empty(); });
   if (trailing_text) {
-    return tl::unexpected(error(KeyProblem::Malformed,
-                                "there is text after the END line; send one key at a time"));
+    return tl::unexpected(
+        error(KeyProblem::Malformed, "there is text after the END line; send one key at a time"));
   }
   const auto blob = base64_decode(data);
   if (!blob) {
@@ -192,21 +191,27 @@ tl::expected<PublicKey, KeyError> parse_rfc4716(std::string_view text) {
   if (!algorithm) {
     return tl::unexpected(error(KeyProblem::UnknownType,
                                 "the SSH2 public key block holds a key type Intake does not accept; "
-                                "accepted types: " + std::string(kAccepted)));
+                                "accepted types: " +
+                                    std::string(kAccepted)));
   }
   return key_from_blob(*algorithm, *blob, comment);
 }
 
 // The prefix of `token` that is a key type name glued to the data ("ssh-rsa-AAAB3…"), if any.
 std::optional<std::string_view> glued_type(std::string_view token) {
-  constexpr std::array kNames{"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-                              "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss",
-                              "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com"};
+  constexpr std::array kNames{"ssh-ed25519",
+                              "ecdsa-sha2-nistp256",
+                              "ecdsa-sha2-nistp384",
+                              "ecdsa-sha2-nistp521",
+                              "ssh-rsa",
+                              "ssh-dss",
+                              "sk-ssh-ed25519@openssh.com",
+                              "sk-ecdsa-sha2-nistp256@openssh.com"};
   for (std::string_view name : kNames) {
     if (!token.starts_with(name)) continue;
     auto rest = token.substr(name.size());
-    for (int glue = 0; glue < 2 && !rest.empty() && std::string_view("-_:,.").find(rest.front()) !=
-                                                         std::string_view::npos;
+    for (int glue = 0;
+         glue < 2 && !rest.empty() && std::string_view("-_:,.").find(rest.front()) != std::string_view::npos;
          ++glue) {
       rest.remove_prefix(1);
     }
@@ -233,10 +238,10 @@ tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
                                 "with ssh-ed25519, ecdsa-sha2-… or ssh-rsa)"));
   }
   if (text.find("PRIVATE KEY") != std::string_view::npos || text.starts_with("PuTTY-User-Key-File-")) {
-    return tl::unexpected(error(
-        KeyProblem::PrivateKey,
-        "this is a private key — send the .pub file (the public half) instead; a private key that "
-        "has been sent around should be replaced with a new key pair"));
+    return tl::unexpected(
+        error(KeyProblem::PrivateKey,
+              "this is a private key — send the .pub file (the public half) instead; a private key that "
+              "has been sent around should be replaced with a new key pair"));
   }
   if (text.starts_with("-----BEGIN") && text.find("PUBLIC KEY") != std::string_view::npos) {
     return tl::unexpected(error(KeyProblem::PemPublicKey,
@@ -246,15 +251,15 @@ tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
   if (text.starts_with(kRfc4716Begin)) return parse_rfc4716(text);
 
   const auto tokens = split_whitespace(text);
+  const auto first = tokens.front();
+  if (const auto algorithm = algorithm_from_wire_name(first)) {
+    return parse_openssh_line(*algorithm, tokens);
+  }
   if (looks_like_fingerprint(tokens)) {
     return tl::unexpected(error(KeyProblem::Fingerprint,
                                 "a fingerprint is not enough: send the whole public key (the contents "
                                 "of the .pub file, one line starting with ssh-ed25519, ecdsa-sha2-… or "
                                 "ssh-rsa)"));
-  }
-  const auto first = tokens.front();
-  if (const auto algorithm = algorithm_from_wire_name(first)) {
-    return parse_openssh_line(*algorithm, tokens);
   }
   if (first == "ssh-dss") {
     return tl::unexpected(error(KeyProblem::Dsa,
@@ -267,20 +272,20 @@ tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
                                 "file of the key itself (without -cert in its name)"));
   }
   if (const auto name = glued_type(first)) {
-    return tl::unexpected(error(
-        KeyProblem::GluedType,
-        "the key type and the key data are glued together ('" + excerpt(first, 16) +
-            "'): a public key line reads '" + std::string(*name) +
-            "', a space, then the base64 data; send the .pub file exactly as ssh-keygen or PuTTYgen "
-            "wrote it"));
+    return tl::unexpected(
+        error(KeyProblem::GluedType,
+              "the key type and the key data are glued together ('" + excerpt(first, 16) +
+                  "'): a public key line reads '" + std::string(*name) +
+                  "', a space, then the base64 data; send the .pub file exactly as ssh-keygen or PuTTYgen "
+                  "wrote it"));
   }
   if (is_base64_text(first)) {
     if (const auto blob = base64_decode(first)) {
       if (const auto inner = algorithm_inside(*blob)) {
-        return tl::unexpected(error(KeyProblem::MissingType,
-                                    "the key type is missing: the line must start with '" +
-                                        std::string(wire_name(*inner)) +
-                                        "' before the data; send the whole .pub file"));
+        return tl::unexpected(
+            error(KeyProblem::MissingType, "the key type is missing: the line must start with '" +
+                                               std::string(wire_name(*inner)) +
+                                               "' before the data; send the whole .pub file"));
       }
     }
   }
@@ -292,10 +297,10 @@ tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
                                       "accepted — send only the public key line"));
     }
   }
-  return tl::unexpected(error(KeyProblem::UnknownType,
-                              "not an SSH public key ('" + excerpt(first) +
-                                  "'): expected a line starting with " + std::string(kAccepted) +
-                                  ", or an RFC 4716 block (" + std::string(kRfc4716Begin) + ")"));
+  return tl::unexpected(
+      error(KeyProblem::UnknownType, "not an SSH public key ('" + excerpt(first) +
+                                         "'): expected a line starting with " + std::string(kAccepted) +
+                                         ", or an RFC 4716 block (" + std::string(kRfc4716Begin) + ")"));
 }
 
 }  // namespace intake::keys

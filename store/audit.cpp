@@ -23,8 +23,8 @@ std::vector<AuditEvent> AuditLog::list(const std::optional<std::string>& tenant,
   select.bind_optional(1, tenant).bind(2, limit);
   std::vector<AuditEvent> events;
   while (select.step()) {
-    events.push_back({select.integer(0), select.text(1), select.text(2), select.text(3), select.text(4),
-                      select.text(5)});
+    events.push_back(
+        {select.integer(0), select.text(1), select.text(2), select.text(3), select.text(4), select.text(5)});
   }
   return events;
 }

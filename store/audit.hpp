@@ -13,7 +13,7 @@ struct AuditEvent {
   std::int64_t id = 0;
   std::string at;
   std::string actor;
-  std::string action;   // e.g. "tenant.add", "key.revoke"
+  std::string action;  // e.g. "tenant.add", "key.revoke"
   std::string tenant;
   std::string details;  // JSON object: what changed
 };

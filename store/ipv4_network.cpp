@@ -7,9 +7,7 @@
 namespace intake::store {
 namespace {
 
-std::uint32_t mask_of(unsigned prefix) {
-  return prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix);
-}
+std::uint32_t mask_of(unsigned prefix) { return prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix); }
 
 }  // namespace
 
@@ -18,10 +16,12 @@ tl::expected<std::uint32_t, std::string> parse_ipv4_address(std::string_view tex
   in_addr parsed{};
   // inet_pton accepts only dotted-quad decimal: no octal, hex or shortened forms.
   if (copy.find(':') != std::string::npos) {
-    return tl::unexpected("'" + copy + "' is an IPv6 address; Intake serves IPv4 only — give an IPv4 address");
+    return tl::unexpected("'" + copy +
+                          "' is an IPv6 address; Intake serves IPv4 only — give an IPv4 address");
   }
   if (inet_pton(AF_INET, copy.c_str(), &parsed) != 1) {
-    return tl::unexpected("'" + copy + "' is not an IPv4 address (expected four numbers 0-255, like 192.0.2.10)");
+    return tl::unexpected("'" + copy +
+                          "' is not an IPv4 address (expected four numbers 0-255, like 192.0.2.10)");
   }
   return ntohl(parsed.s_addr);
 }
@@ -29,8 +29,9 @@ tl::expected<std::uint32_t, std::string> parse_ipv4_address(std::string_view tex
 tl::expected<Ipv4Network, std::string> parse_ipv4_network(std::string_view text) {
   const std::string original(text);
   if (original.find(':') != std::string::npos) {
-    return tl::unexpected("'" + original +
-                          "' is an IPv6 network; Intake serves IPv4 only — give an IPv4 CIDR such as 192.0.2.0/24");
+    return tl::unexpected(
+        "'" + original +
+        "' is an IPv6 network; Intake serves IPv4 only — give an IPv4 CIDR such as 192.0.2.0/24");
   }
   const auto slash = text.find('/');
   unsigned prefix = 32;

@@ -28,8 +28,7 @@ bool DatabaseError::is_constraint() const { return (code_ & 0xff) == SQLITE_CONS
 Database Database::open(const std::filesystem::path& path) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw);  // owns the handle even when opening failed
   if (rc != SQLITE_OK) fail(raw, rc, "cannot open database " + path.string());
   configure(raw);
@@ -102,8 +101,8 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-  const int rc = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) fail(db_, rc, "cannot bind parameter");
   return *this;
 }

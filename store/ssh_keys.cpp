@@ -71,9 +71,9 @@ tl::expected<SshKeyRecord, StoreError> KeyRepository::add(std::int64_t tenant_id
                                            key.fingerprint + " (added " + holder.created_at + ")"});
     }
     return tl::unexpected(StoreError{
-        StoreProblem::Conflict,
-        "key " + key.fingerprint + " is already registered to another tenant; a key identifies exactly "
-        "one tenant — ask the customer for a separate key for each account"});
+        StoreProblem::Conflict, "key " + key.fingerprint +
+                                    " is already registered to another tenant; a key identifies exactly "
+                                    "one tenant — ask the customer for a separate key for each account"});
   }
   db_.prepare(std::string("INSERT INTO ssh_keys (tenant_id, algorithm, public_key, fingerprint, bits, "
                           "comment, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ") +
@@ -96,7 +96,8 @@ std::vector<SshKeyRecord> KeyRepository::list(std::int64_t tenant_id) {
 
 std::optional<SshKeyRecord> KeyRepository::find_active(std::string_view fingerprint) {
   auto keys = select(std::string("WHERE k.fingerprint = ?2 AND k.revoked_at IS NULL AND "
-                                 "(k.expires_at IS NULL OR k.expires_at > ") + kSqlNow + ")",
+                                 "(k.expires_at IS NULL OR k.expires_at > ") +
+                         kSqlNow + ")",
                      0, fingerprint);
   if (keys.empty()) return std::nullopt;
   return keys.front();
@@ -113,30 +114,31 @@ tl::expected<SshKeyRecord, StoreError> KeyRepository::revoke(std::int64_t tenant
                                      "revoke; `intake key list` shows them"});
   }
   // substr() rather than LIKE: fingerprints contain '_'-free base64, but '+' and '/' are literal.
-  const auto matches = select("WHERE k.tenant_id = ?1 AND substr(k.fingerprint, 1, length(?2)) = ?2 "
-                              "ORDER BY k.id",
-                              tenant_id, prefix);
+  const auto matches = select(
+      "WHERE k.tenant_id = ?1 AND substr(k.fingerprint, 1, length(?2)) = ?2 "
+      "ORDER BY k.id",
+      tenant_id, prefix);
   std::vector<SshKeyRecord> unrevoked;
   for (const auto& key : matches) {
     if (!key.revoked_at) unrevoked.push_back(key);
   }
   if (unrevoked.empty()) {
     if (!matches.empty()) {
-      return tl::unexpected(StoreError{StoreProblem::Conflict,
-                                       "key " + matches.back().fingerprint + " was already revoked at " +
-                                           *matches.back().revoked_at + " by " +
-                                           matches.back().revoked_by.value_or("?")});
+      return tl::unexpected(StoreError{StoreProblem::Conflict, "key " + matches.back().fingerprint +
+                                                                   " was already revoked at " +
+                                                                   *matches.back().revoked_at + " by " +
+                                                                   matches.back().revoked_by.value_or("?")});
     }
-    return tl::unexpected(StoreError{StoreProblem::NotFound,
-                                     "this tenant has no key whose fingerprint starts with " + prefix +
-                                         "; `intake key list` shows its keys"});
+    return tl::unexpected(
+        StoreError{StoreProblem::NotFound, "this tenant has no key whose fingerprint starts with " + prefix +
+                                               "; `intake key list` shows its keys"});
   }
   if (unrevoked.size() > 1) {
     std::string names;
     for (const auto& key : unrevoked) names += "\n  " + key.fingerprint;
-    return tl::unexpected(StoreError{StoreProblem::Ambiguous,
-                                     prefix + " matches " + std::to_string(unrevoked.size()) +
-                                         " keys; give more of the fingerprint:" + names});
+    return tl::unexpected(
+        StoreError{StoreProblem::Ambiguous, prefix + " matches " + std::to_string(unrevoked.size()) +
+                                                " keys; give more of the fingerprint:" + names});
   }
   db_.prepare(std::string("UPDATE ssh_keys SET revoked_at = ") + kSqlNow + ", revoked_by = ?1 WHERE id = ?2")
       .bind(1, actor)

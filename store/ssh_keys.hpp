@@ -4,9 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "store/errors.hpp"
 
@@ -61,8 +60,7 @@ class KeyRepository {
   std::string now();  // the database's clock, in the stored format
 
  private:
-  std::vector<SshKeyRecord> select(std::string_view where, std::int64_t tenant_id,
-                                   std::string_view text);
+  std::vector<SshKeyRecord> select(std::string_view where, std::int64_t tenant_id, std::string_view text);
 
   Database& db_;
 };

@@ -11,20 +11,53 @@ bool alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 
 // Names that belong to system accounts or services on a typical Linux host; a tenant named like
 // one invites confusion in logs and in `ssh root@…` muscle memory.
-constexpr std::array<std::string_view, 40> kReservedNames{
-    "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
-    "www-data", "backup", "list", "irc", "gnats", "nobody", "nogroup", "sshd", "systemd-network",
-    "systemd-resolve", "systemd-timesync", "messagebus", "syslog", "admin", "administrator",
-    "operator", "ftp", "sftp", "intake", "postgres", "mysql", "git", "ubuntu", "debian", "guest",
-    "user", "support", "staff"};
+constexpr std::array<std::string_view, 40> kReservedNames{"root",
+                                                          "daemon",
+                                                          "bin",
+                                                          "sys",
+                                                          "sync",
+                                                          "games",
+                                                          "man",
+                                                          "lp",
+                                                          "mail",
+                                                          "news",
+                                                          "uucp",
+                                                          "proxy",
+                                                          "www-data",
+                                                          "backup",
+                                                          "list",
+                                                          "irc",
+                                                          "gnats",
+                                                          "nobody",
+                                                          "nogroup",
+                                                          "sshd",
+                                                          "systemd-network",
+                                                          "systemd-resolve",
+                                                          "systemd-timesync",
+                                                          "messagebus",
+                                                          "syslog",
+                                                          "admin",
+                                                          "administrator",
+                                                          "operator",
+                                                          "ftp",
+                                                          "sftp",
+                                                          "intake",
+                                                          "postgres",
+                                                          "mysql",
+                                                          "git",
+                                                          "ubuntu",
+                                                          "debian",
+                                                          "guest",
+                                                          "user",
+                                                          "support",
+                                                          "staff"};
 
 }  // namespace
 
 Check check_tenant_name(std::string_view name) {
   const bool shape = name.size() >= 3 && name.size() <= 32 && lower_alnum(name.front()) &&
-                     std::all_of(name.begin(), name.end(), [](char c) {
-                       return lower_alnum(c) || c == '.' || c == '_' || c == '-';
-                     });
+                     std::all_of(name.begin(), name.end(),
+                                 [](char c) { return lower_alnum(c) || c == '.' || c == '_' || c == '-'; });
   if (!shape) {
     return tl::unexpected("tenant name '" + std::string(name) +
                           "' is not valid: use 3 to 32 characters, lower-case letters, digits, '.', "
@@ -53,9 +86,8 @@ Check check_email(std::string_view email) {
   const auto at = email.rfind('@');
   const bool ok = email.size() <= 254 && at != std::string_view::npos && at > 0 && at < 65 &&
                   email.find_first_of(" \t\r\n,;<>\"()[]\\") == std::string_view::npos &&
-                  email.substr(at + 1).find('.') != std::string_view::npos &&
-                  email.back() != '.' && email[at + 1] != '.' &&
-                  email.substr(0, at).find('@') == std::string_view::npos;
+                  email.substr(at + 1).find('.') != std::string_view::npos && email.back() != '.' &&
+                  email[at + 1] != '.' && email.substr(0, at).find('@') == std::string_view::npos;
   if (!ok) {
     return tl::unexpected("'" + std::string(email) +
                           "' is not an e-mail address (expected name@example.com)");

@@ -3,7 +3,6 @@
 // each error says what is wrong and what would be accepted.
 #include <string>
 #include <string_view>
-
 #include <tl/expected.hpp>
 
 namespace intake::store {

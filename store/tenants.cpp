@@ -59,12 +59,13 @@ Tenant TenantRepository::with_lists(Tenant tenant) {
 
 tl::expected<Tenant, StoreError> TenantRepository::add(const Tenant& tenant) {
   if (find(tenant.name)) {
-    return tl::unexpected(StoreError{StoreProblem::AlreadyExists,
-                                     "tenant '" + tenant.name + "' already exists; see `intake tenant show " +
-                                         tenant.name + "`"});
+    return tl::unexpected(StoreError{
+        StoreProblem::AlreadyExists,
+        "tenant '" + tenant.name + "' already exists; see `intake tenant show " + tenant.name + "`"});
   }
   db_.prepare(std::string("INSERT INTO tenants (name, org_id, profile, enabled, created_at, updated_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ") + kSqlNow + ", " + kSqlNow + ")")
+                          "VALUES (?1, ?2, ?3, ?4, ") +
+              kSqlNow + ", " + kSqlNow + ")")
       .bind(1, tenant.name)
       .bind(2, tenant.org_id)
       .bind(3, tenant.profile)
@@ -96,9 +97,9 @@ tl::expected<Tenant, StoreError> TenantRepository::update(std::string_view name,
                                                           const TenantChanges& changes) {
   const auto existing = find(name);
   if (!existing) {
-    return tl::unexpected(StoreError{StoreProblem::NotFound,
-                                     "no tenant named '" + std::string(name) +
-                                         "'; `intake tenant list` shows the tenants"});
+    return tl::unexpected(
+        StoreError{StoreProblem::NotFound,
+                   "no tenant named '" + std::string(name) + "'; `intake tenant list` shows the tenants"});
   }
   const auto id = existing->id;
   if (changes.profile) {

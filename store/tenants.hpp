@@ -4,9 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "store/errors.hpp"
 
@@ -19,7 +18,7 @@ struct Tenant {
   std::string name;  // the SSH user name
   std::string org_id;
   std::string profile;
-  std::vector<std::string> file_names;        // empty: the profile's own names
+  std::vector<std::string> file_names;  // empty: the profile's own names
   std::vector<std::string> report_emails;
   std::vector<std::string> allowed_networks;  // IPv4 CIDRs; empty: any address
   bool enabled = true;

@@ -22,7 +22,8 @@ TEST_CASE("config: defaults, every setting, and clear errors") {
   CHECK(full->public_host == "sftp.example.com");
   CHECK(full->public_port == 22u);
 
-  CHECK(parse_config("lissen = \"x\"", "f.toml").error().find("unknown setting 'lissen'") != std::string::npos);
+  CHECK(parse_config("lissen = \"x\"", "f.toml").error().find("unknown setting 'lissen'") !=
+        std::string::npos);
   CHECK(parse_config("public_port = 70000", "f.toml").error().find("1-65535") != std::string::npos);
   CHECK(!parse_config("public_port = \"22\"", "f.toml"));  // a string is not a port number
   CHECK(parse_config("listen = \"0.0.0.0\"", "f.toml").error().find("no valid port") != std::string::npos);
@@ -62,7 +63,8 @@ TEST_CASE("the onboarding pack holds what the customer needs") {
   CHECK(pack["file_names"] == nlohmann::json::array({"livesafe_snapshot.csv"}));
   CHECK(pack["sftp_command"] == "sftp -P 2222 -i ~/.ssh/id_ed25519 acme-corp@sftp.example.com");
   CHECK(pack["sample_csv"][1].get<std::string>().starts_with("0123456789abcdef0123456789abcdef,jjones,"));
-  CHECK(pack["host_keys"][0]["known_hosts"].get<std::string>().starts_with("[sftp.example.com]:2222 ssh-ed25519 "));
+  CHECK(pack["host_keys"][0]["known_hosts"].get<std::string>().starts_with(
+      "[sftp.example.com]:2222 ssh-ed25519 "));
 
   const auto text = render_onboarding_pack(pack);
   for (const char* needle : {"acme-corp", "0123456789abcdef0123456789abcdef", "port 2222", "IPv4 only",
@@ -74,7 +76,8 @@ TEST_CASE("the onboarding pack holds what the customer needs") {
   CHECK(text.find("No key is registered yet") == std::string::npos);
 
   tenant.file_names = {"custom.csv"};
-  const auto custom = onboarding_pack({tenant, 0, host_keys, "h", 22, intake::ingest::find_profile("livesafe")});
+  const auto custom =
+      onboarding_pack({tenant, 0, host_keys, "h", 22, intake::ingest::find_profile("livesafe")});
   CHECK(custom["file_names"] == nlohmann::json::array({"custom.csv"}));
   CHECK(custom["sftp_command"] == "sftp -i ~/.ssh/id_ed25519 acme-corp@h");
   CHECK(render_onboarding_pack(custom).find("No key is registered yet") != std::string::npos);

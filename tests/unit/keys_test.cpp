@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include "keys/base64.hpp"
@@ -43,8 +42,8 @@ std::string wrap(const std::string& data, std::size_t width, const std::string& 
   return out;
 }
 
-const char* const kGoodFixtures[] = {"ed25519",  "ecdsa256", "ecdsa384",   "ecdsa521", "rsa2048",
-                                     "rsa3072",  "rsa4096",  "sk-ed25519", "sk-ecdsa"};
+const char* const kGoodFixtures[] = {"ed25519", "ecdsa256", "ecdsa384",   "ecdsa521", "rsa2048",
+                                     "rsa3072", "rsa4096",  "sk-ed25519", "sk-ecdsa"};
 
 }  // namespace
 
@@ -60,7 +59,8 @@ TEST_CASE("every accepted key type made by ssh-keygen parses with ssh-keygen's f
 }
 
 TEST_CASE("RFC 4716 exports (ssh-keygen -e) give the same key as the .pub file") {
-  for (const std::string name : {"ed25519", "ecdsa256", "ecdsa384", "ecdsa521", "rsa2048", "rsa3072", "rsa4096"}) {
+  for (const std::string name :
+       {"ed25519", "ecdsa256", "ecdsa384", "ecdsa521", "rsa2048", "rsa3072", "rsa4096"}) {
     CAPTURE(name);
     const auto from_pub = parse_public_key(read_fixture("keys/" + name + ".pub"));
     const auto from_rfc = parse_public_key(read_fixture("keys/" + name + ".rfc4716"));
@@ -76,11 +76,12 @@ TEST_CASE("PuTTYgen-style export: quoted comment, extra and continued headers, C
   const auto original = parse_public_key(read_fixture("keys/rsa3072.pub"));
   REQUIRE(original);
   const std::string data = base64_encode(original->blob);
-  const std::string text = "---- BEGIN SSH2 PUBLIC KEY ----\r\n"
-                           "Comment: \"rsa-key-20261121\"\r\n"
-                           "x-Private-Note: a header that goes on \\\r\n"
-                           "over two lines\r\n" +
-                           wrap(data, 64, "\r\n") + "---- END SSH2 PUBLIC KEY ----\r\n";
+  const std::string text =
+      "---- BEGIN SSH2 PUBLIC KEY ----\r\n"
+      "Comment: \"rsa-key-20261121\"\r\n"
+      "x-Private-Note: a header that goes on \\\r\n"
+      "over two lines\r\n" +
+      wrap(data, 64, "\r\n") + "---- END SSH2 PUBLIC KEY ----\r\n";
   const auto key = parse_public_key(text);
   REQUIRE_MESSAGE(key, (key ? "" : key.error().message));
   CHECK(key->blob == original->blob);
@@ -104,6 +105,11 @@ TEST_CASE("pasted line breaks and surrounding white space are tolerated") {
     CHECK(key->comment.empty());
     CHECK(key->openssh_line() == original->type_and_data());
   }
+  SUBCASE("a comment that looks like a fingerprint is still a comment") {
+    const auto key = parse_public_key("ssh-rsa " + data + " SHA256:old-laptop");
+    REQUIRE(key);
+    CHECK(key->comment == "SHA256:old-laptop");
+  }
   SUBCASE("a comment with several words keeps them") {
     const auto key = parse_public_key("ssh-rsa " + data + " Alice Example (laptop)");
     REQUIRE(key);
@@ -115,7 +121,9 @@ TEST_CASE("refusals name the problem") {
   SUBCASE("empty") { CHECK(problem_of("  \n ") == KeyProblem::Empty); }
   SUBCASE("private key") {
     CHECK(problem_of(read_fixture("keys/ed25519_private")) == KeyProblem::PrivateKey);
-    CHECK(message_of(read_fixture("keys/ed25519_private")).find("this is a private key — send the .pub file") == 0);
+    CHECK(
+        message_of(read_fixture("keys/ed25519_private")).find("this is a private key — send the .pub file") ==
+        0);
     CHECK(problem_of("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n") == KeyProblem::PrivateKey);
     CHECK(problem_of("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----") ==
           KeyProblem::PrivateKey);
@@ -244,6 +252,7 @@ TEST_CASE("host keys are created once, mode 0600, and loaded again") {
 TEST_CASE("known_hosts lines use brackets for a non-standard port") {
   const auto key = parse_public_key(read_fixture("keys/ed25519.pub"));
   REQUIRE(key);
-  CHECK(known_hosts_line("sftp.example.com", 2222, *key) == "[sftp.example.com]:2222 " + key->type_and_data());
+  CHECK(known_hosts_line("sftp.example.com", 2222, *key) ==
+        "[sftp.example.com]:2222 " + key->type_and_data());
   CHECK(known_hosts_line("sftp.example.com", 22, *key) == "sftp.example.com " + key->type_and_data());
 }

@@ -1,11 +1,11 @@
 #pragma once
 // Helpers shared by the unit tests.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <unistd.h>
 
 namespace intake::test {
 

@@ -5,6 +5,12 @@
 
 namespace intake::cli {
 
+store::Tenant require_tenant(Context& context, const std::string& name) {
+  auto tenant = store::TenantRepository(context.db()).find(name);
+  if (!tenant) throw UserError("no tenant named '" + name + "'; `intake tenant list` shows the tenants");
+  return *tenant;
+}
+
 void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }
 
 std::string lines_or(const std::vector<std::string>& values, const std::string& empty) {
