@@ -47,6 +47,10 @@ int run(int argc, char** argv) {
     std::cerr << "intake: " << e.what()
               << "\n(check that the data directory is writable and the disk is not full)\n";
     return 1;
+  } catch (const std::exception& e) {
+    // Anything else (a file system error, memory) still ends with a message and status 1, never an abort.
+    std::cerr << "intake: " << e.what() << "\n";
+    return 1;
   }
   return 0;
 }

@@ -2,6 +2,9 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/views.hpp"
+#include "store/audit.hpp"
+#include "store/ssh_keys.hpp"
 
 namespace intake::cli {
 
@@ -11,12 +14,22 @@ store::Tenant require_tenant(Context& context, const std::string& name) {
   return *tenant;
 }
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }
+void print_json(const nlohmann::json& value) {
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
-std::string lines_or(const std::vector<std::string>& values, const std::string& empty) {
-  std::string out;
-  for (const auto& value : values) out += (out.empty() ? "" : ", ") + value;
-  return out.empty() ? empty : out;
+void audit(Context& context, const std::string& action, const std::string& tenant,
+           const nlohmann::json& details) {
+  store::AuditLog(context.db()).record(context.actor(), action, tenant, compact_json(details));
+}
+
+std::size_t count_active_keys(Context& context, std::int64_t tenant_id) {
+  store::KeyRepository keys(context.db());
+  const auto now = keys.now();
+  std::size_t active = 0;
+  for (const auto& key : keys.list(tenant_id))
+    active += store::key_state(key, now) == store::KeyState::Active;
+  return active;
 }
 
 std::string render_table(const std::vector<std::vector<std::string>>& rows) {

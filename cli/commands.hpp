@@ -15,7 +15,10 @@ void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit
 // Shared by the command files (command_support.cpp).
 store::Tenant require_tenant(Context& context, const std::string& name);  // UserError when missing
 void print_json(const nlohmann::json& value);
-std::string lines_or(const std::vector<std::string>& values, const std::string& empty);
+// Records a change in the audit trail, as the context's actor, inside the caller's transaction.
+void audit(Context& context, const std::string& action, const std::string& tenant,
+           const nlohmann::json& details);
+std::size_t count_active_keys(Context& context, std::int64_t tenant_id);
 // A table in fixed-width columns, header first.
 std::string render_table(const std::vector<std::vector<std::string>>& rows);
 

@@ -9,7 +9,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "keys/fingerprint.hpp"
+#include "keys/text.hpp"
+#include "store/audit.hpp"
 
 namespace intake::cli {
 
@@ -17,6 +22,8 @@ namespace fs = std::filesystem;
 
 const fs::path& Context::data_dir() {
   if (!data_dir_) {
+    if (options_.data_dir.empty())
+      throw UserError("--data-dir is empty; give a directory, e.g. --data-dir ./var");
     fs::path dir = fs::absolute(options_.data_dir).lexically_normal();
     if (!fs::exists(dir)) {
       std::error_code ec;
@@ -38,6 +45,8 @@ const Config& Context::config() {
     fs::path file = options_.config_file;
     const bool explicit_file = !file.empty();
     if (!explicit_file) file = data_dir() / "intake.toml";
+    if (fs::is_directory(file))
+      throw UserError("config file " + file.string() + " is a directory; give a TOML file");
     if (!fs::exists(file)) {
       if (explicit_file) {
         throw UserError("config file " + file.string() +
@@ -66,17 +75,26 @@ store::Database& Context::db() {
 }
 
 std::string Context::actor() const {
-  if (!options_.actor.empty()) return options_.actor;
+  // Cleaned: the actor is printed in audit listings, so it must not carry terminal escapes.
+  if (!options_.actor.empty()) return keys::clean_comment(options_.actor, 64);
   for (const char* variable : {"SUDO_USER", "USER"}) {
-    if (const char* value = std::getenv(variable); value && *value) return value;
+    if (const char* value = std::getenv(variable); value && *value) return keys::clean_comment(value, 64);
   }
-  if (const passwd* account = ::getpwuid(::geteuid())) return account->pw_name;
+  if (const passwd* account = ::getpwuid(::geteuid())) return keys::clean_comment(account->pw_name, 64);
   return "uid " + std::to_string(::geteuid());
 }
 
 std::vector<keys::HostKey> Context::host_keys() {
   auto keys = keys::ensure_host_keys(data_dir() / "hostkeys");
   if (!keys) throw UserError(keys.error());
+  // Creating a host key is a change like any other: audit it.
+  for (const auto& key : *keys) {
+    if (!key.created) continue;
+    store::AuditLog(db()).record(
+        actor(), "hostkey.create", "",
+        nlohmann::json{{"path", key.path.string()}, {"fingerprint", keys::sha256_fingerprint(key.public_key)}}
+            .dump());
+  }
   return *keys;
 }
 

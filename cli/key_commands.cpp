@@ -1,6 +1,7 @@
 // intake key add | list | revoke
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -10,6 +11,7 @@
 #include "cli/views.hpp"
 #include "keys/fingerprint.hpp"
 #include "keys/public_key.hpp"
+#include "keys/text.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
@@ -30,29 +32,41 @@ struct KeyOptions {
   bool json = false;
 };
 
-std::string read_key_text(const KeyOptions& options) {
-  const bool from_stdin = options.file.empty() || options.file == "-";
-  std::string text;
-  if (from_stdin) {
-    if (::isatty(STDIN_FILENO)) std::cerr << "Paste the public key, then press Ctrl-D:\n";
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(options.file, std::ios::binary);
-    if (!in) throw UserError("cannot read key file " + options.file + "; check the path");
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+// Reads at most kMaxKeyText + 1 bytes, so that a wrong file (a disk image, /dev/zero) fails fast.
+std::string read_bounded(std::istream& in, const std::string& source) {
+  std::string text(kMaxKeyText + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw UserError("cannot read " + source);
+  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxKeyText) {
-    throw UserError("the input is " + std::to_string(text.size()) +
-                    " bytes, far too large for a public key; give the .pub file");
+    throw UserError(source + " is larger than " + std::to_string(kMaxKeyText / 1024) +
+                    " KiB, far too large for a public key; give the .pub file");
   }
   return text;
+}
+
+std::string read_key_text(const KeyOptions& options) {
+  if (options.file.empty() || options.file == "-") {
+    if (::isatty(STDIN_FILENO)) std::cerr << "Paste the public key, then press Ctrl-D:\n";
+    return read_bounded(std::cin, "standard input");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(options.file, ec)) {
+    throw UserError("key file " + options.file + " does not exist; check the path of the .pub file");
+  }
+  if (!std::filesystem::is_regular_file(options.file, ec)) {
+    throw UserError("key file " + options.file + " is not a regular file; give the path of the .pub file");
+  }
+  std::ifstream in(options.file, std::ios::binary);
+  if (!in) throw UserError("cannot read key file " + options.file + "; check the path and its permissions");
+  return read_bounded(in, "key file " + options.file);
 }
 
 void add_key(Context& context, const KeyOptions& options) {
   const auto text = read_key_text(options);
   auto parsed = keys::parse_public_key(text);
   if (!parsed) throw UserError("key refused: " + parsed.error().message);
-  if (!options.comment.empty()) parsed->comment = options.comment;
+  if (!options.comment.empty()) parsed->comment = keys::clean_comment(options.comment);
 
   store::NewSshKey key{std::string(keys::wire_name(parsed->algorithm)),
                        parsed->type_and_data(),
@@ -77,7 +91,7 @@ void add_key(Context& context, const KeyOptions& options) {
   auto added = repository.add(tenant.id, key);
   if (!added) throw UserError(added.error().message);
   const auto now = repository.now();
-  store::AuditLog(db).record(context.actor(), "key.add", tenant.name, key_json(*added, now, false).dump());
+  audit(context, "key.add", tenant.name, key_json(*added, now, false));
   transaction.commit();
 
   if (options.json) {
@@ -122,8 +136,7 @@ void revoke_key(Context& context, const KeyOptions& options) {
   auto revoked = repository.revoke(tenant.id, options.fingerprint, context.actor());
   if (!revoked) throw UserError(revoked.error().message);
   const auto now = repository.now();
-  store::AuditLog(db).record(context.actor(), "key.revoke", tenant.name,
-                             key_json(*revoked, now, false).dump());
+  audit(context, "key.revoke", tenant.name, key_json(*revoked, now, false));
   transaction.commit();
   if (options.json) {
     print_json(key_json(*revoked, now, false));

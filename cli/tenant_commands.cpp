@@ -102,13 +102,8 @@ void create_tenant_folders(Context& context, const std::string& name) {
 }
 
 nlohmann::json pack_for(Context& context, const store::Tenant& tenant) {
-  store::KeyRepository keys(context.db());
-  const auto now = keys.now();
-  std::size_t active = 0;
-  for (const auto& key : keys.list(tenant.id)) {
-    if (store::key_state(key, now) == store::KeyState::Active) ++active;
-  }
-  return onboarding_pack({tenant, active, context.host_keys(), context.public_host(), context.public_port(),
+  return onboarding_pack({tenant, count_active_keys(context, tenant.id), context.host_keys(),
+                          context.public_host(), context.public_port(),
                           ingest::find_profile(tenant.profile)});
 }
 
@@ -136,9 +131,9 @@ void add_tenant(Context& context, const TenantOptions& options) {
   store::Transaction transaction(db);
   auto added = store::TenantRepository(db).add(tenant);
   if (!added) throw UserError(added.error().message);
-  store::AuditLog(db).record(context.actor(), "tenant.add", added->name, tenant_json(*added).dump());
+  audit(context, "tenant.add", added->name, tenant_json(*added));
+  create_tenant_folders(context, added->name);  // before commit: a tenant never exists without its folders
   transaction.commit();
-  create_tenant_folders(context, added->name);
   print_pack(context, *added, options.json);
 }
 
@@ -157,7 +152,7 @@ void set_tenant(Context& context, const TenantOptions& options, const std::strin
     if (field != "updated_at" && old_view[field] != value)
       diff[field] = {{"from", old_view[field]}, {"to", value}};
   }
-  if (!diff.empty()) store::AuditLog(db).record(context.actor(), action, after->name, diff.dump());
+  if (!diff.empty()) audit(context, action, after->name, diff);
   transaction.commit();
 
   if (options.json) {
@@ -178,15 +173,11 @@ void set_tenant(Context& context, const TenantOptions& options, const std::strin
 
 void list_tenants(Context& context, bool json) {
   auto& db = context.db();
-  store::KeyRepository keys(db);
-  const auto now = keys.now();
   const auto tenants = store::TenantRepository(db).list();
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows{{"NAME", "PROFILE", "ENABLED", "KEYS", "ORG ID", "CREATED"}};
   for (const auto& tenant : tenants) {
-    std::size_t active = 0;
-    for (const auto& key : keys.list(tenant.id))
-      active += store::key_state(key, now) == store::KeyState::Active;
+    const auto active = count_active_keys(context, tenant.id);
     auto view = tenant_json(tenant);
     view["active_keys"] = active;
     out.push_back(view);

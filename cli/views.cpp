@@ -11,6 +11,10 @@ nlohmann::json optional_text(const std::optional<std::string>& value) {
 }
 }  // namespace
 
+std::string compact_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 nlohmann::json tenant_json(const store::Tenant& tenant) {
   return {{"name", tenant.name},
           {"org_id", tenant.org_id},

@@ -9,6 +9,9 @@
 
 namespace intake::cli {
 
+// One-line JSON; invalid UTF-8 (which input checks should already have refused) becomes U+FFFD.
+std::string compact_json(const nlohmann::json& value);
+
 nlohmann::json tenant_json(const store::Tenant& tenant);
 // `now` decides the key's state (active / expired / revoked).
 nlohmann::json key_json(const store::SshKeyRecord& key, std::string_view now, bool with_md5);

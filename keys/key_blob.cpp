@@ -9,6 +9,7 @@
 #include <string>
 
 #include "keys/ssh_wire.hpp"
+#include "keys/text.hpp"
 
 namespace intake::keys {
 namespace {
@@ -95,6 +96,12 @@ unsigned mpint_bits(std::span<const std::uint8_t> value) {
 
 bool mpint_negative(std::span<const std::uint8_t> value) { return !value.empty() && (value[0] & 0x80) != 0; }
 
+// RFC 4251: no unnecessary leading zero bytes. A padded number would give the key a fingerprint
+// that differs from ssh-keygen's and from what the client presents at login.
+bool mpint_minimal(std::span<const std::uint8_t> value) {
+  return value.empty() || value[0] != 0 || (value.size() > 1 && (value[1] & 0x80) != 0);
+}
+
 }  // namespace
 
 std::string_view wire_name(KeyAlgorithm algorithm) { return info(algorithm).wire; }
@@ -107,11 +114,38 @@ std::optional<KeyAlgorithm> algorithm_from_wire_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::optional<KeyAlgorithm> algorithm_inside(std::span<const std::uint8_t> blob) {
+std::span<const KeyAlgorithm> all_algorithms() {
+  static constexpr std::array kAll{KeyAlgorithm::Ed25519,    KeyAlgorithm::EcdsaP256, KeyAlgorithm::EcdsaP384,
+                                   KeyAlgorithm::EcdsaP521,  KeyAlgorithm::Rsa,       KeyAlgorithm::SkEd25519,
+                                   KeyAlgorithm::SkEcdsaP256};
+  return kAll;
+}
+
+std::string accepted_type_list() {
+  std::string out;
+  for (const auto& entry : kAlgorithms) out += (out.empty() ? "" : ", ") + std::string(entry.wire);
+  return out;
+}
+
+std::string name_inside(std::span<const std::uint8_t> blob) {
   WireReader reader(blob);
   const auto name = reader.read_text();
-  if (!name) return std::nullopt;
-  return algorithm_from_wire_name(*name);
+  return name ? std::string(*name) : std::string();
+}
+
+std::optional<KeyError> refusal_for_type(std::string_view name) {
+  if (name == "ssh-dss") {
+    return KeyError{KeyProblem::Dsa,
+                    "DSA keys (ssh-dss) are not accepted: they are too weak and OpenSSH has dropped them; "
+                    "generate a new key with `ssh-keygen -t ed25519`"};
+  }
+  if (name.ends_with("-cert-v01@openssh.com")) {
+    return KeyError{
+        KeyProblem::Certificate,
+        "this is an SSH certificate, not a plain public key; send the .pub file of the key itself "
+        "(without -cert in its name)"};
+  }
+  return std::nullopt;
 }
 
 tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
@@ -120,14 +154,11 @@ tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
   const auto inner = reader.read_text();
   if (!inner) return tl::unexpected(truncated());
   if (*inner != wire_name(algorithm)) {
-    std::string inner_name(inner->substr(0, 64));
-    for (char& c : inner_name) {
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-    }
-    return tl::unexpected(KeyError{
-        KeyProblem::TypeMismatch,
-        "the line says '" + std::string(wire_name(algorithm)) + "' but the key data inside is '" +
-            inner_name + "'; the line was edited or assembled from two keys — send the .pub file unchanged"});
+    return tl::unexpected(
+        KeyError{KeyProblem::TypeMismatch,
+                 "the line says '" + std::string(wire_name(algorithm)) + "' but the key data inside is '" +
+                     printable_excerpt(*inner, 64) +
+                     "'; the line was edited or assembled from two keys — send the .pub file unchanged"});
   }
 
   unsigned bits = 0;
@@ -167,15 +198,21 @@ tl::expected<unsigned, KeyError> validate_key_blob(KeyAlgorithm algorithm,
       const auto exponent = reader.read_string();
       const auto modulus = reader.read_string();
       if (!exponent || !modulus) return tl::unexpected(truncated());
-      const bool sane = !mpint_negative(*exponent) && !mpint_negative(*modulus) && !exponent->empty() &&
-                        (exponent->back() & 1) == 1 && mpint_bits(*exponent) >= 2 && !modulus->empty() &&
-                        (modulus->back() & 1) == 1;
+      const bool sane = !mpint_negative(*exponent) && !mpint_negative(*modulus) && mpint_minimal(*exponent) &&
+                        mpint_minimal(*modulus) && !exponent->empty() && (exponent->back() & 1) == 1 &&
+                        mpint_bits(*exponent) >= 2 && !modulus->empty() && (modulus->back() & 1) == 1;
       if (!sane) {
         return tl::unexpected(KeyError{KeyProblem::Malformed,
                                        "the RSA key's numbers are invalid (exponent or modulus); "
                                        "the key is corrupted — send the .pub file unchanged"});
       }
       bits = mpint_bits(*modulus);
+      if (bits > kMaxRsaBits) {
+        return tl::unexpected(KeyError{KeyProblem::Malformed,
+                                       "this RSA key has " + std::to_string(bits) +
+                                           " bits; OpenSSH accepts at most " + std::to_string(kMaxRsaBits) +
+                                           " — send an ed25519 or a 3072-bit RSA key"});
+      }
       if (bits < kMinRsaBits) {
         return tl::unexpected(KeyError{
             KeyProblem::WeakRsa,

@@ -1,6 +1,7 @@
 #pragma once
 // The public-key algorithms Intake accepts, and the error values every key operation returns.
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,9 +14,13 @@ std::string_view wire_name(KeyAlgorithm algorithm);
 // The short name `ssh-keygen -l` prints in parentheses, e.g. "ED25519", "ECDSA-SK".
 std::string_view display_name(KeyAlgorithm algorithm);
 std::optional<KeyAlgorithm> algorithm_from_wire_name(std::string_view name);
+std::span<const KeyAlgorithm> all_algorithms();
+// "ssh-ed25519, ecdsa-sha2-nistp256, …" for messages.
+std::string accepted_type_list();
 
 enum class KeyProblem {
   Empty,
+  Encoding,
   PrivateKey,
   Fingerprint,
   PemPublicKey,

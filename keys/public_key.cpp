@@ -6,15 +6,13 @@
 
 #include "keys/base64.hpp"
 #include "keys/key_blob.hpp"
+#include "keys/text.hpp"
 
 namespace intake::keys {
 namespace {
 
 constexpr std::string_view kRfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----";
 constexpr std::string_view kRfc4716End = "---- END SSH2 PUBLIC KEY ----";
-constexpr std::string_view kAccepted =
-    "ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa, sk-ssh-ed25519@openssh.com or "
-    "sk-ecdsa-sha2-nistp256@openssh.com";
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
@@ -46,16 +44,6 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-// A printable excerpt of user input for messages (never the whole key, never control bytes).
-std::string excerpt(std::string_view text, std::size_t max = 24) {
-  std::string out;
-  for (char c : text.substr(0, max)) {
-    out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) ? '?' : c;
-  }
-  if (text.size() > max) out += "…";
-  return out;
-}
-
 KeyError error(KeyProblem problem, std::string message) { return {problem, std::move(message)}; }
 
 bool is_hex_pair_list(std::string_view text) {
@@ -84,7 +72,7 @@ tl::expected<PublicKey, KeyError> key_from_blob(KeyAlgorithm algorithm, std::vec
                                                 std::string comment) {
   auto bits = validate_key_blob(algorithm, blob);
   if (!bits) return tl::unexpected(bits.error());
-  return PublicKey{algorithm, std::move(blob), std::move(comment), *bits};
+  return PublicKey{algorithm, std::move(blob), clean_comment(comment), *bits};
 }
 
 std::string join(const std::vector<std::string_view>& tokens, std::size_t from, std::string_view sep) {
@@ -107,7 +95,7 @@ tl::expected<PublicKey, KeyError> parse_openssh_line(KeyAlgorithm algorithm,
   if (!is_base64_text(tokens[1])) {
     return tl::unexpected(error(KeyProblem::BadBase64, "the key data after '" + std::string(tokens[0]) +
                                                            "' is not base64 (it starts '" +
-                                                           excerpt(tokens[1]) +
+                                                           printable_excerpt(tokens[1]) +
                                                            "'); send the .pub file unchanged"));
   }
   // Join data tokens until the blob parses completely; the blob is self-delimiting, so the first
@@ -163,10 +151,10 @@ tl::expected<PublicKey, KeyError> parse_rfc4716(std::string_view text) {
       continue;
     }
     if (!is_base64_text(line)) {
-      return tl::unexpected(error(KeyProblem::BadBase64,
-                                  "line " + std::to_string(i + 1) +
-                                      " of the SSH2 public key block is not base64 ('" + excerpt(line) +
-                                      "'); send the file exactly as PuTTYgen or ssh-keygen -e wrote it"));
+      return tl::unexpected(error(
+          KeyProblem::BadBase64,
+          "line " + std::to_string(i + 1) + " of the SSH2 public key block is not base64 ('" +
+              printable_excerpt(line) + "'); send the file exactly as PuTTYgen or ssh-keygen -e wrote it"));
     }
     data += line;
   }
@@ -187,27 +175,23 @@ tl::expected<PublicKey, KeyError> parse_rfc4716(std::string_view text) {
                                 "the key data in the SSH2 public key block is not valid base64; "
                                 "send the file exactly as PuTTYgen or ssh-keygen -e wrote it"));
   }
-  const auto algorithm = algorithm_inside(*blob);
+  const auto inner = name_inside(*blob);
+  const auto algorithm = algorithm_from_wire_name(inner);
   if (!algorithm) {
-    return tl::unexpected(error(KeyProblem::UnknownType,
-                                "the SSH2 public key block holds a key type Intake does not accept; "
-                                "accepted types: " +
-                                    std::string(kAccepted)));
+    if (auto refusal = refusal_for_type(inner)) return tl::unexpected(*refusal);
+    return tl::unexpected(
+        error(KeyProblem::UnknownType,
+              "the SSH2 public key block holds a '" + printable_excerpt(inner, 40) +
+                  "' key, which Intake does not accept; accepted types: " + accepted_type_list()));
   }
   return key_from_blob(*algorithm, *blob, comment);
 }
 
-// The prefix of `token` that is a key type name glued to the data ("ssh-rsa-AAAB3…"), if any.
-std::optional<std::string_view> glued_type(std::string_view token) {
-  constexpr std::array kNames{"ssh-ed25519",
-                              "ecdsa-sha2-nistp256",
-                              "ecdsa-sha2-nistp384",
-                              "ecdsa-sha2-nistp521",
-                              "ssh-rsa",
-                              "ssh-dss",
-                              "sk-ssh-ed25519@openssh.com",
-                              "sk-ecdsa-sha2-nistp256@openssh.com"};
-  for (std::string_view name : kNames) {
+// The key type name glued to the data in `token` ("ssh-rsa-AAAB3…"), if any.
+std::optional<std::string> glued_type(std::string_view token) {
+  std::vector<std::string> names{"ssh-dss"};
+  for (const auto algorithm : all_algorithms()) names.emplace_back(wire_name(algorithm));
+  for (const auto& name : names) {
     if (!token.starts_with(name)) continue;
     auto rest = token.substr(name.size());
     for (int glue = 0;
@@ -220,6 +204,28 @@ std::optional<std::string_view> glued_type(std::string_view token) {
   return std::nullopt;
 }
 
+// What mail clients and Windows editors do to pasted text: a UTF-8 byte-order mark, no-break
+// spaces. UTF-16 is refused by the caller.
+std::string normalised_input(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0') {
+      out += ' ';
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+bool looks_like_utf16(std::string_view text) {
+  return text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+         text.find('\0') != std::string_view::npos;
+}
+
 }  // namespace
 
 std::string PublicKey::type_and_data() const {
@@ -230,8 +236,14 @@ std::string PublicKey::openssh_line() const {
   return comment.empty() ? type_and_data() : type_and_data() + " " + comment;
 }
 
-tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
-  text = trim(text);
+tl::expected<PublicKey, KeyError> parse_public_key(std::string_view raw) {
+  if (looks_like_utf16(raw)) {
+    return tl::unexpected(error(KeyProblem::Encoding,
+                                "the key file is UTF-16 text (as Windows Notepad may save it); save it as "
+                                "plain text (ANSI or UTF-8) and send it again"));
+  }
+  const std::string normalised = normalised_input(raw);
+  std::string_view text = trim(normalised);
   if (text.empty()) {
     return tl::unexpected(error(KeyProblem::Empty,
                                 "no key given: send the contents of the .pub file (one line starting "
@@ -261,27 +273,18 @@ tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
                                 "of the .pub file, one line starting with ssh-ed25519, ecdsa-sha2-… or "
                                 "ssh-rsa)"));
   }
-  if (first == "ssh-dss") {
-    return tl::unexpected(error(KeyProblem::Dsa,
-                                "DSA keys (ssh-dss) are not accepted: they are too weak and OpenSSH "
-                                "has dropped them; generate a new key with `ssh-keygen -t ed25519`"));
-  }
-  if (first.ends_with("-cert-v01@openssh.com")) {
-    return tl::unexpected(error(KeyProblem::Certificate,
-                                "this is an SSH certificate, not a plain public key; send the .pub "
-                                "file of the key itself (without -cert in its name)"));
-  }
+  if (auto refusal = refusal_for_type(first)) return tl::unexpected(*refusal);
   if (const auto name = glued_type(first)) {
     return tl::unexpected(
         error(KeyProblem::GluedType,
-              "the key type and the key data are glued together ('" + excerpt(first, 16) +
+              "the key type and the key data are glued together ('" + printable_excerpt(first, 16) +
                   "'): a public key line reads '" + std::string(*name) +
                   "', a space, then the base64 data; send the .pub file exactly as ssh-keygen or PuTTYgen "
                   "wrote it"));
   }
   if (is_base64_text(first)) {
     if (const auto blob = base64_decode(first)) {
-      if (const auto inner = algorithm_inside(*blob)) {
+      if (const auto inner = algorithm_from_wire_name(name_inside(*blob))) {
         return tl::unexpected(
             error(KeyProblem::MissingType, "the key type is missing: the line must start with '" +
                                                std::string(wire_name(*inner)) +
@@ -292,15 +295,15 @@ tl::expected<PublicKey, KeyError> parse_public_key(std::string_view text) {
   for (std::size_t i = 1; i < tokens.size(); ++i) {
     if (algorithm_from_wire_name(tokens[i])) {
       return tl::unexpected(error(KeyProblem::AuthorizedKeysOptions,
-                                  "the line starts with '" + excerpt(first) +
+                                  "the line starts with '" + printable_excerpt(first) +
                                       "' before the key type; authorized_keys options are not "
                                       "accepted — send only the public key line"));
     }
   }
-  return tl::unexpected(
-      error(KeyProblem::UnknownType, "not an SSH public key ('" + excerpt(first) +
-                                         "'): expected a line starting with " + std::string(kAccepted) +
-                                         ", or an RFC 4716 block (" + std::string(kRfc4716Begin) + ")"));
+  return tl::unexpected(error(KeyProblem::UnknownType, "not an SSH public key ('" + printable_excerpt(first) +
+                                                           "'): expected a line starting with " +
+                                                           accepted_type_list() + ", or an RFC 4716 block (" +
+                                                           std::string(kRfc4716Begin) + ")"));
 }
 
 }  // namespace intake::keys

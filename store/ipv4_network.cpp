@@ -53,11 +53,12 @@ tl::expected<Ipv4Network, std::string> parse_ipv4_network(std::string_view text)
   return Ipv4Network{*address, prefix};
 }
 
-std::string Ipv4Network::to_string() const {
+std::string ipv4_to_string(std::uint32_t address) {
   return std::to_string(address >> 24) + "." + std::to_string((address >> 16) & 0xff) + "." +
-         std::to_string((address >> 8) & 0xff) + "." + std::to_string(address & 0xff) + "/" +
-         std::to_string(prefix);
+         std::to_string((address >> 8) & 0xff) + "." + std::to_string(address & 0xff);
 }
+
+std::string Ipv4Network::to_string() const { return ipv4_to_string(address) + "/" + std::to_string(prefix); }
 
 bool Ipv4Network::contains(std::uint32_t host_order_address) const {
   return (host_order_address & mask_of(prefix)) == address;

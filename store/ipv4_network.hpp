@@ -21,5 +21,6 @@ struct Ipv4Network {
 // since it is usually a typo for /32 or 10.0.0.0/8). The error says what is wrong.
 tl::expected<Ipv4Network, std::string> parse_ipv4_network(std::string_view text);
 tl::expected<std::uint32_t, std::string> parse_ipv4_address(std::string_view text);
+std::string ipv4_to_string(std::uint32_t host_order_address);  // "a.b.c.d"
 
 }  // namespace intake::store

@@ -148,7 +148,19 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_by_tenant ON audit_events(tenant, id);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations{kV1};
+// Version 2: bans imposed by the server's failed-login defence, so that `intake bans` (another
+// process) can list and clear them.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE bans (
+  ip          TEXT PRIMARY KEY,              -- IPv4 address
+  banned_at   TEXT NOT NULL,
+  until       TEXT NOT NULL,
+  strikes     INTEGER NOT NULL,              -- how many times this address has been banned recently
+  reason      TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
 
 }  // namespace
 

@@ -66,14 +66,21 @@ tl::expected<SshKeyRecord, StoreError> KeyRepository::add(std::int64_t tenant_id
   if (!holders.empty()) {
     const auto& holder = holders.front();
     if (holder.tenant_id == tenant_id) {
-      return tl::unexpected(StoreError{StoreProblem::AlreadyExists,
-                                       "tenant '" + holder.tenant_name + "' already has key " +
-                                           key.fingerprint + " (added " + holder.created_at + ")"});
+      const bool expired = key_state(holder, now()) == KeyState::Expired;
+      return tl::unexpected(StoreError{
+          StoreProblem::AlreadyExists,
+          "tenant '" + holder.tenant_name + "' already has key " + key.fingerprint + " (added " +
+              holder.created_at +
+              (expired ? ", expired " + holder.expires_at.value_or("") +
+                             "); to add it again with a new expiry, first run `intake key revoke " +
+                             holder.tenant_name + " " + key.fingerprint + "`"
+                       : ")")});
     }
-    return tl::unexpected(StoreError{
-        StoreProblem::Conflict, "key " + key.fingerprint +
-                                    " is already registered to another tenant; a key identifies exactly "
-                                    "one tenant — ask the customer for a separate key for each account"});
+    return tl::unexpected(
+        StoreError{StoreProblem::Conflict,
+                   "key " + key.fingerprint + " is already registered to tenant '" + holder.tenant_name +
+                       "'; a key identifies exactly one tenant — ask the customer for a separate "
+                       "key for each account"});
   }
   db_.prepare(std::string("INSERT INTO ssh_keys (tenant_id, algorithm, public_key, fingerprint, bits, "
                           "comment, created_at, created_by, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ") +
@@ -103,11 +110,26 @@ std::optional<SshKeyRecord> KeyRepository::find_active(std::string_view fingerpr
   return keys.front();
 }
 
+std::vector<SshKeyRecord> KeyRepository::find_by_fingerprint(std::string_view fingerprint) {
+  return select("WHERE k.fingerprint = ?2 ORDER BY k.id DESC", 0, fingerprint);
+}
+
 tl::expected<SshKeyRecord, StoreError> KeyRepository::revoke(std::int64_t tenant_id,
                                                              std::string_view fingerprint,
                                                              std::string_view actor) {
   std::string prefix(fingerprint);
-  if (!prefix.starts_with("SHA256:")) prefix = "SHA256:" + prefix;
+  if (prefix.size() >= 4 &&
+      (prefix.starts_with("MD5:") || prefix.starts_with("md5:") || (prefix.size() > 2 && prefix[2] == ':'))) {
+    return tl::unexpected(
+        StoreError{StoreProblem::NotFound,
+                   "give the SHA256 fingerprint (or a unique prefix of it), not the MD5 form; "
+                   "`intake key list` shows them"});
+  }
+  // "SHA256:" in any case, or none: what people copy from ssh-keygen, `key list` or a mail.
+  if (prefix.size() >= 7 && (prefix.compare(0, 7, "SHA256:") == 0 || prefix.compare(0, 7, "sha256:") == 0)) {
+    prefix.erase(0, 7);
+  }
+  prefix = "SHA256:" + prefix;
   if (prefix.size() <= 7) {
     return tl::unexpected(StoreError{StoreProblem::NotFound,
                                      "give the fingerprint (or a unique prefix of it) of the key to "

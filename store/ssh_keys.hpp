@@ -53,6 +53,9 @@ class KeyRepository {
   std::vector<SshKeyRecord> list(std::int64_t tenant_id);
   // The unrevoked, unexpired key with this fingerprint, with its tenant: what login looks up.
   std::optional<SshKeyRecord> find_active(std::string_view fingerprint);
+  // Every record of this key, newest first, whatever its state: what login uses to say why it
+  // refused a key (revoked, expired, another tenant's).
+  std::vector<SshKeyRecord> find_by_fingerprint(std::string_view fingerprint);
   // `fingerprint` may be a unique prefix, with or without "SHA256:". NotFound, Ambiguous, or
   // Conflict when the only match is already revoked.
   tl::expected<SshKeyRecord, StoreError> revoke(std::int64_t tenant_id, std::string_view fingerprint,

@@ -104,7 +104,7 @@ class TenantCommands(IntakeTestCase):
             (["tenant", "add", "acme-corp", "--allow-ip", "10.0.0.1/8"], "did you mean 10.0.0.0/8"),
             (["tenant", "add", "acme-corp", "--report-email", "not-an-address"], "not an e-mail address"),
             (["tenant", "add", "acme-corp", "--profile", "nosuch"], "unknown profile 'nosuch'"),
-            (["tenant", "add", "acme-corp", "--file-name", "../x.csv"], "plain file name"),
+            (["tenant", "add", "acme-corp", "--file-name", "../x.csv"], "plain ASCII file name"),
             (["tenant", "add", "acme-corp", "--org-id", "a b"], "organisation id"),
             (["tenant", "show", "nobody-here"], "no tenant named 'nobody-here'"),
             (["tenant", "set", "nobody-here", "--clear-allow-ip"], "no tenant named"),
@@ -182,10 +182,36 @@ class KeyCommands(IntakeTestCase):
                 self.assertIn(message, result.stderr)
         self.assertEqual(self.json_of("key", "list", "acme-corp"), [])
         result = self.run_intake("key", "add", "acme-corp", "--file", os.path.join(self.tmp, "nope.pub"), expect=1)
-        self.assertIn("cannot read key file", result.stderr)
+        self.assertIn("does not exist", result.stderr)
         with open(self.make_key("k", "-t", "ed25519")) as f:
             result = self.run_intake("key", "add", "nobody-here", input=f.read(), expect=1)
         self.assertIn("no tenant named", result.stderr)
+
+    def test_hostile_input_is_refused_or_neutralised_never_a_crash(self):
+        pub = self.make_key("weird", "-t", "ed25519")
+        with open(pub, "rb") as f:
+            kind, data, _ = f.read().split()
+        line = kind + b" " + data + b" caf\xe9 \x1b[31mred\n"
+        result = subprocess.run([INTAKE, "--data-dir", self.data_dir, "key", "add", "acme-corp", "--json"],
+                                input=line, capture_output=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout)["comment"], "caf? ?[31mred")
+        for args, message in (
+            ([b"key", b"add", b"acme-corp", b"--file", b"/dev/zero"], "not a regular file"),
+            ([b"key", b"add", b"acme-corp", b"--file", self.tmp.encode()], "not a regular file"),
+            ([b"tenant", b"set", b"acme-corp", b"--file-name", b"\xff.csv"], "plain ASCII file name"),
+            ([b"tenant", b"set", b"acme-corp", b"--report-email", b"b\xff@example.org"], "not an e-mail address"),
+        ):
+            with self.subTest(args=args):
+                result = subprocess.run([INTAKE, "--data-dir", self.data_dir, *args], capture_output=True)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn(message, result.stderr.decode(errors="replace"))
+        big = os.path.join(self.tmp, "big.pub")
+        with open(big, "w") as f:
+            f.write("ssh-ed25519 " + "A" * 70000)
+        self.assertIn("far too large", self.run_intake("key", "add", "acme-corp", "--file", big, expect=1).stderr)
+        result = self.run_intake("--data-dir", "", "tenant", "list", expect=1, data_dir=False)
+        self.assertIn("--data-dir is empty", result.stderr)
 
     def test_same_key_twice_and_key_of_another_tenant(self):
         pub = self.make_key("shared", "-t", "ed25519")
@@ -193,7 +219,7 @@ class KeyCommands(IntakeTestCase):
         self.assertIn("already has key", self.run_intake("key", "add", "acme-corp", "--file", pub, expect=1).stderr)
         self.run_intake("tenant", "add", "beta-inc")
         result = self.run_intake("key", "add", "beta-inc", "--file", pub, expect=1)
-        self.assertIn("already registered to another tenant", result.stderr)
+        self.assertIn("already registered to tenant 'acme-corp'", result.stderr)
         self.assertEqual(self.json_of("key", "list", "beta-inc"), [])
 
     def test_revoke_by_unique_prefix(self):
@@ -204,7 +230,10 @@ class KeyCommands(IntakeTestCase):
         fingerprint = self.keygen_fingerprint(first)
         result = self.run_intake("key", "revoke", "acme-corp", "SHA256:", expect=1)
         self.assertIn("give the fingerprint", result.stderr)
-        revoked = self.json_of("key", "revoke", "acme-corp", fingerprint[7:17])
+        self.assertIn("not the MD5 form",
+                      self.run_intake("key", "revoke", "acme-corp", self.keygen_fingerprint(first, "-E", "md5"),
+                                      expect=1).stderr)
+        revoked = self.json_of("key", "revoke", "acme-corp", "sha256:" + fingerprint[7:17])
         self.assertEqual(revoked["fingerprint"], fingerprint)
         self.assertEqual(revoked["state"], "revoked")
         self.assertEqual(revoked["revoked_by"], "onboarding-bot")  # the --actor run_intake adds
@@ -235,6 +264,9 @@ class KeyCommands(IntakeTestCase):
         time.sleep(4)
         self.assertEqual(self.json_of("key", "list", "acme-corp")[0]["state"], "expired")
         self.assertEqual(self.json_of("tenant", "show", "acme-corp")["onboarding"]["active_keys"], 0)
+        again = self.run_intake("key", "add", "acme-corp", "--file", pub, expect=1).stderr
+        self.assertIn("expired", again)
+        self.assertIn("intake key revoke acme-corp", again)
 
 
 class AuditAndConcurrency(IntakeTestCase):
@@ -253,10 +285,12 @@ class AuditAndConcurrency(IntakeTestCase):
                           ("key.revoke", "frank"), ("tenant.disable", "carol")])
         self.assertEqual(events[2]["details"]["report_emails"]["to"], ["x@acme.example"])
         self.assertRegex(events[0]["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-        # Read-only commands and refused changes leave no trace.
+        # Read-only commands and refused changes leave no trace; creating the host keys was audited.
         self.run_intake("tenant", "show", "acme-corp")
         self.run_intake("tenant", "add", "acme-corp", expect=1)
-        self.assertEqual(len(self.json_of("audit")), 5)
+        everything = self.json_of("audit")
+        self.assertEqual(len(everything), 7)
+        self.assertEqual(sorted(e["action"] for e in everything if not e["tenant"]), ["hostkey.create"] * 2)
 
     def test_many_cli_processes_writing_at_once(self):
         self.run_intake("tenant", "add", "seed-tenant")  # creates the database and host keys first
@@ -276,7 +310,8 @@ class AuditAndConcurrency(IntakeTestCase):
         tenants = self.json_of("tenant", "list")
         self.assertEqual(len(tenants), 17)
         self.assertTrue(all(t["active_keys"] == 1 for t in tenants if t["name"] != "seed-tenant"))
-        self.assertEqual(len(self.json_of("audit", "--limit", "100")), 33)
+        self.assertEqual(len(self.json_of("audit", "--tenant", "tenant-07")), 2)
+        self.assertEqual(len(self.json_of("audit", "--limit", "100")), 33 + 2)  # + the two host keys
 
     def test_a_fresh_data_dir_raced_by_two_processes(self):
         procs = [subprocess.Popen([INTAKE, "--data-dir", self.data_dir, "tenant", "add", name],
@@ -332,6 +367,15 @@ class CommandLine(IntakeTestCase):
         self.assertEqual([k["fingerprint"] for k in first], [k["fingerprint"] for k in second])
         text = self.run_intake("hostkeys").stdout
         self.assertIn("known_hosts lines:", text)
+
+    def test_a_tenant_is_never_left_without_its_folders(self):
+        os.makedirs(self.data_dir)
+        open(os.path.join(self.data_dir, "tenants"), "w").close()  # a file where the folder should be
+        result = self.run_intake("tenant", "add", "acme-corp", expect=1)
+        self.assertIn("cannot create", result.stderr)
+        self.assertEqual(self.json_of("tenant", "list"), [])
+        os.remove(os.path.join(self.data_dir, "tenants"))
+        self.run_intake("tenant", "add", "acme-corp")
 
     def test_unwritable_data_dir_fails_cleanly(self):
         blocker = os.path.join(self.tmp, "file")

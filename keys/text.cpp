@@ -1,0 +1,81 @@
+#include "keys/text.hpp"
+
+namespace intake::keys {
+namespace {
+
+// Length of the valid UTF-8 sequence at the start of `text`, or 0 when it is not valid
+// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+std::size_t utf8_sequence_length(std::string_view text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  std::size_t length = 0;
+  unsigned int code = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+    code = lead & 0x1fu;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    code = lead & 0x0fu;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    code = lead & 0x07u;
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(i) & 0x3fu);
+  }
+  if ((length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
+      (length == 4 && (code < 0x10000 || code > 0x10ffff)))
+    return 0;
+  return length;
+}
+
+}  // namespace
+
+std::string printable_excerpt(std::string_view text, std::size_t max) {
+  std::string out;
+  for (char c : text.substr(0, max)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += (byte < 0x20 || byte > 0x7e) ? '?' : c;
+  }
+  if (text.size() > max) out += "…";
+  return out;
+}
+
+bool is_valid_utf8(std::string_view text) {
+  while (!text.empty()) {
+    const auto length = utf8_sequence_length(text);
+    if (length == 0) return false;
+    text.remove_prefix(length);
+  }
+  return true;
+}
+
+std::string clean_comment(std::string_view text, std::size_t max) {
+  std::string out;
+  bool pending_space = false;
+  while (!text.empty()) {
+    const auto byte = static_cast<unsigned char>(text.front());
+    if (byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r') {
+      pending_space = !out.empty();
+      text.remove_prefix(1);
+      continue;
+    }
+    std::size_t length = utf8_sequence_length(text);
+    std::string_view piece = length ? text.substr(0, length) : std::string_view("?");
+    if (length == 0) length = 1;
+    if (byte < 0x20 || byte == 0x7f) piece = "?";
+    if (out.size() + piece.size() + (pending_space ? 1 : 0) > max) break;
+    if (pending_space) out += ' ';
+    pending_space = false;
+    out += piece;
+    text.remove_prefix(length);
+  }
+  return out;
+}
+
+}  // namespace intake::keys
