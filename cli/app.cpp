@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   add_tenant_commands(app, context);
   add_key_commands(app, context);
   add_admin_commands(app, context);
+  add_serve_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,8 @@ namespace intake::cli {
 
 void add_tenant_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
-void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit
+void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit, bans
+void add_serve_command(CLI::App& app, Context& context);
 
 // Shared by the command files (command_support.cpp).
 store::Tenant require_tenant(Context& context, const std::string& name);  // UserError when missing

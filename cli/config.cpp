@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <charconv>
+#include <functional>
+#include <map>
 
 namespace intake::cli {
 
@@ -18,6 +20,96 @@ std::optional<unsigned> port_of(std::string_view listen) {
   return port;
 }
 
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || value < 0) return std::nullopt;
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  const std::map<std::string_view, long long> kUnits{{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+  const auto found = kUnits.find(unit);
+  if (found == kUnits.end() || value > 10LL * 365 * 86400 / found->second) return std::nullopt;
+  return std::chrono::seconds(value * found->second);
+}
+
+namespace {
+
+using Setter = std::function<std::optional<std::string>(const toml::node&)>;  // error text on failure
+
+Setter text_setting(std::string& target,
+                    std::function<std::optional<std::string>(const std::string&)> check = {}) {
+  return [&target, check](const toml::node& node) -> std::optional<std::string> {
+    const auto value = node.value<std::string>();
+    if (!value) return "must be a string";
+    if (check) {
+      if (auto problem = check(*value)) return problem;
+    }
+    target = *value;
+    return std::nullopt;
+  };
+}
+
+Setter count_setting(unsigned& target, std::int64_t low, std::int64_t high) {
+  return [&target, low, high](const toml::node& node) -> std::optional<std::string> {
+    const auto value = node.value<std::int64_t>();
+    if (!value || *value < low || *value > high) {
+      return "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+    }
+    target = static_cast<unsigned>(*value);
+    return std::nullopt;
+  };
+}
+
+Setter duration_setting(server::Seconds& target) {
+  return [&target](const toml::node& node) -> std::optional<std::string> {
+    std::optional<std::chrono::seconds> value;
+    if (const auto number = node.value<std::int64_t>(); number && node.is_integer()) {
+      value = parse_duration(std::to_string(*number));
+    } else if (const auto text = node.value<std::string>()) {
+      value = parse_duration(*text);
+    }
+    if (!value) return "must be a duration: seconds, or a string such as \"30s\", \"15m\", \"24h\", \"7d\"";
+    target = *value;
+    return std::nullopt;
+  };
+}
+
+Setter flag_setting(bool& target) {
+  return [&target](const toml::node& node) -> std::optional<std::string> {
+    const auto value = node.value<bool>();
+    if (!value || !node.is_boolean()) return "must be true or false";
+    target = *value;
+    return std::nullopt;
+  };
+}
+
+Setter networks_setting(std::vector<store::Ipv4Network>& target) {
+  return [&target](const toml::node& node) -> std::optional<std::string> {
+    const auto* array = node.as_array();
+    if (!array) return "must be a list of IPv4 CIDRs, e.g. [\"10.0.0.0/8\"]";
+    std::vector<store::Ipv4Network> networks;
+    for (const auto& item : *array) {
+      const auto text = item.value<std::string>();
+      if (!text) return "must be a list of strings";
+      auto network = store::parse_ipv4_network(*text);
+      if (!network) return network.error();
+      networks.push_back(*network);
+    }
+    target = std::move(networks);
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> one_of(const std::string& value, std::initializer_list<std::string_view> allowed) {
+  std::string list;
+  for (const auto option : allowed) {
+    if (value == option) return std::nullopt;
+    list += (list.empty() ? "" : ", ") + std::string(option);
+  }
+  return "must be one of " + list;
+}
+
+}  // namespace
+
 tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::string_view source) {
   toml::table table;
   try {
@@ -29,33 +121,53 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
   }
 
   Config config;
-  const auto wrong_type = [&](std::string_view key, std::string_view expected) {
-    return tl::unexpected(std::string(source) + ": setting '" + std::string(key) + "' must be " +
-                          std::string(expected));
+  auto& server = config.server;
+  unsigned public_port = 0;
+  const std::map<std::string_view, Setter> settings{
+      {"listen",
+       text_setting(server.listen,
+                    [](const std::string& value) -> std::optional<std::string> {
+                      if (port_of(value)) return std::nullopt;
+                      return "has no valid port; write it as \"ADDRESS:PORT\", e.g. \"0.0.0.0:2222\"";
+                    })},
+      {"public_host", text_setting(config.public_host)},
+      {"public_port", count_setting(public_port, 1, 65535)},
+      {"max_connections", count_setting(server.max_connections, 1, 100000)},
+      {"max_connections_per_ip", count_setting(server.max_connections_per_ip, 1, 100000)},
+      {"max_auth_tries", count_setting(server.max_auth_tries, 1, 100)},
+      {"login_grace", duration_setting(server.login_grace)},
+      {"idle_timeout", duration_setting(server.idle_timeout)},
+      {"shutdown_grace", duration_setting(server.shutdown_grace)},
+      {"log_format", text_setting(server.log_format,
+                                  [](const std::string& v) {
+                                    return one_of(v, {"text", "json"});
+                                  })},
+      {"log_level", text_setting(server.log_level,
+                                 [](const std::string& v) {
+                                   return one_of(v, {"trace", "debug", "info", "warn", "error"});
+                                 })},
+      {"ban_max_failures", count_setting(server.bans.max_failures, 0, 100000)},
+      {"ban_window", duration_setting(server.bans.window)},
+      {"ban_time", duration_setting(server.bans.ban_time)},
+      {"ban_max_time", duration_setting(server.bans.max_ban_time)},
+      {"ban_safelist", networks_setting(server.bans.safelist)},
+      {"kex_algorithms", text_setting(server.algorithms.kex)},
+      {"ciphers", text_setting(server.algorithms.ciphers)},
+      {"macs", text_setting(server.algorithms.macs)},
+      {"allow_ssh_rsa_sha1", flag_setting(server.algorithms.allow_ssh_rsa_sha1)},
+      {"compression", flag_setting(server.algorithms.compression)},
   };
   for (const auto& [key, value] : table) {
-    const std::string_view name = key.str();
-    if (name == "listen") {
-      const auto text = value.value<std::string>();
-      if (!text) return wrong_type(name, "a string such as \"0.0.0.0:2222\"");
-      if (!port_of(*text)) {
-        return tl::unexpected(std::string(source) + ": listen = \"" + *text +
-                              "\" has no valid port; write it as \"ADDRESS:PORT\", e.g. \"0.0.0.0:2222\"");
-      }
-      config.listen = *text;
-    } else if (name == "public_host") {
-      const auto text = value.value<std::string>();
-      if (!text) return wrong_type(name, "a string (the host name customers connect to)");
-      config.public_host = *text;
-    } else if (name == "public_port") {
-      const auto number = value.value<std::int64_t>();
-      if (!number || *number < 1 || *number > 65535) return wrong_type(name, "a port number 1-65535");
-      config.public_port = static_cast<unsigned>(*number);
-    } else {
-      return tl::unexpected(std::string(source) + ": unknown setting '" + std::string(name) +
+    const auto setting = settings.find(key.str());
+    if (setting == settings.end()) {
+      return tl::unexpected(std::string(source) + ": unknown setting '" + std::string(key.str()) +
                             "'; deploy/intake.example.toml lists every setting");
     }
+    if (auto problem = setting->second(value)) {
+      return tl::unexpected(std::string(source) + ": setting '" + std::string(key.str()) + "' " + *problem);
+    }
   }
+  if (public_port != 0) config.public_port = public_port;
   return config;
 }
 

@@ -1,14 +1,17 @@
 #pragma once
 // The settings file (TOML). Every setting is documented in deploy/intake.example.toml.
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
 
+#include "server/settings.hpp"
+
 namespace intake::cli {
 
 struct Config {
-  std::string listen = "0.0.0.0:2222";  // IPv4 address and port the SSH server listens on
+  server::ServerSettings server;        // listen, limits, timeouts, bans, algorithms, logging
   std::string public_host;              // host name customers connect to; empty: this machine's name
   std::optional<unsigned> public_port;  // port customers connect to; empty: the listen port
 };
@@ -19,5 +22,8 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
 
 // The port part of "address:port", if it is one.
 std::optional<unsigned> port_of(std::string_view listen);
+
+// "90" (seconds), "30s", "15m", "24h", "7d".
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace intake::cli

@@ -40,28 +40,33 @@ const fs::path& Context::data_dir() {
   return *data_dir_;
 }
 
+fs::path Context::config_path() {
+  return options_.config_file.empty() ? data_dir() / "intake.toml" : fs::path(options_.config_file);
+}
+
+tl::expected<Config, std::string> Context::reread_config() {
+  const fs::path file = config_path();
+  if (fs::is_directory(file))
+    return tl::unexpected("config file " + file.string() + " is a directory; give a TOML file");
+  if (!fs::exists(file)) {
+    if (!options_.config_file.empty()) {
+      return tl::unexpected("config file " + file.string() +
+                            " does not exist; see deploy/intake.example.toml for a template");
+    }
+    return Config{};
+  }
+  std::ifstream in(file);
+  if (!in) return tl::unexpected("cannot read config file " + file.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string());
+}
+
 const Config& Context::config() {
   if (!config_) {
-    fs::path file = options_.config_file;
-    const bool explicit_file = !file.empty();
-    if (!explicit_file) file = data_dir() / "intake.toml";
-    if (fs::is_directory(file))
-      throw UserError("config file " + file.string() + " is a directory; give a TOML file");
-    if (!fs::exists(file)) {
-      if (explicit_file) {
-        throw UserError("config file " + file.string() +
-                        " does not exist; see deploy/intake.example.toml for a template");
-      }
-      config_ = Config{};
-    } else {
-      std::ifstream in(file);
-      if (!in) throw UserError("cannot read config file " + file.string());
-      std::stringstream text;
-      text << in.rdbuf();
-      auto parsed = parse_config(text.str(), file.string());
-      if (!parsed) throw UserError(parsed.error());
-      config_ = std::move(*parsed);
-    }
+    auto parsed = reread_config();
+    if (!parsed) throw UserError(parsed.error());
+    config_ = std::move(*parsed);
   }
   return *config_;
 }
@@ -107,7 +112,7 @@ std::string Context::public_host() {
 
 unsigned Context::public_port() {
   if (config().public_port) return *config().public_port;
-  return port_of(config().listen).value_or(2222);
+  return port_of(config().server.listen).value_or(2222);
 }
 
 }  // namespace intake::cli

@@ -32,6 +32,9 @@ class Context {
 
   const std::filesystem::path& data_dir();  // created with mode 0700 on first use
   const Config& config();
+  // Reads the settings file again (SIGHUP): the new settings, or what is wrong with the file.
+  tl::expected<Config, std::string> reread_config();
+  std::filesystem::path config_path();  // the file in use; may not exist
   store::Database& db();
   std::string actor() const;
   std::vector<keys::HostKey> host_keys();  // created when missing, as `intake hostkeys` does

@@ -12,19 +12,19 @@ using namespace intake::cli;
 TEST_CASE("config: defaults, every setting, and clear errors") {
   const auto empty = parse_config("", "intake.toml");
   REQUIRE(empty);
-  CHECK(empty->listen == "0.0.0.0:2222");
+  CHECK(empty->server.listen == "0.0.0.0:2222");
   CHECK(!empty->public_port);
 
   const auto full = parse_config(
       "listen = \"127.0.0.1:2022\"\npublic_host = \"sftp.example.com\"\npublic_port = 22\n", "intake.toml");
   REQUIRE(full);
-  CHECK(full->listen == "127.0.0.1:2022");
+  CHECK(full->server.listen == "127.0.0.1:2022");
   CHECK(full->public_host == "sftp.example.com");
   CHECK(full->public_port == 22u);
 
   CHECK(parse_config("lissen = \"x\"", "f.toml").error().find("unknown setting 'lissen'") !=
         std::string::npos);
-  CHECK(parse_config("public_port = 70000", "f.toml").error().find("1-65535") != std::string::npos);
+  CHECK(parse_config("public_port = 70000", "f.toml").error().find("from 1 to 65535") != std::string::npos);
   CHECK(!parse_config("public_port = \"22\"", "f.toml"));  // a string is not a port number
   CHECK(parse_config("listen = \"0.0.0.0\"", "f.toml").error().find("no valid port") != std::string::npos);
   CHECK(parse_config("listen = ", "f.toml").error().find("f.toml:1") == 0);

@@ -1,0 +1,98 @@
+// intake serve: the composition root of the running server.
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "keys/fingerprint.hpp"
+#include "server/event_log.hpp"
+#include "server/server.hpp"
+#include "server/server_store.hpp"
+
+namespace intake::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen;
+  std::string user;
+};
+
+// Drops root for `user` after the socket and the host keys are open. Irreversible by design.
+void drop_privileges(const std::string& user) {
+  const passwd* account = ::getpwnam(user.c_str());
+  if (!account)
+    throw UserError("--user " + user + ": no such account; create it (adduser --system " + user + ")");
+  if (account->pw_uid == 0) throw UserError("--user " + user + " is root; name an unprivileged account");
+  const uid_t uid = account->pw_uid;
+  const gid_t gid = account->pw_gid;
+  if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0) {
+    throw UserError("cannot switch to user " + user + ": " + std::strerror(errno));
+  }
+  if (::setuid(0) == 0) throw UserError("dropping privileges failed: root could be regained");
+  server::log_event(spdlog::level::info, "", "privileges.dropped",
+                    {{"user", user}, {"uid", std::to_string(uid)}});
+}
+
+void serve(Context& context, const ServeOptions& options) {
+  Config config = context.config();
+  if (!options.listen.empty()) config.server.listen = options.listen;
+  if (auto problem = server::configure_logging(config.server.log_format, config.server.log_level);
+      !problem.empty()) {
+    throw UserError(context.config_path().string() + ": " + problem);
+  }
+  // Host keys are created (as `intake hostkeys` does) and loaded before privileges are dropped.
+  auto host_keys = keys::ensure_host_keys(context.data_dir() / "hostkeys");
+  if (!host_keys) throw UserError(host_keys.error());
+  auto server = server::Server::open(config.server, *host_keys);
+  if (!server) throw UserError(server.error());
+
+  if (::geteuid() == 0) {
+    if (!options.user.empty()) {
+      drop_privileges(options.user);
+    } else {
+      server::log_event(spdlog::level::warn, "", "running_as_root",
+                        {{"advice", "start with --user NAME to drop privileges after opening the port"}});
+    }
+  }
+  server::ServerStore store([&] {
+    try {
+      return store::Database::open(context.data_dir() / "intake.db");
+    } catch (const store::DatabaseError& error) {
+      throw UserError(std::string(error.what()) +
+                      "; the data dir must be writable by the account the server runs as");
+    }
+  }());
+  for (const auto& key : *host_keys) {
+    if (key.created) {
+      store.audit("hostkey.create", "",
+                  {{"path", key.path.string()}, {"fingerprint", keys::sha256_fingerprint(key.public_key)}});
+    }
+  }
+  const auto reload = [&context, &options]() -> std::optional<server::ServerSettings> {
+    auto fresh = context.reread_config();
+    if (!fresh) {
+      server::log_event(spdlog::level::err, "", "config.reload_failed", {{"error", fresh.error()}});
+      return std::nullopt;
+    }
+    if (!options.listen.empty()) fresh->server.listen = options.listen;
+    return fresh->server;
+  };
+  (*server)->run(store, nullptr, reload);
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Context& context) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* serve_command =
+      app.add_subcommand("serve", "Run the SFTP server (stops on SIGTERM/SIGINT, reloads on SIGHUP)");
+  serve_command->add_option("--listen", options->listen,
+                            "IPv4 ADDRESS:PORT to listen on (default: config, 0.0.0.0:2222)");
+  serve_command->add_option("--user", options->user,
+                            "When started as root: the account to run as after opening the port");
+  serve_command->callback([&context, options] { serve(context, *options); });
+}
+
+}  // namespace intake::cli

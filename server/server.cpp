@@ -1,0 +1,333 @@
+#include "server/server.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+#include "keys/fingerprint.hpp"
+#include "server/ban_service.hpp"
+#include "server/event_log.hpp"
+#include "server/libssh_handles.hpp"
+#include "server/session.hpp"
+#include "store/ipv4_network.hpp"
+
+namespace intake::server {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string new_session_id() {
+  std::array<unsigned char, 6> bytes{};
+  RAND_bytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string id;
+  for (const auto byte : bytes) {
+    std::array<char, 3> hex{};
+    std::snprintf(hex.data(), hex.size(), "%02x", byte);
+    id += hex.data();
+  }
+  return id;
+}
+
+// The signature algorithms accepted for user keys: every accepted key type, RSA with SHA-2 only
+// unless SHA-1 "ssh-rsa" is explicitly allowed.
+std::string pubkey_algorithms(const AlgorithmSettings& algorithms) {
+  std::string list =
+      "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,"
+      "sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256";
+  if (algorithms.allow_ssh_rsa_sha1) list += ",ssh-rsa";
+  return list;
+}
+
+struct Connection {
+  std::string id;
+  std::uint32_t ip = 0;
+  std::shared_ptr<SocketGuard> guard;
+  Clock::time_point login_deadline;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerSettings settings;  // guarded by mutex after run() starts (SIGHUP may replace it)
+  ListenAddress address;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  BindPtr bind;
+  std::mutex bind_mutex;
+
+  std::mutex mutex;
+  std::condition_variable all_gone;
+  std::map<std::string, Connection> connections;
+  std::unordered_map<std::uint32_t, unsigned> per_ip;
+  bool stopping = false;
+
+  ServerStore* store = nullptr;
+  SubsystemFactory* sftp = nullptr;
+  std::unique_ptr<BanService> bans;
+
+  void accept_next();
+  void on_accept(tcp::socket socket);
+  void start_session(tcp::socket socket, std::uint32_t ip);
+  void finish_session(const std::string& id, std::uint32_t ip);
+  void reap(asio::steady_timer& timer);
+  void begin_shutdown(Clock::time_point started, asio::steady_timer& timer);
+  std::size_t active() {
+    std::lock_guard lock(mutex);
+    return connections.size();
+  }
+};
+
+tl::expected<std::unique_ptr<Server>, std::string> Server::open(const ServerSettings& settings,
+                                                                const std::vector<keys::HostKey>& host_keys) {
+  auto address = resolve_listen_address(settings.listen);
+  if (!address) return tl::unexpected(address.error());
+  auto impl = std::make_unique<Impl>();
+  impl->settings = settings;
+  impl->address = *address;
+
+  boost::system::error_code ec;
+  const tcp::endpoint endpoint(asio::ip::address_v4(address->ipv4), address->port);
+  impl->acceptor.open(tcp::v4(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(1024, ec);
+  if (ec) {
+    return tl::unexpected(
+        "cannot listen on " + address->to_string() + ": " + ec.message() +
+        (ec == asio::error::address_in_use  ? " (another process has the port; choose another "
+                                              "with --listen or stop it)"
+         : ec == asio::error::access_denied ? " (ports below 1024 need root; use --user to drop "
+                                              "privileges afterwards)"
+                                            : ""));
+  }
+  if (address->port == 0 || endpoint.port() == 0) impl->address.port = impl->acceptor.local_endpoint().port();
+
+  ssh_init();
+  impl->bind.reset(ssh_bind_new());
+  if (!impl->bind) return tl::unexpected(std::string("libssh could not create its server state"));
+  ssh_bind bind = impl->bind.get();
+  bool process_config = false;  // never read /etc/ssh/libssh_server_config (LIBSSH.md)
+  ssh_bind_options_set(bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &process_config);
+  for (const auto& host_key : host_keys) {
+    ssh_key key = nullptr;
+    if (ssh_pki_import_privkey_file(host_key.path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
+      return tl::unexpected("cannot load host key " + host_key.path.string());
+    }
+    // The bind takes ownership of an imported key.
+    if (ssh_bind_options_set(bind, SSH_BIND_OPTIONS_IMPORT_KEY, key) != SSH_OK) {
+      ssh_key_free(key);
+      return tl::unexpected("libssh refused host key " + host_key.path.string() + ": " + ssh_get_error(bind));
+    }
+    log_event(
+        spdlog::level::info, "", "hostkey.loaded",
+        {{"path", host_key.path.string()}, {"fingerprint", keys::sha256_fingerprint(host_key.public_key)}});
+  }
+  const auto& algorithms = settings.algorithms;
+  const std::string pubkeys = pubkey_algorithms(algorithms);
+  const std::string hostkeys = "ssh-ed25519,rsa-sha2-512,rsa-sha2-256";
+  const std::pair<ssh_bind_options_e, const std::string*> options[] = {
+      {SSH_BIND_OPTIONS_KEY_EXCHANGE, &algorithms.kex},
+      {SSH_BIND_OPTIONS_CIPHERS_C_S, &algorithms.ciphers},
+      {SSH_BIND_OPTIONS_CIPHERS_S_C, &algorithms.ciphers},
+      {SSH_BIND_OPTIONS_HMAC_C_S, &algorithms.macs},
+      {SSH_BIND_OPTIONS_HMAC_S_C, &algorithms.macs},
+      {SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, &hostkeys},
+      {SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES, &pubkeys}};
+  for (const auto& [option, value] : options) {
+    if (ssh_bind_options_set(bind, option, value->c_str()) != SSH_OK) {
+      return tl::unexpected("libssh refused the algorithm list '" + *value + "': " + ssh_get_error(bind));
+    }
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+const ListenAddress& Server::address() const { return impl_->address; }
+
+void Server::Impl::accept_next() {
+  acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!ec)
+      on_accept(std::move(socket));
+    else
+      log_event(spdlog::level::warn, "", "accept.failed", {{"error", ec.message()}});
+    accept_next();
+  });
+}
+
+void Server::Impl::on_accept(tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec || !remote.address().is_v4()) return;  // gone already; the socket closes with `socket`
+  const std::uint32_t ip = remote.address().to_v4().to_uint();
+  const std::string ip_text = store::ipv4_to_string(ip);
+  std::string until;
+  if (bans->refuses(ip, until)) {
+    log_event(spdlog::level::info, "", "connection.refused",
+              {{"ip", ip_text}, {"reason", "banned until " + until}});
+    return;
+  }
+  {
+    std::lock_guard lock(mutex);
+    const char* over = nullptr;
+    if (connections.size() >= settings.max_connections)
+      over = "max_connections";
+    else if (per_ip[ip] >= settings.max_connections_per_ip)
+      over = "max_connections_per_ip";
+    if (over) {
+      if (per_ip[ip] == 0) per_ip.erase(ip);
+      log_event(spdlog::level::warn, "", "connection.refused",
+                {{"ip", ip_text}, {"reason", std::string(over)}});
+      return;
+    }
+  }
+  start_session(std::move(socket), ip);
+}
+
+void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
+  const std::string id = new_session_id();
+  const int fd = socket.release();
+  auto guard = std::make_shared<SocketGuard>(fd);
+  ServerSettings snapshot;
+  {
+    std::lock_guard lock(mutex);
+    snapshot = settings;
+    connections.emplace(id, Connection{id, ip, guard, Clock::now() + settings.login_grace});
+    per_ip[ip] += 1;
+  }
+  log_event(spdlog::level::info, id, "connection.accepted", {{"ip", store::ipv4_to_string(ip)}});
+  SessionEnvironment environment{bind.get(), &bind_mutex, store, sftp};
+  try {
+    std::thread([this, id, fd, ip, guard, environment, snapshot = std::move(snapshot)]() mutable {
+      Session session(id, fd, ip, guard, environment, std::move(snapshot));
+      const auto outcome = session.run();
+      if (outcome != SessionOutcome::LoggedIn) bans->record_failure(ip, id, session.failure());
+      finish_session(id, ip);
+    }).detach();
+  } catch (const std::system_error& error) {
+    log_event(spdlog::level::err, id, "session.thread_failed", {{"error", error.what()}});
+    guard->closing();
+    ::close(fd);
+    finish_session(id, ip);
+  }
+}
+
+void Server::Impl::finish_session(const std::string& id, std::uint32_t ip) {
+  std::lock_guard lock(mutex);
+  connections.erase(id);
+  if (auto found = per_ip.find(ip); found != per_ip.end() && --found->second == 0) per_ip.erase(found);
+  if (connections.empty()) all_gone.notify_all();
+}
+
+// The session enforces its own login deadline; this is the backstop for a peer that stalls libssh
+// inside a blocking call (a bad signature gets no reply, LIBSSH.md), so no connection outlives it.
+void Server::Impl::reap(asio::steady_timer& timer) {
+  timer.expires_after(std::chrono::seconds(1));
+  timer.async_wait([this, &timer](boost::system::error_code ec) {
+    if (ec) return;
+    const auto now = Clock::now();
+    std::lock_guard lock(mutex);
+    for (auto& [id, connection] : connections) {
+      if (!connection.guard->established && now > connection.login_deadline + std::chrono::seconds(2)) {
+        connection.guard->cut();
+      }
+    }
+    reap(timer);
+  });
+}
+
+void Server::Impl::begin_shutdown(Clock::time_point started, asio::steady_timer& timer) {
+  timer.expires_after(std::chrono::milliseconds(100));
+  timer.async_wait([this, started, &timer](boost::system::error_code ec) {
+    if (ec) return;
+    Seconds grace;
+    {
+      std::lock_guard lock(mutex);
+      grace = settings.shutdown_grace;
+      if (connections.empty()) {
+        io.stop();
+        return;
+      }
+      if (Clock::now() - started >= grace) {
+        log_event(spdlog::level::warn, "", "shutdown.closing",
+                  {{"sessions", std::to_string(connections.size())}, {"reason", "shutdown_grace passed"}});
+        for (auto& [id, connection] : connections) connection.guard->cut();
+      }
+    }
+    begin_shutdown(started, timer);
+  });
+}
+
+int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload) {
+  auto& impl = *impl_;
+  impl.store = &store;
+  impl.sftp = sftp;
+  impl.bans = std::make_unique<BanService>(impl.settings.bans, store);
+
+  asio::signal_set signals(impl.io, SIGINT, SIGTERM, SIGHUP);
+  asio::steady_timer reaper(impl.io);
+  asio::steady_timer shutdown_timer(impl.io);
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        if (auto fresh = reload ? reload() : std::nullopt) {
+          std::lock_guard lock(impl.mutex);
+          if (fresh->listen != impl.settings.listen ||
+              fresh->algorithms.kex != impl.settings.algorithms.kex ||
+              fresh->algorithms.ciphers != impl.settings.algorithms.ciphers ||
+              fresh->algorithms.macs != impl.settings.algorithms.macs ||
+              fresh->algorithms.allow_ssh_rsa_sha1 != impl.settings.algorithms.allow_ssh_rsa_sha1) {
+            log_event(spdlog::level::warn, "", "config.reload",
+                      {{"note", "listen and algorithm changes take effect at the next restart"}});
+          }
+          fresh->listen = impl.settings.listen;
+          fresh->algorithms = impl.settings.algorithms;
+          impl.settings = *fresh;
+          impl.bans->update_settings(fresh->bans);
+          set_log_level(fresh->log_level);
+          log_event(spdlog::level::info, "", "config.reloaded");
+        }
+        wait_signal();
+        return;
+      }
+      log_event(
+          spdlog::level::info, "", "shutdown.begin",
+          {{"signal", signal == SIGTERM ? "TERM" : "INT"}, {"sessions", std::to_string(impl.active())}});
+      {
+        std::lock_guard lock(impl.mutex);
+        impl.stopping = true;
+      }
+      boost::system::error_code ignored;
+      impl.acceptor.close(ignored);
+      reaper.cancel();
+      impl.begin_shutdown(Clock::now(), shutdown_timer);
+    });
+  };
+  wait_signal();
+  impl.accept_next();
+  impl.reap(reaper);
+  log_event(spdlog::level::info, "", "server.listening", {{"address", impl.address.to_string()}});
+  impl.io.run();
+
+  // Sessions were cut; give their threads a moment to unwind before the process exits.
+  std::unique_lock lock(impl.mutex);
+  impl.all_gone.wait_for(lock, std::chrono::seconds(10), [&] { return impl.connections.empty(); });
+  log_event(spdlog::level::info, "", "shutdown.done",
+            {{"sessions_left", std::to_string(impl.connections.size())}});
+  return 0;
+}
+
+}  // namespace intake::server

@@ -1,0 +1,356 @@
+#include "server/session.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "keys/base64.hpp"
+#include "server/event_log.hpp"
+#include "store/ipv4_network.hpp"
+
+namespace intake::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// "SHA256:…" exactly as ssh-keygen prints it, so that it matches what `intake key add` stored.
+std::string fingerprint_of(ssh_key key) {
+  unsigned char* hash = nullptr;
+  size_t length = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) return "SHA256:?";
+  std::string out = "SHA256:" + keys::base64_encode(std::span<const std::uint8_t>(hash, length), false);
+  ssh_clean_pubkey_hash(&hash);
+  return out;
+}
+
+std::string printable(const char* text) {
+  std::string out;
+  for (const char* p = text ? text : ""; *p && out.size() < 64; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
+  }
+  return out;
+}
+
+std::string_view auth_method_name(int subtype) {
+  switch (subtype) {
+    case SSH_AUTH_METHOD_PASSWORD: return "password";
+    case SSH_AUTH_METHOD_INTERACTIVE: return "keyboard-interactive";
+    case SSH_AUTH_METHOD_HOSTBASED: return "hostbased";
+    case SSH_AUTH_METHOD_GSSAPI_MIC: return "gssapi-with-mic";
+    default: return "unknown";
+  }
+}
+
+std::string_view channel_request_name(int subtype) {
+  switch (subtype) {
+    case SSH_CHANNEL_REQUEST_PTY: return "pty";
+    case SSH_CHANNEL_REQUEST_EXEC: return "exec";
+    case SSH_CHANNEL_REQUEST_SHELL: return "shell";
+    case SSH_CHANNEL_REQUEST_ENV: return "env";
+    case SSH_CHANNEL_REQUEST_X11: return "x11";
+    case SSH_CHANNEL_REQUEST_WINDOW_CHANGE: return "window-change";
+    default: return "other";
+  }
+}
+
+}  // namespace
+
+// Output to the client is queued and flushed by the session loop within the channel window, so a
+// handler never blocks inside a libssh callback waiting for the client to read.
+class Session::Writer : public ChannelWriter {
+ public:
+  explicit Writer(Session& session) : session_(session) {}
+  bool write(std::span<const std::uint8_t> bytes) override {
+    if (session_.channel_closed_) return false;
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+    return true;
+  }
+  void close() override { close_requested_ = true; }
+
+  // Sends what the window allows; false when the channel failed.
+  bool flush() {
+    while (!pending_.empty() && !session_.channel_closed_) {
+      const auto window = ssh_channel_window_size(session_.channel_);
+      if (window == 0) return true;  // the client has not read yet; poll and try again
+      const auto chunk = std::min<std::size_t>({pending_.size() - sent_, window, 32768});
+      const int written =
+          ssh_channel_write(session_.channel_, pending_.data() + sent_, static_cast<uint32_t>(chunk));
+      if (written < 0) return false;
+      sent_ += static_cast<std::size_t>(written);
+      if (sent_ == pending_.size()) {
+        pending_.clear();
+        sent_ = 0;
+      }
+    }
+    return true;
+  }
+  bool has_pending() const { return !pending_.empty(); }
+  bool close_requested() const { return close_requested_; }
+
+ private:
+  Session& session_;
+  std::vector<std::uint8_t> pending_;
+  std::size_t sent_ = 0;
+  bool close_requested_ = false;
+};
+
+void SocketGuard::cut() {
+  std::lock_guard lock(mutex_);
+  if (open_) ::shutdown(fd_, SHUT_RDWR);
+}
+
+void SocketGuard::closing() {
+  std::lock_guard lock(mutex_);
+  open_ = false;
+}
+
+Session::Session(std::string id, int fd, std::uint32_t client_ip, std::shared_ptr<SocketGuard> guard,
+                 SessionEnvironment environment, ServerSettings settings)
+    : id_(std::move(id)),
+      fd_(fd),
+      client_ip_(client_ip),
+      guard_(std::move(guard)),
+      client_ip_text_(store::ipv4_to_string(client_ip)),
+      environment_(environment),
+      settings_(std::move(settings)),
+      deadline_(Clock::now() + settings_.login_grace),
+      last_activity_(Clock::now()) {}
+
+Session::~Session() = default;
+
+std::chrono::milliseconds Session::time_left() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+}
+
+void Session::deny(const std::string& tenant, const std::string& fingerprint, const std::string& reason) {
+  ++failed_attempts_;
+  failure_ = reason;
+  log_event(spdlog::level::warn, id_, "login.denied",
+            {{"tenant", tenant}, {"ip", client_ip_text_}, {"key", fingerprint}, {"reason", reason}});
+  environment_.store->audit(
+      "login.denied", tenant,
+      {{"ip", client_ip_text_}, {"key", fingerprint}, {"session", id_}, {"reason", reason}});
+}
+
+int Session::on_auth_pubkey(ssh_session, const char* user, ssh_key key, char state, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  const std::string tenant = printable(user);
+  const std::string fingerprint = fingerprint_of(key);
+  if (state != SSH_PUBLICKEY_STATE_NONE && state != SSH_PUBLICKEY_STATE_VALID) {
+    self.deny(tenant, fingerprint, "invalid signature");
+    return SSH_AUTH_DENIED;
+  }
+  const auto decision = self.environment_.store->check_login(tenant, fingerprint, self.client_ip_);
+  if (!decision.allowed) {
+    self.deny(tenant, fingerprint, decision.reason);
+    return SSH_AUTH_DENIED;
+  }
+  if (state == SSH_PUBLICKEY_STATE_NONE) return SSH_AUTH_SUCCESS;  // the probe: answers PK_OK only
+  self.authenticated_ = true;
+  self.tenant_ = tenant;
+  self.fingerprint_ = fingerprint;
+  log_event(spdlog::level::info, self.id_, "login.accepted",
+            {{"tenant", tenant}, {"ip", self.client_ip_text_}, {"key", fingerprint}});
+  self.environment_.store->audit("login.accepted", tenant,
+                                 {{"ip", self.client_ip_text_}, {"key", fingerprint}, {"session", self.id_}});
+  return SSH_AUTH_SUCCESS;
+}
+
+ssh_channel Session::on_channel_open(ssh_session session, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  if (!self.authenticated_ || self.channel_ != nullptr) {
+    log_event(spdlog::level::info, self.id_, "channel.refused",
+              {{"reason", "one session channel per connection"}});
+    return nullptr;
+  }
+  self.channel_ = ssh_channel_new(session);
+  if (!self.channel_) return nullptr;
+  // Registered here, inside the open callback: a subsystem request arriving in the same poll batch
+  // would otherwise be refused (LIBSSH.md).
+  self.channel_callbacks_ = {};
+  self.channel_callbacks_.userdata = &self;
+  self.channel_callbacks_.channel_subsystem_request_function = on_subsystem;
+  self.channel_callbacks_.channel_data_function = on_channel_data;
+  self.channel_callbacks_.channel_eof_function = on_channel_eof;
+  self.channel_callbacks_.channel_close_function = on_channel_close;
+  ssh_callbacks_init(&self.channel_callbacks_);
+  ssh_set_channel_callbacks(self.channel_, &self.channel_callbacks_);
+  return self.channel_;
+}
+
+int Session::on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  const std::string name = printable(subsystem);
+  if (name != "sftp" || !self.environment_.sftp || self.subsystem_ready_) {
+    log_event(spdlog::level::warn, self.id_, "subsystem.refused", {{"subsystem", name}});
+    return 1;
+  }
+  self.writer_ = std::make_unique<Writer>(self);
+  self.handler_ = self.environment_.sftp->create(
+      SessionInfo{self.id_, self.tenant_, self.client_ip_text_, self.fingerprint_}, *self.writer_);
+  self.subsystem_ready_ = true;
+  self.guard_->established = true;
+  log_event(spdlog::level::info, self.id_, "subsystem.started",
+            {{"subsystem", name}, {"tenant", self.tenant_}});
+  return 0;
+}
+
+int Session::on_channel_data(ssh_session, ssh_channel, void* data, std::uint32_t length, int is_stderr,
+                             void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  self.last_activity_ = Clock::now();
+  if (is_stderr || !self.handler_) return static_cast<int>(length);  // nothing to hand it to: drop
+  return static_cast<int>(self.handler_->on_data(std::span(static_cast<const std::uint8_t*>(data), length)));
+}
+
+void Session::on_channel_eof(ssh_session, ssh_channel, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  self.clean_end_ = true;
+  self.channel_closed_ = true;
+}
+
+void Session::on_channel_close(ssh_session, ssh_channel, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  self.clean_end_ = true;
+  self.channel_closed_ = true;
+}
+
+int Session::on_message(ssh_session, ssh_message message, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  const int type = ssh_message_type(message);
+  const int subtype = ssh_message_subtype(message);
+  if (type == SSH_REQUEST_AUTH && subtype != SSH_AUTH_METHOD_NONE && subtype != SSH_AUTH_METHOD_PUBLICKEY) {
+    self.deny(printable(ssh_message_auth_user(message)), "",
+              std::string(auth_method_name(subtype)) + " login attempted; only public keys are accepted");
+  } else if (type == SSH_REQUEST_CHANNEL) {
+    log_event(spdlog::level::info, self.id_, "request.refused",
+              {{"request", std::string(channel_request_name(subtype))}});
+  } else if (type == SSH_REQUEST_CHANNEL_OPEN || type == SSH_REQUEST_GLOBAL) {
+    log_event(
+        spdlog::level::info, self.id_, "request.refused",
+        {{"request", type == SSH_REQUEST_GLOBAL ? "global (port forwarding)" : "channel (forwarding)"}});
+  }
+  return 1;  // libssh sends its default reply: a refusal (and for "none" auth, the list "publickey")
+}
+
+bool Session::establish() {
+  {
+    std::lock_guard lock(*environment_.bind_mutex);
+    if (ssh_bind_accept_fd(environment_.bind, session_.get(), fd_) != SSH_OK) {
+      failure_ = std::string("accept failed: ") + ssh_get_error(environment_.bind);
+      guard_->closing();
+      ::close(fd_);
+      fd_ = -1;
+      return false;
+    }
+  }
+  // The session owns the socket from here on.
+  ssh_set_auth_methods(session_.get(), SSH_AUTH_METHOD_PUBLICKEY);
+  server_callbacks_ = {};
+  server_callbacks_.userdata = this;
+  server_callbacks_.auth_pubkey_function = on_auth_pubkey;
+  server_callbacks_.channel_open_request_session_function = on_channel_open;
+  ssh_callbacks_init(&server_callbacks_);
+  ssh_set_server_callbacks(session_.get(), &server_callbacks_);
+  ssh_set_message_callback(session_.get(), on_message, this);
+
+  if (ssh_handle_key_exchange(session_.get()) != SSH_OK) {
+    failure_ = std::string("handshake failed: ") + ssh_get_error(session_.get());
+    return false;
+  }
+  EventPtr event(ssh_event_new());
+  ssh_event_add_session(event.get(), session_.get());
+  while (!subsystem_ready_) {
+    if (failed_attempts_ >= settings_.max_auth_tries) {
+      failure_ = "too many authentication attempts (" + std::to_string(failed_attempts_) + ")";
+      break;
+    }
+    const auto left = time_left();
+    if (left.count() <= 0) {
+      failure_ = authenticated_ ? "no sftp subsystem requested within the login grace time"
+                                : "login grace time (" + std::to_string(settings_.login_grace.count()) +
+                                      " s) passed without a login";
+      break;
+    }
+    if (ssh_event_dopoll(event.get(), static_cast<int>(std::min<long long>(left.count(), 1000))) ==
+            SSH_ERROR ||
+        !ssh_is_connected(session_.get()) || channel_closed_) {
+      break;
+    }
+  }
+  ssh_event_remove_session(event.get(), session_.get());
+  return subsystem_ready_;
+}
+
+void Session::serve() {
+  EventPtr event(ssh_event_new());
+  ssh_event_add_session(event.get(), session_.get());
+  last_activity_ = Clock::now();
+  std::string end_reason = "client closed the channel";
+  while (true) {
+    if (!writer_->flush()) {
+      end_reason = "channel write failed";
+      clean_end_ = false;
+      break;
+    }
+    if (channel_closed_ || (writer_->close_requested() && !writer_->has_pending())) break;
+    const int timeout = writer_->has_pending() ? 50 : 1000;
+    if (ssh_event_dopoll(event.get(), timeout) == SSH_ERROR || !ssh_is_connected(session_.get())) {
+      end_reason = "connection lost";
+      clean_end_ = false;
+      break;
+    }
+    if (Clock::now() - last_activity_ > settings_.idle_timeout) {
+      end_reason = "idle for " + std::to_string(settings_.idle_timeout.count()) + " s";
+      clean_end_ = false;
+      break;
+    }
+  }
+  ssh_event_remove_session(event.get(), session_.get());
+  handler_->on_end(clean_end_);
+  log_event(spdlog::level::info, id_, "session.end", {{"tenant", tenant_}, {"reason", end_reason}});
+}
+
+SessionOutcome Session::run() {
+  route_libssh_log(id_);
+  session_.reset(ssh_new());
+  if (!session_) {
+    guard_->closing();
+    ::close(fd_);
+    return SessionOutcome::Aborted;
+  }
+  // Per session, before the key exchange: zlib stays off unless configured (LIBSSH.md).
+  const char* compression = settings_.algorithms.compression ? "yes" : "none";
+  ssh_options_set(session_.get(), SSH_OPTIONS_COMPRESSION, compression);
+  long timeout = std::max<long>(1, static_cast<long>(settings_.login_grace.count()));
+  ssh_options_set(session_.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+
+  const bool ready = establish();
+  SessionOutcome outcome = authenticated_         ? SessionOutcome::LoggedIn
+                           : failed_attempts_ > 0 ? SessionOutcome::Denied
+                                                  : SessionOutcome::Aborted;
+  if (ready) {
+    serve();
+  } else {
+    log_event(
+        spdlog::level::info, id_, "session.end",
+        {{"ip", client_ip_text_},
+         {"tenant", tenant_},
+         {"reason", authenticated_ && failed_attempts_ < settings_.max_auth_tries && time_left().count() > 0
+                        ? "closed without starting the sftp subsystem"
+                        : failure_}});
+  }
+  if (channel_) {
+    ssh_channel_close(channel_);
+    ssh_channel_free(channel_);
+    channel_ = nullptr;
+  }
+  guard_->closing();
+  if (fd_ >= 0) ssh_disconnect(session_.get());
+  session_.reset();  // closes the socket
+  return outcome;
+}
+
+}  // namespace intake::server

@@ -1,0 +1,52 @@
+#pragma once
+// The server's settings, filled by the composition root from the config file and the command line.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "store/ipv4_network.hpp"
+
+namespace intake::server {
+
+using Seconds = std::chrono::seconds;
+
+// Failed-login defence, after OpenSSH's PerSourcePenalties and SFTPGo's defender: a connection that
+// ends without logging in counts as one failure for its address; `max_failures` within `window`
+// bans the address for `ban_time`, doubled on every repeat up to `max_ban_time`.
+struct BanSettings {
+  unsigned max_failures = 10;
+  Seconds window{600};
+  Seconds ban_time{900};
+  Seconds max_ban_time{86400};
+  std::vector<store::Ipv4Network> safelist;  // never banned
+};
+
+struct AlgorithmSettings {
+  std::string kex =
+      "curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
+      "ecdh-sha2-nistp521";
+  std::string ciphers =
+      "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,"
+      "aes256-ctr,aes192-ctr,aes128-ctr";
+  // EtM first; plain SHA-2 HMACs stay for libssh2 1.10 (curl, PHP, many scripts), which has no EtM.
+  std::string macs =
+      "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512";
+  bool allow_ssh_rsa_sha1 = false;  // SHA-1 "ssh-rsa" signatures, for very old clients only
+  bool compression = false;         // zlib costs far more CPU than it saves on CSV uploads
+};
+
+struct ServerSettings {
+  std::string listen = "0.0.0.0:2222";
+  unsigned max_connections = 1000;
+  unsigned max_connections_per_ip = 20;
+  Seconds login_grace{30};  // the whole handshake and login
+  unsigned max_auth_tries = 6;
+  Seconds idle_timeout{900};
+  Seconds shutdown_grace{30};
+  BanSettings bans;
+  AlgorithmSettings algorithms;
+  std::string log_format = "text";  // "text" | "json"
+  std::string log_level = "info";   // trace, debug, info, warn, error
+};
+
+}  // namespace intake::server
