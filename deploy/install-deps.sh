@@ -14,6 +14,8 @@ packages=(
   clang libclang-rt-14-dev
   # tests drive real clients
   openssh-client python3 python3-paramiko curl
+  # deploy checks: systemd-analyze verify on the unit
+  systemd
 )
 
 missing=()

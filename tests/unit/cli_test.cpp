@@ -7,6 +7,9 @@
 #include "keys/public_key.hpp"
 #include "test_support.hpp"
 
+#include <fstream>
+#include <sstream>
+
 using namespace intake::cli;
 
 TEST_CASE("config: defaults, every setting, and clear errors") {
@@ -81,4 +84,39 @@ TEST_CASE("the onboarding pack holds what the customer needs") {
   CHECK(custom["file_names"] == nlohmann::json::array({"custom.csv"}));
   CHECK(custom["sftp_command"] == "sftp -i ~/.ssh/id_ed25519 acme-corp@h");
   CHECK(render_onboarding_pack(custom).find("No key is registered yet") != std::string::npos);
+}
+
+TEST_CASE("deploy/intake.example.toml documents every setting with its default") {
+  std::ifstream in(std::string(INTAKE_FIXTURES_DIR) + "/../../deploy/intake.example.toml");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto example = parse_config(text.str(), "intake.example.toml");
+  REQUIRE_MESSAGE(example, (example ? "" : example.error()));
+  const Config defaults;
+  const auto& server = example->server;
+  CHECK(server.listen == defaults.server.listen);
+  CHECK(server.max_connections == defaults.server.max_connections);
+  CHECK(server.max_connections_per_ip == defaults.server.max_connections_per_ip);
+  CHECK(server.login_grace == defaults.server.login_grace);
+  CHECK(server.max_auth_tries == defaults.server.max_auth_tries);
+  CHECK(server.idle_timeout == defaults.server.idle_timeout);
+  CHECK(server.shutdown_grace == defaults.server.shutdown_grace);
+  CHECK(server.bans.max_failures == defaults.server.bans.max_failures);
+  CHECK(server.bans.window == defaults.server.bans.window);
+  CHECK(server.bans.ban_time == defaults.server.bans.ban_time);
+  CHECK(server.bans.max_ban_time == defaults.server.bans.max_ban_time);
+  CHECK(server.algorithms.kex == defaults.server.algorithms.kex);
+  CHECK(server.algorithms.ciphers == defaults.server.algorithms.ciphers);
+  CHECK(server.algorithms.macs == defaults.server.algorithms.macs);
+  CHECK(server.log_format == defaults.server.log_format);
+  CHECK(server.log_level == defaults.server.log_level);
+  // Every key the parser knows appears in the example (commented out or set).
+  for (const char* key : {"listen", "max_connections", "max_connections_per_ip", "public_host", "public_port",
+                          "login_grace", "max_auth_tries", "idle_timeout", "shutdown_grace", "ban_max_failures",
+                          "ban_window", "ban_time", "ban_max_time", "ban_safelist", "kex_algorithms", "ciphers",
+                          "macs", "allow_ssh_rsa_sha1", "compression", "log_format", "log_level"}) {
+    CAPTURE(key);
+    CHECK(text.str().find(std::string(key) + " =") != std::string::npos);
+  }
 }
