@@ -31,6 +31,26 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   return std::chrono::seconds(value * found->second);
 }
 
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end == text.data()) return std::nullopt;
+  std::string unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  for (const auto suffix : {std::string_view("iB"), std::string_view("B")}) {
+    if (unit.size() > suffix.size() && unit.ends_with(suffix)) {
+      unit.resize(unit.size() - suffix.size());
+      break;
+    }
+  }
+  if (unit == "B") unit.clear();
+  const std::map<std::string, unsigned> kShift{{"", 0},   {"K", 10}, {"k", 10},
+                                               {"M", 20}, {"G", 30}, {"T", 40}};
+  const auto found = kShift.find(unit);
+  if (found == kShift.end() || value > (std::uint64_t{1} << (62 - found->second))) return std::nullopt;
+  return value << found->second;
+}
+
 namespace {
 
 using Setter = std::function<std::optional<std::string>(const toml::node&)>;  // error text on failure
@@ -69,6 +89,37 @@ Setter duration_setting(server::Seconds& target) {
     }
     if (!value) return "must be a duration: seconds, or a string such as \"30s\", \"15m\", \"24h\", \"7d\"";
     target = *value;
+    return std::nullopt;
+  };
+}
+
+Setter size_setting(std::uint64_t& target) {
+  return [&target](const toml::node& node) -> std::optional<std::string> {
+    std::optional<std::uint64_t> value;
+    if (const auto number = node.value<std::int64_t>(); number && node.is_integer() && *number >= 0) {
+      value = static_cast<std::uint64_t>(*number);
+    } else if (const auto text = node.value<std::string>()) {
+      value = parse_size(*text);
+    }
+    if (!value) return "must be a size: bytes, or a string such as \"512M\", \"2G\"";
+    target = *value;
+    return std::nullopt;
+  };
+}
+
+Setter patterns_setting(std::vector<std::string>& target) {
+  return [&target](const toml::node& node) -> std::optional<std::string> {
+    const auto* array = node.as_array();
+    if (!array) return "must be a list of file-name patterns, e.g. [\"*.filepart\"]";
+    std::vector<std::string> patterns;
+    for (const auto& item : *array) {
+      const auto text = item.value<std::string>();
+      if (!text || text->empty() || text->find('/') != std::string::npos) {
+        return "must be a list of non-empty file-name patterns without '/'";
+      }
+      patterns.push_back(*text);
+    }
+    target = std::move(patterns);
     return std::nullopt;
   };
 }
@@ -156,6 +207,14 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"macs", text_setting(server.algorithms.macs)},
       {"allow_ssh_rsa_sha1", flag_setting(server.algorithms.allow_ssh_rsa_sha1)},
       {"compression", flag_setting(server.algorithms.compression)},
+      {"durable_close", flag_setting(server.sftp.durable_close)},
+      {"ghost_ttl", duration_setting(server.sftp.ghost_ttl)},
+      {"partial_ttl", duration_setting(server.sftp.partial_ttl)},
+      {"max_file_size", size_setting(server.sftp.max_file_size)},
+      {"disk_reserve", size_setting(server.sftp.disk_reserve)},
+      {"allow_read_uploads", flag_setting(server.sftp.allow_read_uploads)},
+      {"temp_name_patterns", patterns_setting(server.sftp.temp_name_patterns)},
+      {"max_open_handles", count_setting(server.sftp.max_open_handles, 1, 10000)},
   };
   for (const auto& [key, value] : table) {
     const auto setting = settings.find(key.str());

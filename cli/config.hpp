@@ -25,5 +25,7 @@ std::optional<unsigned> port_of(std::string_view listen);
 
 // "90" (seconds), "30s", "15m", "24h", "7d".
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// Bytes: "1048576", "512K", "100M", "2G", "1T" (powers of 1024; "KiB", "MB" and the like also read).
+std::optional<std::uint64_t> parse_size(std::string_view text);
 
 }  // namespace intake::cli

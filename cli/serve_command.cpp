@@ -6,10 +6,12 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/upload_adapters.hpp"
 #include "keys/fingerprint.hpp"
 #include "server/event_log.hpp"
 #include "server/server.hpp"
 #include "server/server_store.hpp"
+#include "server/sftp/sftp_session.hpp"
 
 namespace intake::cli {
 namespace {
@@ -70,16 +72,27 @@ void serve(Context& context, const ServeOptions& options) {
                   {{"path", key.path.string()}, {"fingerprint", keys::sha256_fingerprint(key.public_key)}});
     }
   }
-  const auto reload = [&context, &options]() -> std::optional<server::ServerSettings> {
+  const auto database = context.data_dir() / "intake.db";
+  ProfileNamePolicy names(store::Database::open(database));
+  ReceivedFolderSink sink(context.data_dir());
+  server::sftp::GhostRegistry ghosts(config.server.sftp.ghost_ttl);
+  const auto tenants_dir = context.data_dir() / "tenants";
+  server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts});
+
+  auto partial_ttl = config.server.sftp.partial_ttl;
+  const auto reload = [&]() -> std::optional<server::ServerSettings> {
     auto fresh = context.reread_config();
     if (!fresh) {
       server::log_event(spdlog::level::err, "", "config.reload_failed", {{"error", fresh.error()}});
       return std::nullopt;
     }
     if (!options.listen.empty()) fresh->server.listen = options.listen;
+    sftp.update_settings(fresh->server.sftp);
+    partial_ttl = fresh->server.sftp.partial_ttl;
     return fresh->server;
   };
-  (*server)->run(store, nullptr, reload);
+  const auto housekeeping = [&] { sweep_partial_uploads(tenants_dir, partial_ttl); };
+  (*server)->run(store, &sftp, reload, housekeeping);
 }
 
 }  // namespace

@@ -270,7 +270,8 @@ void Server::Impl::begin_shutdown(Clock::time_point started, asio::steady_timer&
   });
 }
 
-int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload) {
+int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
+                std::function<void()> housekeeping) {
   auto& impl = *impl_;
   impl.store = &store;
   impl.sftp = sftp;
@@ -279,6 +280,15 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload) {
   asio::signal_set signals(impl.io, SIGINT, SIGTERM, SIGHUP);
   asio::steady_timer reaper(impl.io);
   asio::steady_timer shutdown_timer(impl.io);
+  asio::steady_timer chores(impl.io);
+  std::function<void()> schedule_chores = [&] {
+    chores.expires_after(std::chrono::minutes(1));
+    chores.async_wait([&](boost::system::error_code ec) {
+      if (ec || !housekeeping) return;
+      housekeeping();
+      schedule_chores();
+    });
+  };
   std::function<void()> wait_signal = [&] {
     signals.async_wait([&](boost::system::error_code ec, int signal) {
       if (ec) return;
@@ -313,12 +323,17 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload) {
       boost::system::error_code ignored;
       impl.acceptor.close(ignored);
       reaper.cancel();
+      chores.cancel();
       impl.begin_shutdown(Clock::now(), shutdown_timer);
     });
   };
   wait_signal();
   impl.accept_next();
   impl.reap(reaper);
+  if (housekeeping) {
+    housekeeping();
+    schedule_chores();
+  }
   log_event(spdlog::level::info, "", "server.listening", {{"address", impl.address.to_string()}});
   impl.io.run();
 

@@ -27,8 +27,9 @@ class Server {
   const ListenAddress& address() const;
   // Serves until SIGTERM or SIGINT, then lets sessions finish for shutdown_grace and closes the
   // rest. SIGHUP calls `reload` and applies the reloadable settings it returns. Returns the exit status.
+  // `housekeeping` runs on the server's thread once a minute (e.g. sweeping abandoned uploads).
   using Reload = std::function<std::optional<ServerSettings>()>;
-  int run(ServerStore& store, SubsystemFactory* sftp, Reload reload);
+  int run(ServerStore& store, SubsystemFactory* sftp, Reload reload, std::function<void()> housekeeping = {});
 
   struct Impl;
 

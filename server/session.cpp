@@ -190,6 +190,7 @@ int Session::on_subsystem(ssh_session, ssh_channel, const char* subsystem, void*
   self.writer_ = std::make_unique<Writer>(self);
   self.handler_ = self.environment_.sftp->create(
       SessionInfo{self.id_, self.tenant_, self.client_ip_text_, self.fingerprint_}, *self.writer_);
+  if (!self.handler_) return 1;  // the factory logged why
   self.subsystem_ready_ = true;
   self.guard_->established = true;
   log_event(spdlog::level::info, self.id_, "subsystem.started",

@@ -1,6 +1,7 @@
 #pragma once
 // The server's settings, filled by the composition root from the config file and the command line.
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,18 @@ struct AlgorithmSettings {
   bool compression = false;         // zlib costs far more CPU than it saves on CSV uploads
 };
 
+// The SFTP subsystem (CLIENTS.md: temporary names, ghosts, partial uploads).
+struct SftpSettings {
+  bool durable_close = true;  // fsync a completed upload before CLOSE (or RENAME) is answered
+  Seconds ghost_ttl{300};
+  Seconds partial_ttl{86400};  // dropped uploads are kept this long for resume, then swept
+  std::uint64_t max_file_size = 2ULL << 30;
+  std::uint64_t disk_reserve = 1ULL << 30;  // uploads are refused before free space falls below this
+  bool allow_read_uploads = false;
+  std::vector<std::string> temp_name_patterns{"*.filepart", "*.partial", "*.part", "*.tmp", ".*"};
+  unsigned max_open_handles = 64;
+};
+
 struct ServerSettings {
   std::string listen = "0.0.0.0:2222";
   unsigned max_connections = 1000;
@@ -45,6 +58,7 @@ struct ServerSettings {
   Seconds shutdown_grace{30};
   BanSettings bans;
   AlgorithmSettings algorithms;
+  SftpSettings sftp;
   std::string log_format = "text";  // "text" | "json"
   std::string log_level = "info";   // trace, debug, info, warn, error
 };

@@ -1,0 +1,653 @@
+#include "server/sftp/sftp_session.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "server/event_log.hpp"
+
+namespace intake::server::sftp {
+namespace {
+
+constexpr std::size_t kNamesPerReaddir = 100;
+
+Attributes attributes_of(const struct stat& info) {
+  Attributes attrs;
+  attrs.size = static_cast<std::uint64_t>(info.st_size);
+  attrs.uid = info.st_uid;
+  attrs.gid = info.st_gid;
+  attrs.permissions = info.st_mode;
+  attrs.atime = static_cast<std::uint32_t>(info.st_atime);
+  attrs.mtime = static_cast<std::uint32_t>(info.st_mtime);
+  return attrs;
+}
+
+Attributes folder_attributes(bool writable) {
+  Attributes attrs;
+  attrs.size = 4096;
+  attrs.uid = 0;
+  attrs.gid = 0;
+  attrs.permissions = S_IFDIR | (writable ? 0755 : 0555);
+  const auto now = static_cast<std::uint32_t>(std::time(nullptr));
+  attrs.atime = now;
+  attrs.mtime = now;
+  return attrs;
+}
+
+// An `ls -l` line for clients that show the long name.
+std::string long_name(const std::string& name, const Attributes& attrs, const std::string& owner) {
+  const auto mode = attrs.permissions.value_or(0);
+  std::string type_and_mode = S_ISDIR(mode) ? "d" : "-";
+  for (int shift = 6; shift >= 0; shift -= 3) {
+    type_and_mode += (mode >> shift) & 4 ? 'r' : '-';
+    type_and_mode += (mode >> shift) & 2 ? 'w' : '-';
+    type_and_mode += (mode >> shift) & 1 ? 'x' : '-';
+  }
+  const std::time_t mtime = attrs.mtime.value_or(0);
+  std::tm utc{};
+  ::gmtime_r(&mtime, &utc);
+  std::array<char, 32> date{};
+  std::strftime(date.data(), date.size(), "%b %e %H:%M", &utc);
+  std::array<char, 512> line{};
+  std::snprintf(line.data(), line.size(), "%s    1 %-8s %-8s %12llu %s %s", type_and_mode.c_str(),
+                owner.c_str(), owner.c_str(), static_cast<unsigned long long>(attrs.size.value_or(0)),
+                date.data(), name.c_str());
+  return line.data();
+}
+
+Status status_for_errno(int error) {
+  switch (error) {
+    case ENOENT:
+    case ENOTDIR: return Status::NoSuchFile;
+    case EACCES:
+    case EPERM:
+    case ELOOP:
+    case EROFS: return Status::PermissionDenied;
+    default: return Status::Failure;
+  }
+}
+
+int open_folder(int parent, const char* name) {
+  ::mkdirat(parent, name, 0700);  // created on first use; EEXIST is fine
+  return ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+bool write_all(int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset, bool append) {
+  while (size > 0) {
+    const ssize_t written =
+        append ? ::write(fd, data, size) : ::pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    data += written;
+    size -= static_cast<std::size_t>(written);
+    offset += static_cast<std::uint64_t>(written);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_temporary_name(const SftpSettings& settings, const std::string& name) {
+  return std::any_of(
+      settings.temp_name_patterns.begin(), settings.temp_name_patterns.end(),
+      [&](const std::string& pattern) { return ::fnmatch(pattern.c_str(), name.c_str(), FNM_PERIOD) == 0; });
+}
+
+SftpSession::SftpSession(const SessionInfo& session, ChannelWriter& writer,
+                         const SftpEnvironment& environment)
+    : session_(session), writer_(writer), environment_(environment) {}
+
+tl::expected<std::unique_ptr<SftpSession>, std::string> SftpSession::open(
+    const SessionInfo& session, ChannelWriter& writer, const SftpEnvironment& environment) {
+  std::unique_ptr<SftpSession> sftp(new SftpSession(session, writer, environment));
+  const int tenants = open_folder(AT_FDCWD, environment.tenants_dir.c_str());
+  if (tenants < 0)
+    return tl::unexpected("cannot open " + environment.tenants_dir.string() + ": " + std::strerror(errno));
+  sftp->root_fd_ = open_folder(tenants, session.tenant.c_str());
+  ::close(tenants);
+  if (sftp->root_fd_ < 0)
+    return tl::unexpected("cannot open the tenant's folder: " + std::string(std::strerror(errno)));
+  sftp->upload_fd_ = open_folder(sftp->root_fd_, "upload");
+  sftp->reports_fd_ = open_folder(sftp->root_fd_, "reports");
+  if (sftp->upload_fd_ < 0 || sftp->reports_fd_ < 0) {
+    return tl::unexpected("cannot open the tenant's upload/ or reports/: " +
+                          std::string(std::strerror(errno)));
+  }
+  return sftp;
+}
+
+SftpSession::~SftpSession() {
+  for (auto& [name, handle] : handles_) {
+    if (handle.fd >= 0) ::close(handle.fd);
+  }
+  for (const int fd : {upload_fd_, reports_fd_, root_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+UploadOrigin SftpSession::origin() const {
+  return {session_.tenant, session_.client_ip, session_.key_fingerprint, session_.session_id};
+}
+
+std::string SftpSession::upload_path(const std::string& name) const {
+  return (environment_.tenants_dir / session_.tenant / "upload" / name).string();
+}
+
+int SftpSession::folder_fd(Area area) const {
+  return area == Area::Upload ? upload_fd_ : area == Area::Reports ? reports_fd_ : root_fd_;
+}
+
+std::size_t SftpSession::on_data(std::span<const std::uint8_t> bytes) {
+  std::size_t consumed = 0;
+  while (consumed < bytes.size()) {
+    const auto rest = bytes.subspan(consumed);
+    const auto length = frame_length(rest);
+    if (!length) {
+      if (length.error() == FrameProblem::Incomplete) break;
+      log_event(
+          spdlog::level::warn, session_.session_id, "sftp.malformed",
+          {{"reason", length.error() == FrameProblem::TooLarge ? "packet larger than the advertised limit"
+                                                               : "empty packet"}});
+      writer_.close();
+      return bytes.size();
+    }
+    // The packet is handled straight from libssh's buffer: WRITE data goes to disk without a copy.
+    handle_packet(rest.subspan(4, *length - 4));
+    consumed += *length;
+  }
+  return consumed;
+}
+
+void SftpSession::handle_packet(Bytes packet) {
+  auto request = decode_request(packet);
+  if (!request) {
+    log_event(spdlog::level::warn, session_.session_id, "sftp.malformed", {{"reason", request.error()}});
+    writer_.close();
+    return;
+  }
+  if (!initialised_ && !std::holds_alternative<Init>(*request)) {
+    log_event(spdlog::level::warn, session_.session_id, "sftp.malformed",
+              {{"reason", "request before INIT"}});
+    writer_.close();
+    return;
+  }
+  const auto reply = std::visit([this](const auto& typed) { return on(typed); }, *request);
+  if (!reply.empty()) writer_.write(reply);
+}
+
+SftpSession::Reply SftpSession::status(std::uint32_t id, Status code, std::string_view message) {
+  if (message.empty()) message = code == Status::Ok ? "OK" : code == Status::Eof ? "end of file" : "failure";
+  return encode_status(id, code, message);
+}
+
+SftpSession::Reply SftpSession::errno_status(std::uint32_t id, int error, std::string_view what) {
+  std::string message(what);
+  if (error == ELOOP)
+    message += ": symbolic links are not followed";
+  else if (error == ENOSPC || error == EDQUOT)
+    message += ": the server's disk is full, try again later";
+  else
+    message += std::string(": ") + std::strerror(error);
+  return status(id, status_for_errno(error), message);
+}
+
+SftpSession::Handle* SftpSession::find_handle(std::string_view handle) {
+  const auto found = handles_.find(handle);
+  return found == handles_.end() ? nullptr : &found->second;
+}
+
+SftpSession::Reply SftpSession::on(const Init&) {
+  initialised_ = true;
+  return encode_version({{"posix-rename@openssh.com", "1"},
+                         {"fsync@openssh.com", "1"},
+                         {"limits@openssh.com", "1"},
+                         {"expand-path@openssh.com", "1"},
+                         {"statvfs@openssh.com", "2"}});
+}
+
+SftpSession::Reply SftpSession::on(const Open& request) {
+  const auto path = resolve_path(request.path);
+  if (!path) return status(request.id, path.error().status, path.error().message);
+  if (path->is_folder()) return status(request.id, Status::Failure, path->display() + " is a folder");
+  if (handles_.size() >= environment_.settings.max_open_handles) {
+    return status(request.id, Status::Failure, "too many open files in this session");
+  }
+  const bool writing = (request.flags & (open_flags::kWrite | open_flags::kAppend | open_flags::kCreate |
+                                         open_flags::kTruncate)) != 0;
+  int flags = O_CLOEXEC | O_NOFOLLOW;
+  if (path->area == Area::Root) {
+    return status(request.id, Status::PermissionDenied,
+                  "the home folder is read-only: upload files into upload/");
+  }
+  if (path->area == Area::Reports) {
+    if (writing) return status(request.id, Status::PermissionDenied, "reports/ is read-only");
+    flags |= O_RDONLY;
+  } else if (!writing) {
+    if (!environment_.settings.allow_read_uploads) {
+      return status(request.id, Status::PermissionDenied,
+                    "files in upload/ cannot be read back: they are taken for processing once complete");
+    }
+    flags |= O_RDONLY;
+  } else {
+    if (!is_temporary_name(environment_.settings, path->name) && environment_.names) {
+      if (auto refusal = environment_.names->refusal(session_.tenant, path->name)) {
+        log_event(spdlog::level::info, session_.session_id, "upload.refused",
+                  {{"name", path->name}, {"reason", *refusal}});
+        return status(request.id, Status::PermissionDenied, *refusal);
+      }
+    }
+    flags |= (request.flags & open_flags::kRead) ? O_RDWR : O_WRONLY;
+    if (request.flags & open_flags::kCreate) flags |= O_CREAT;
+    if (request.flags & open_flags::kTruncate) flags |= O_TRUNC;
+    if (request.flags & open_flags::kExclusive) flags |= O_EXCL;
+    if (request.flags & open_flags::kAppend) flags |= O_APPEND;
+  }
+  const int fd = ::openat(folder_fd(path->area), path->name.c_str(), flags, 0600);
+  if (fd < 0) return errno_status(request.id, errno, "cannot open " + path->display());
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return status(request.id, Status::Failure, path->display() + " is not a regular file");
+  }
+  const std::string handle = std::to_string(next_handle_++);
+  handles_.emplace(handle, Handle{fd, false, writing, false, *path, {}, false});
+  if (writing) log_event(spdlog::level::debug, session_.session_id, "upload.open", {{"name", path->name}});
+  return encode_handle(request.id, handle);
+}
+
+bool SftpSession::complete_upload(std::uint32_t id, const std::string& name, int fd, Reply& reply) {
+  if (environment_.settings.durable_close && ::fsync(fd) != 0) {
+    reply = errno_status(id, errno, "cannot save " + name);
+    return false;
+  }
+  struct stat info {};
+  ::fstat(fd, &info);
+  const CompletedUpload upload{origin(), name, upload_path(name), static_cast<std::uint64_t>(info.st_size)};
+  auto taken = environment_.sink ? environment_.sink->completed(upload)
+                                 : tl::expected<void, std::string>(tl::unexpect, "no upload sink configured");
+  if (!taken) {
+    log_event(spdlog::level::err, session_.session_id, "upload.not_taken",
+              {{"name", name}, {"reason", taken.error()}});
+    reply = status(id, Status::Failure, "the upload could not be taken for processing: " + taken.error());
+    return false;
+  }
+  environment_.ghosts->remember(session_.tenant, name,
+                                Ghost{upload.size, static_cast<std::uint32_t>(info.st_mtime)});
+  log_event(spdlog::level::info, session_.session_id, "upload.completed",
+            {{"tenant", session_.tenant}, {"name", name}, {"size", std::to_string(upload.size)}});
+  reply = status(id, Status::Ok);
+  return true;
+}
+
+SftpSession::Reply SftpSession::on(const Close& request) {
+  const auto found = handles_.find(request.handle);
+  if (found == handles_.end()) return status(request.id, Status::Failure, "invalid handle");
+  Handle handle = std::move(found->second);
+  handles_.erase(found);
+  Reply reply = status(request.id, Status::Ok);
+  if (handle.writing && !handle.directory) {
+    const auto& name = handle.path.name;
+    if (handle.write_failed) {
+      struct stat info {};
+      ::fstat(handle.fd, &info);
+      if (environment_.sink) {
+        environment_.sink->partial(
+            {origin(), name, static_cast<std::uint64_t>(info.st_size), "a write failed"});
+      }
+    } else if (!is_temporary_name(environment_.settings, name)) {
+      complete_upload(request.id, name, handle.fd, reply);
+    }
+  }
+  if (handle.fd >= 0) ::close(handle.fd);
+  return reply;
+}
+
+SftpSession::Reply SftpSession::on(const Read& request) {
+  Handle* handle = find_handle(request.handle);
+  if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
+  const std::uint32_t length = std::min(request.length, kMaxRead);  // oversized READs are shortened
+  std::vector<std::uint8_t> data(length);
+  ssize_t got;
+  do {
+    got = ::pread(handle->fd, data.data(), length, static_cast<off_t>(request.offset));
+  } while (got < 0 && errno == EINTR);
+  if (got < 0) return errno_status(request.id, errno, "cannot read");
+  if (got == 0) return status(request.id, Status::Eof);
+  auto reply = encode_data_header(request.id, static_cast<std::uint32_t>(got));
+  reply.insert(reply.end(), data.begin(), data.begin() + got);
+  return reply;
+}
+
+std::optional<std::string> SftpSession::disk_space_problem(std::uint64_t incoming) {
+  // statvfs at most once a second or every 16 MiB; in between, count what was written.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_disk_check_ > std::chrono::seconds(1) || written_since_check_ > (16u << 20)) {
+    struct statvfs info {};
+    if (::fstatvfs(upload_fd_, &info) == 0) {
+      free_bytes_at_check_ = static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+      last_disk_check_ = now;
+      written_since_check_ = 0;
+    }
+  }
+  const auto free_now =
+      free_bytes_at_check_ > written_since_check_ ? free_bytes_at_check_ - written_since_check_ : 0;
+  if (free_now < environment_.settings.disk_reserve + incoming) {
+    return "the server is low on disk space and refuses uploads for now; try again later";
+  }
+  written_since_check_ += incoming;
+  return std::nullopt;
+}
+
+SftpSession::Reply SftpSession::on(const Write& request) {
+  Handle* handle = find_handle(request.handle);
+  if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
+  if (!handle->writing)
+    return status(request.id, Status::PermissionDenied, "this file was not opened for writing");
+  if (handle->write_failed)
+    return status(request.id, Status::Failure, "an earlier write to this file failed");
+  const auto fail = [&](Status code, const std::string& message) {
+    handle->write_failed = true;
+    log_event(spdlog::level::warn, session_.session_id, "upload.write_failed",
+              {{"name", handle->path.name}, {"reason", message}});
+    return status(request.id, code, message);
+  };
+  const auto limit = environment_.settings.max_file_size;
+  if (request.offset > limit || request.data.size() > limit - request.offset) {
+    return fail(Status::Failure, "file too large: the limit is " + std::to_string(limit) + " bytes");
+  }
+  if (auto problem = disk_space_problem(request.data.size())) return fail(Status::Failure, *problem);
+  const bool append = (::fcntl(handle->fd, F_GETFL) & O_APPEND) != 0;
+  if (!write_all(handle->fd, request.data.data(), request.data.size(), request.offset, append)) {
+    const int error = errno;
+    auto reply = errno_status(request.id, error, "cannot write " + handle->path.display());
+    fail(Status::Failure, std::strerror(error));
+    return reply;
+  }
+  return status(request.id, Status::Ok);
+}
+
+SftpSession::Reply SftpSession::stat_path(std::uint32_t id, std::string_view text) {
+  const auto path = resolve_path(text);
+  if (!path) return status(id, path.error().status, path.error().message);
+  if (path->is_folder()) return encode_attrs(id, folder_attributes(path->area == Area::Upload));
+  struct stat info {};
+  if (::fstatat(folder_fd(path->area), path->name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+    return encode_attrs(id, attributes_of(info));
+  }
+  const int error = errno;
+  if (error == ENOENT && path->area == Area::Upload) {
+    if (const auto ghost = environment_.ghosts->find(session_.tenant, path->name)) {
+      Attributes attrs;
+      attrs.size = ghost->size;
+      attrs.permissions = S_IFREG | 0600;
+      attrs.atime = ghost->mtime;
+      attrs.mtime = ghost->mtime;
+      return encode_attrs(id, attrs);
+    }
+  }
+  return errno_status(id, error, "cannot stat " + path->display());
+}
+
+SftpSession::Reply SftpSession::on(const Lstat& request) { return stat_path(request.id, request.path); }
+SftpSession::Reply SftpSession::on(const Stat& request) { return stat_path(request.id, request.path); }
+
+SftpSession::Reply SftpSession::on(const Fstat& request) {
+  Handle* handle = find_handle(request.handle);
+  if (!handle) return status(request.id, Status::Failure, "invalid handle");
+  if (handle->directory)
+    return encode_attrs(request.id, folder_attributes(handle->path.area == Area::Upload));
+  struct stat info {};
+  if (::fstat(handle->fd, &info) != 0) return errno_status(request.id, errno, "cannot stat");
+  return encode_attrs(request.id, attributes_of(info));
+}
+
+namespace {
+
+// Applies size and times; ownership and permissions are accepted and ignored (the server decides them).
+int apply_attributes(int fd, const Attributes& attrs) {
+  if (attrs.size && ::ftruncate(fd, static_cast<off_t>(*attrs.size)) != 0) return errno;
+  if (attrs.mtime) {
+    const timespec times[2] = {{static_cast<time_t>(attrs.atime.value_or(*attrs.mtime)), 0},
+                               {static_cast<time_t>(*attrs.mtime), 0}};
+    if (::futimens(fd, times) != 0) return errno;
+  }
+  return 0;
+}
+
+}  // namespace
+
+SftpSession::Reply SftpSession::on(const Setstat& request) {
+  const auto path = resolve_path(request.path);
+  if (!path) return status(request.id, path.error().status, path.error().message);
+  if (path->area != Area::Upload || path->is_folder()) {
+    return status(request.id, Status::PermissionDenied, path->display() + " cannot be changed");
+  }
+  const int fd = ::openat(upload_fd_, path->name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ENOENT && environment_.ghosts->find(session_.tenant, path->name)) {
+      if (request.attrs.mtime)
+        environment_.ghosts->set_mtime(session_.tenant, path->name, *request.attrs.mtime);
+      return status(request.id, Status::Ok);
+    }
+    return errno_status(request.id, error, "cannot change " + path->display());
+  }
+  const int error = apply_attributes(fd, request.attrs);
+  ::close(fd);
+  if (error != 0) return errno_status(request.id, error, "cannot change " + path->display());
+  return status(request.id, Status::Ok);
+}
+
+SftpSession::Reply SftpSession::on(const Fsetstat& request) {
+  Handle* handle = find_handle(request.handle);
+  if (!handle) return status(request.id, Status::Failure, "invalid handle");
+  if (!handle->writing)
+    return status(request.id, Status::PermissionDenied, handle->path.display() + " cannot be changed");
+  if (const int error = apply_attributes(handle->fd, request.attrs); error != 0) {
+    return errno_status(request.id, error, "cannot change " + handle->path.display());
+  }
+  return status(request.id, Status::Ok);
+}
+
+SftpSession::Reply SftpSession::on(const Opendir& request) {
+  const auto path = resolve_path(request.path);
+  if (!path) return status(request.id, path.error().status, path.error().message);
+  if (!path->is_folder()) return status(request.id, Status::Failure, path->display() + " is not a folder");
+  if (handles_.size() >= environment_.settings.max_open_handles) {
+    return status(request.id, Status::Failure, "too many open handles in this session");
+  }
+  Handle handle;
+  handle.directory = true;
+  handle.path = *path;
+  if (path->area == Area::Root) {
+    handle.listing = {{"upload", "", folder_attributes(true)}, {"reports", "", folder_attributes(false)}};
+  } else {
+    const int fd = ::openat(folder_fd(path->area), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    if (!dir) {
+      if (fd >= 0) ::close(fd);
+      return errno_status(request.id, errno, "cannot list " + path->display());
+    }
+    while (const dirent* entry = ::readdir(dir)) {
+      struct stat info {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
+        continue;
+      handle.listing.push_back({entry->d_name, "", attributes_of(info)});
+    }
+    ::closedir(dir);
+    std::sort(handle.listing.begin(), handle.listing.end(),
+              [](const NameEntry& a, const NameEntry& b) { return a.name < b.name; });
+  }
+  for (auto& entry : handle.listing) entry.long_name = long_name(entry.name, entry.attrs, session_.tenant);
+  const std::string id = std::to_string(next_handle_++);
+  handles_.emplace(id, std::move(handle));
+  return encode_handle(request.id, id);
+}
+
+SftpSession::Reply SftpSession::on(const Readdir& request) {
+  Handle* handle = find_handle(request.handle);
+  if (!handle || !handle->directory) return status(request.id, Status::Failure, "invalid handle");
+  if (handle->listing.empty()) return status(request.id, Status::Eof);
+  const auto count = std::min(handle->listing.size(), kNamesPerReaddir);
+  std::vector<NameEntry> batch(handle->listing.begin(),
+                               handle->listing.begin() + static_cast<std::ptrdiff_t>(count));
+  handle->listing.erase(handle->listing.begin(),
+                        handle->listing.begin() + static_cast<std::ptrdiff_t>(count));
+  return encode_name(request.id, batch);
+}
+
+SftpSession::Reply SftpSession::on(const Remove& request) {
+  const auto path = resolve_path(request.path);
+  if (!path) return status(request.id, path.error().status, path.error().message);
+  if (path->area != Area::Upload || path->is_folder()) {
+    return status(request.id, Status::PermissionDenied, path->display() + " cannot be removed");
+  }
+  if (::unlinkat(upload_fd_, path->name.c_str(), 0) == 0) {
+    log_event(spdlog::level::info, session_.session_id, "upload.removed", {{"name", path->name}});
+    return status(request.id, Status::Ok);
+  }
+  const int error = errno;
+  if (error == ENOENT && environment_.ghosts->forget(session_.tenant, path->name)) {
+    return status(request.id, Status::Ok);  // the file was already taken: removing it is a no-op
+  }
+  return errno_status(request.id, error, "cannot remove " + path->display());
+}
+
+SftpSession::Reply SftpSession::on(const Mkdir& request) {
+  return status(request.id, Status::PermissionDenied,
+                "folders cannot be created here: upload files into upload/");
+}
+
+SftpSession::Reply SftpSession::on(const Rmdir& request) {
+  return status(request.id, Status::PermissionDenied, "folders cannot be removed here");
+}
+
+SftpSession::Reply SftpSession::on(const Realpath& request) {
+  const auto path = resolve_path(request.path);
+  if (!path) return status(request.id, path.error().status, path.error().message);
+  return encode_name(request.id, {{path->display(), path->display(), {}}});
+}
+
+SftpSession::Reply SftpSession::on(const ExpandPath& request) {
+  return on(Realpath{request.id, request.path});
+}
+
+SftpSession::Reply SftpSession::on(const Rename& request) {
+  const auto from = resolve_path(request.from);
+  if (!from) return status(request.id, from.error().status, from.error().message);
+  const auto to = resolve_path(request.to);
+  if (!to) return status(request.id, to.error().status, to.error().message);
+  if (from->area != Area::Upload || to->area != Area::Upload || from->is_folder() || to->is_folder()) {
+    return status(request.id, Status::PermissionDenied,
+                  "only files in upload/ can be renamed, within upload/");
+  }
+  const bool completes = is_temporary_name(environment_.settings, from->name) &&
+                         !is_temporary_name(environment_.settings, to->name);
+  if (!is_temporary_name(environment_.settings, to->name) && environment_.names) {
+    if (auto refusal = environment_.names->refusal(session_.tenant, to->name)) {
+      return status(request.id, Status::PermissionDenied, *refusal);
+    }
+  }
+  // SFTP v3 RENAME must not replace; posix-rename@openssh.com may.
+  const unsigned flags = request.posix ? 0 : RENAME_NOREPLACE;
+  if (::renameat2(upload_fd_, from->name.c_str(), upload_fd_, to->name.c_str(), flags) != 0) {
+    const int error = errno;
+    if (error == EEXIST) return status(request.id, Status::Failure, to->display() + " already exists");
+    return errno_status(request.id, error, "cannot rename " + from->display());
+  }
+  if (!completes) return status(request.id, Status::Ok);
+  const int fd = ::openat(upload_fd_, to->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errno_status(request.id, errno, "cannot open " + to->display());
+  Reply reply;
+  const bool taken = complete_upload(request.id, to->name, fd, reply);
+  ::close(fd);
+  // Not taken: put the file back under its temporary name so that nothing is lost.
+  if (!taken) ::renameat(upload_fd_, to->name.c_str(), upload_fd_, from->name.c_str());
+  return reply;
+}
+
+SftpSession::Reply SftpSession::on(const Readlink& request) {
+  return status(request.id, Status::NoSuchFile, "there are no symbolic links here");
+}
+
+SftpSession::Reply SftpSession::on(const Symlink& request) {
+  return status(request.id, Status::PermissionDenied, "symbolic links cannot be created here");
+}
+
+SftpSession::Reply SftpSession::on(const Fsync& request) {
+  Handle* handle = find_handle(request.handle);
+  if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
+  if (::fsync(handle->fd) != 0) return errno_status(request.id, errno, "fsync failed");
+  return status(request.id, Status::Ok);
+}
+
+SftpSession::Reply SftpSession::on(const Limits& request) {
+  return encode_limits_reply(request.id, kMaxPacket, kMaxRead, kMaxWrite,
+                             environment_.settings.max_open_handles);
+}
+
+SftpSession::Reply SftpSession::on(const Statvfs& request) {
+  const auto path = resolve_path(request.path);
+  if (!path) return status(request.id, path.error().status, path.error().message);
+  struct statvfs info {};
+  if (::fstatvfs(upload_fd_, &info) != 0) return errno_status(request.id, errno, "statvfs failed");
+  return encode_statvfs_reply(
+      request.id, {info.f_bsize, info.f_frsize, info.f_blocks, info.f_bfree, info.f_bavail, info.f_files,
+                   info.f_ffree, info.f_favail, info.f_fsid, info.f_flag, info.f_namemax});
+}
+
+SftpSession::Reply SftpSession::on(const Unsupported& request) {
+  log_event(spdlog::level::debug, session_.session_id, "sftp.unsupported", {{"request", request.what}});
+  return status(request.id, Status::OpUnsupported, request.what + " is not supported");
+}
+
+void SftpSession::on_end(bool clean) {
+  // A handle still open for writing when the connection ends is a partial upload: never ingested,
+  // kept for resume, reported so support can see it.
+  for (auto& [id, handle] : handles_) {
+    if (handle.writing && handle.fd >= 0) {
+      struct stat info {};
+      ::fstat(handle.fd, &info);
+      const auto reason = clean ? "closed with the file still open" : "connection dropped";
+      log_event(spdlog::level::warn, session_.session_id, "upload.partial",
+                {{"name", handle.path.name}, {"size", std::to_string(info.st_size)}, {"reason", reason}});
+      if (environment_.sink) {
+        environment_.sink->partial(
+            {origin(), handle.path.name, static_cast<std::uint64_t>(info.st_size), reason});
+      }
+    }
+    if (handle.fd >= 0) ::close(handle.fd);
+    handle.fd = -1;
+  }
+  handles_.clear();
+}
+
+std::unique_ptr<SubsystemHandler> SftpFactory::create(const SessionInfo& session, ChannelWriter& writer) {
+  SftpEnvironment environment;
+  {
+    std::lock_guard lock(mutex_);
+    environment = environment_;
+  }
+  auto sftp = SftpSession::open(session, writer, environment);
+  if (!sftp) {
+    log_event(spdlog::level::err, session.session_id, "sftp.unavailable", {{"reason", sftp.error()}});
+    return nullptr;
+  }
+  return std::move(*sftp);
+}
+
+void SftpFactory::update_settings(const SftpSettings& settings) {
+  std::lock_guard lock(mutex_);
+  environment_.settings = settings;
+}
+
+}  // namespace intake::server::sftp

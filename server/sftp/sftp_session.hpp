@@ -1,0 +1,122 @@
+#pragma once
+// The SFTP server for one session: decodes requests, runs them against the tenant's virtual root,
+// encodes replies, and turns completed uploads into UploadSink calls (CLIENTS.md policy).
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/settings.hpp"
+#include "server/sftp/codec.hpp"
+#include "server/sftp/ghosts.hpp"
+#include "server/sftp/upload_sink.hpp"
+#include "server/sftp/virtual_path.hpp"
+#include "server/subsystem.hpp"
+
+namespace intake::server::sftp {
+
+// What every SFTP session shares: settings, the sink and name policy from the composition root, the
+// ghosts, and where tenants' folders live (DATA_DIR/tenants).
+struct SftpEnvironment {
+  SftpSettings settings;
+  std::filesystem::path tenants_dir;
+  UploadSink* sink = nullptr;
+  UploadNamePolicy* names = nullptr;
+  GhostRegistry* ghosts = nullptr;
+};
+
+bool is_temporary_name(const SftpSettings& settings, const std::string& name);
+
+class SftpSession : public SubsystemHandler {
+ public:
+  // Opens (creating if needed) the tenant's folders; the error says why it could not.
+  static tl::expected<std::unique_ptr<SftpSession>, std::string> open(const SessionInfo& session,
+                                                                      ChannelWriter& writer,
+                                                                      const SftpEnvironment& environment);
+  ~SftpSession() override;
+
+  std::size_t on_data(std::span<const std::uint8_t> bytes) override;
+  void on_end(bool clean) override;
+
+ private:
+  struct Handle {
+    int fd = -1;
+    bool directory = false;
+    bool writing = false;
+    bool write_failed = false;
+    VirtualPath path;
+    std::vector<NameEntry> listing;  // directories: what READDIR has yet to send
+    bool listed = false;
+  };
+  using Reply = std::vector<std::uint8_t>;
+
+  SftpSession(const SessionInfo& session, ChannelWriter& writer, const SftpEnvironment& environment);
+
+  void handle_packet(Bytes packet);
+  Reply status(std::uint32_t id, Status status, std::string_view message = {});
+  Reply errno_status(std::uint32_t id, int error, std::string_view what);
+
+  Reply on(const Init&);
+  Reply on(const Open&);
+  Reply on(const Close&);
+  Reply on(const Read&);
+  Reply on(const Write&);
+  Reply on(const Lstat&);
+  Reply on(const Stat&);
+  Reply on(const Fstat&);
+  Reply on(const Setstat&);
+  Reply on(const Fsetstat&);
+  Reply on(const Opendir&);
+  Reply on(const Readdir&);
+  Reply on(const Remove&);
+  Reply on(const Mkdir&);
+  Reply on(const Rmdir&);
+  Reply on(const Realpath&);
+  Reply on(const Rename&);
+  Reply on(const Readlink&);
+  Reply on(const Symlink&);
+  Reply on(const Fsync&);
+  Reply on(const Limits&);
+  Reply on(const ExpandPath&);
+  Reply on(const Statvfs&);
+  Reply on(const Unsupported&);
+
+  Reply stat_path(std::uint32_t id, std::string_view path);
+  // fsync, hand to the sink, remember the ghost. `reply` is the answer to the CLOSE or RENAME.
+  bool complete_upload(std::uint32_t id, const std::string& name, int fd, Reply& reply);
+  Handle* find_handle(std::string_view handle);
+  int folder_fd(Area area) const;
+  std::string upload_path(const std::string& name) const;
+  std::optional<std::string> disk_space_problem(std::uint64_t incoming);
+  UploadOrigin origin() const;
+
+  SessionInfo session_;
+  ChannelWriter& writer_;
+  SftpEnvironment environment_;
+  int root_fd_ = -1;
+  int upload_fd_ = -1;
+  int reports_fd_ = -1;
+  bool initialised_ = false;
+  std::map<std::string, Handle, std::less<>> handles_;
+  std::uint64_t next_handle_ = 1;
+  std::chrono::steady_clock::time_point last_disk_check_{};
+  std::uint64_t free_bytes_at_check_ = 0;
+  std::uint64_t written_since_check_ = 0;
+};
+
+class SftpFactory : public SubsystemFactory {
+ public:
+  explicit SftpFactory(SftpEnvironment environment) : environment_(std::move(environment)) {}
+  std::unique_ptr<SubsystemHandler> create(const SessionInfo& session, ChannelWriter& writer) override;
+  void update_settings(const SftpSettings& settings);
+
+ private:
+  std::mutex mutex_;
+  SftpEnvironment environment_;
+};
+
+}  // namespace intake::server::sftp
