@@ -277,8 +277,17 @@ bool Session::establish() {
     }
     if (ssh_event_dopoll(event.get(), static_cast<int>(std::min<long long>(left.count(), 1000))) ==
             SSH_ERROR ||
-        !ssh_is_connected(session_.get()) || channel_closed_) {
+        !ssh_is_connected(session_.get())) {
       break;
+    }
+    if (channel_closed_ && !subsystem_ready_ && channel_) {
+      // A channel closed before starting sftp (rclone first tries `exec md5sum` on a channel of its
+      // own): free it, so the client can open the one it uses for sftp on the same connection.
+      ssh_channel_close(channel_);
+      ssh_channel_free(channel_);
+      channel_ = nullptr;
+      channel_closed_ = false;
+      clean_end_ = false;
     }
   }
   ssh_event_remove_session(event.get(), session_.get());
@@ -309,9 +318,18 @@ void Session::serve() {
       break;
     }
   }
-  ssh_event_remove_session(event.get(), session_.get());
   handler_->on_end(clean_end_);
   log_event(spdlog::level::info, id_, "session.end", {{"tenant", tenant_}, {"reason", end_reason}});
+  if (clean_end_) {
+    // The client closed the channel: let it close the connection too (as sshd does). Disconnecting
+    // first makes some clients (rclone) report "use of closed network connection" as a failure.
+    ssh_channel_close(channel_);
+    const auto linger_until = Clock::now() + std::chrono::seconds(5);
+    while (Clock::now() < linger_until && ssh_is_connected(session_.get()) &&
+           ssh_event_dopoll(event.get(), 200) != SSH_ERROR) {
+    }
+  }
+  ssh_event_remove_session(event.get(), session_.get());
 }
 
 SessionOutcome Session::run() {

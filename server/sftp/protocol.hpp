@@ -68,7 +68,8 @@ inline constexpr std::uint32_t kExtended = 0x80000000;
 // Bounds, advertised through limits@openssh.com. A packet is at most kMaxPacket bytes after its
 // length field; a WRITE carries at most kMaxWrite bytes; a READ longer than kMaxRead is shortened.
 inline constexpr std::uint32_t kMaxWrite = 256 * 1024;
-inline constexpr std::uint32_t kMaxRead = 256 * 1024;
+// Reads stay under OpenSSH's own 256 KiB message cap with their reply header (as its sftp-server does).
+inline constexpr std::uint32_t kMaxRead = 256 * 1024 - 1024;
 inline constexpr std::uint32_t kMaxPacket = kMaxWrite + 1024;
 inline constexpr std::uint32_t kMaxPathLength = 4096;
 

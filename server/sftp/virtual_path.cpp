@@ -35,7 +35,11 @@ tl::expected<VirtualPath, PathError> resolve_path(std::string_view path) {
   while (start <= path.size()) {
     const auto end = std::min(path.find('/', start), path.size());
     const auto part = path.substr(start, end - start);
-    if (part == "..") {
+    if (part == "~") {
+      // The home, wherever it appears: clients join "~/x" to their working folder before sending
+      // it (OpenSSH sftp sends "/upload/~/upload" for `cd ~/upload` typed in upload/).
+      parts.clear();
+    } else if (part == "..") {
       if (!parts.empty()) parts.pop_back();
     } else if (!part.empty() && part != ".") {
       if (part.size() > kMaxNameLength)

@@ -27,9 +27,9 @@ struct PathError {
 
 inline constexpr std::size_t kMaxNameLength = 255;
 
-// Absolute or relative to the home "/"; "~", "~/x" and "/~/x" mean the home; "." and repeated slashes
-// are ignored. Refused: NUL bytes, invalid UTF-8, control characters, overlong paths or names,
-// anything deeper than a file in upload/ or reports/.
+// Absolute or relative to the home "/"; a "~" component means the home ("~/x", "/~/x",
+// "/upload/~/upload"); "." and repeated slashes are ignored. Refused: NUL bytes, invalid UTF-8, control
+// characters, overlong paths or names, anything deeper than a file in upload/ or reports/.
 tl::expected<VirtualPath, PathError> resolve_path(std::string_view path);
 
 }  // namespace intake::server::sftp

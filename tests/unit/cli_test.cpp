@@ -1,14 +1,14 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
 #include "cli/time_text.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "keys/public_key.hpp"
 #include "test_support.hpp"
-
-#include <fstream>
-#include <sstream>
 
 using namespace intake::cli;
 
@@ -112,10 +112,27 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.log_format == defaults.server.log_format);
   CHECK(server.log_level == defaults.server.log_level);
   // Every key the parser knows appears in the example (commented out or set).
-  for (const char* key : {"listen", "max_connections", "max_connections_per_ip", "public_host", "public_port",
-                          "login_grace", "max_auth_tries", "idle_timeout", "shutdown_grace", "ban_max_failures",
-                          "ban_window", "ban_time", "ban_max_time", "ban_safelist", "kex_algorithms", "ciphers",
-                          "macs", "allow_ssh_rsa_sha1", "compression", "log_format", "log_level"}) {
+  for (const char* key : {"listen",
+                          "max_connections",
+                          "max_connections_per_ip",
+                          "public_host",
+                          "public_port",
+                          "login_grace",
+                          "max_auth_tries",
+                          "idle_timeout",
+                          "shutdown_grace",
+                          "ban_max_failures",
+                          "ban_window",
+                          "ban_time",
+                          "ban_max_time",
+                          "ban_safelist",
+                          "kex_algorithms",
+                          "ciphers",
+                          "macs",
+                          "allow_ssh_rsa_sha1",
+                          "compression",
+                          "log_format",
+                          "log_level"}) {
     CAPTURE(key);
     CHECK(text.str().find(std::string(key) + " =") != std::string::npos);
   }
