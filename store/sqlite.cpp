@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "store/migrations.hpp"
 
 namespace intake::store {
@@ -33,10 +36,22 @@ Database Database::open(const std::filesystem::path& path) {
   if (rc != SQLITE_OK) fail(raw, rc, "cannot open database " + path.string());
   configure(raw);
   // WAL lets the server read while CLI processes write; FULL sync because an acknowledged upload
-  // must survive a power cut, not only a crash.
-  db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-  apply_migrations(db);
-  return db;
+  // must survive a power cut, not only a crash. Switching a new database to WAL, and migrating it,
+  // can meet SQLITE_BUSY without the busy handler being consulted when another process does the same
+  // at that moment: retry for as long as the busy timeout would have waited.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  while (true) {
+    try {
+      db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+      apply_migrations(db);
+      return db;
+    } catch (const DatabaseError& error) {
+      const int primary = error.code() & 0xff;
+      if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || std::chrono::steady_clock::now() > deadline)
+        throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
 }
 
 Database Database::open_in_memory() {

@@ -374,6 +374,22 @@ class Protocol(SftpTestCase):
         self.assert_completed([content])
 
 
+class Housekeeping(SftpTestCase):
+    def test_abandoned_uploads_are_swept_after_partial_ttl(self):
+        self.stop_server()
+        old = os.path.join(self.upload_dir(), f"{NAME_OK}.filepart")
+        fresh = os.path.join(self.upload_dir(), "other.filepart")
+        for path in (old, fresh):
+            with open(path, "w") as f:
+                f.write("half an upload")
+        two_days_ago = time.time() - 2 * 86400
+        os.utime(old, (two_days_ago, two_days_ago))
+        self.write_config('ban_max_failures = 0\npartial_ttl = "24h"\n')
+        self.start_server()
+        self.wait_for_log("event=upload.partial_swept")
+        self.assertEqual(os.listdir(self.upload_dir()), ["other.filepart"])
+
+
 class Timeouts(SftpTestCase):
     config = "ban_max_failures = 0\nidle_timeout = 2\n"
 

@@ -111,6 +111,13 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.algorithms.macs == defaults.server.algorithms.macs);
   CHECK(server.log_format == defaults.server.log_format);
   CHECK(server.log_level == defaults.server.log_level);
+  CHECK(server.sftp.durable_close == defaults.server.sftp.durable_close);
+  CHECK(server.sftp.ghost_ttl == defaults.server.sftp.ghost_ttl);
+  CHECK(server.sftp.partial_ttl == defaults.server.sftp.partial_ttl);
+  CHECK(server.sftp.max_file_size == defaults.server.sftp.max_file_size);
+  CHECK(server.sftp.disk_reserve == defaults.server.sftp.disk_reserve);
+  CHECK(server.sftp.temp_name_patterns == defaults.server.sftp.temp_name_patterns);
+  CHECK(server.sftp.max_open_handles == defaults.server.sftp.max_open_handles);
   // Every key the parser knows appears in the example (commented out or set).
   for (const char* key : {"listen",
                           "max_connections",

@@ -163,6 +163,16 @@ TEST_CASE("durations and the server settings in the config file") {
   CHECK(!cli::parse_duration("1w"));
   CHECK(!cli::parse_duration(""));
 
+  CHECK(cli::parse_size("1048576") == 1048576u);
+  CHECK(cli::parse_size("512K") == 512u * 1024);
+  CHECK(cli::parse_size("100M") == 100u << 20);
+  CHECK(cli::parse_size("2G") == 2ULL << 30);
+  CHECK(cli::parse_size("2GiB") == 2ULL << 30);
+  CHECK(cli::parse_size("1 TB") == 1ULL << 40);
+  CHECK(!cli::parse_size("2X"));
+  CHECK(!cli::parse_size("G"));
+  CHECK(!cli::parse_size("99999999999T"));
+
   const auto config = cli::parse_config(
       "max_connections = 50\nmax_connections_per_ip = 5\nlogin_grace = \"10s\"\nidle_timeout = 60\n"
       "shutdown_grace = \"1m\"\nmax_auth_tries = 3\nlog_format = \"json\"\nlog_level = \"debug\"\n"
