@@ -1,5 +1,4 @@
 // intake tenant add | show | list | set | enable | disable
-#include <openssl/rand.h>
 #include <pwd.h>
 #include <sys/stat.h>
 
@@ -13,6 +12,7 @@
 #include "cli/onboarding.hpp"
 #include "cli/views.hpp"
 #include "ingest/profile_catalog.hpp"
+#include "keys/hex.hpp"
 #include "store/audit.hpp"
 #include "store/ipv4_network.hpp"
 #include "store/ssh_keys.hpp"
@@ -41,17 +41,9 @@ void require(const store::Check& check) {
 }
 
 std::string random_org_id() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw UserError("cannot get random bytes for the organisation id; give one with --org-id");
-  }
-  std::string id;
-  for (const auto byte : bytes) {
-    std::array<char, 3> hex{};
-    std::snprintf(hex.data(), hex.size(), "%02x", byte);
-    id += hex.data();
-  }
-  return id;
+  auto id = keys::random_hex(16);
+  if (!id) throw UserError("cannot get random bytes for the organisation id; give one with --org-id");
+  return *id;
 }
 
 void check_name(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "keys/base64.hpp"
+#include "keys/hex.hpp"
 
 namespace intake::keys {
 namespace {
@@ -25,14 +26,7 @@ std::string sha256_fingerprint(const PublicKey& key) {
 }
 
 std::string md5_fingerprint(const PublicKey& key) {
-  std::string out = "MD5:";
-  for (const auto byte : digest(EVP_md5(), key.blob)) {
-    std::array<char, 4> hex{};
-    std::snprintf(hex.data(), hex.size(), "%02x", byte);
-    if (out.size() > 4) out += ':';
-    out += hex.data();
-  }
-  return out;
+  return "MD5:" + hex_encode(digest(EVP_md5(), key.blob), ':');
 }
 
 std::string fingerprint_line(const PublicKey& key) {

@@ -1,7 +1,5 @@
 #include "server/server.hpp"
 
-#include <openssl/rand.h>
-
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -12,6 +10,7 @@
 #include <unordered_map>
 
 #include "keys/fingerprint.hpp"
+#include "keys/hex.hpp"
 #include "server/ban_service.hpp"
 #include "server/event_log.hpp"
 #include "server/libssh_handles.hpp"
@@ -26,17 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string new_session_id() {
-  std::array<unsigned char, 6> bytes{};
-  RAND_bytes(bytes.data(), static_cast<int>(bytes.size()));
-  std::string id;
-  for (const auto byte : bytes) {
-    std::array<char, 3> hex{};
-    std::snprintf(hex.data(), hex.size(), "%02x", byte);
-    id += hex.data();
-  }
-  return id;
-}
+std::string new_session_id() { return keys::random_hex(6).value_or("000000000000"); }
 
 // The signature algorithms accepted for user keys: every accepted key type, RSA with SHA-2 only
 // unless SHA-1 "ssh-rsa" is explicitly allowed.

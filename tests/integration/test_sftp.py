@@ -24,7 +24,7 @@ def csv_bytes(rows, seed="x"):
 
 
 class SftpTestCase(ServerTestCase):
-    config = "ban_max_failures = 0\n"
+    config = "ban_max_failures = 0\nshutdown_grace = 1\n"
 
     def setUp(self):
         super().setUp()
@@ -247,6 +247,25 @@ class Policy(SftpTestCase):
         self.run_intake("tenant", "set", "acme-corp", "--file-name", "users.csv")
         self.assertEqual(raw.open("/upload/users.csv", WRITE_F | CREAT_F).kind, HANDLE)
 
+    def test_when_the_sink_cannot_take_the_file_the_client_gets_failure_and_the_file_stays(self):
+        content = csv_bytes(20)
+        journal = os.path.join(self.data_dir, "received", "uploads.jsonl")
+        os.makedirs(journal)  # a folder where the journal file should be: the record cannot be written
+        raw = self.raw()
+        handle = raw.upload(f"/upload/{NAME_OK}", content)
+        refused = raw.close(handle)
+        self.assertEqual(refused.code, FAILURE)
+        self.assertIn("could not be taken for processing", refused.message)
+        with open(os.path.join(self.upload_dir(), NAME_OK), "rb") as f:
+            self.assertEqual(f.read(), content)
+        part = f"/upload/{NAME_OK}.filepart"
+        self.assertEqual(raw.rename(f"/upload/{NAME_OK}", part).code, OK)  # final -> temp: just a rename
+        self.assertEqual(raw.posix_rename(part, f"/upload/{NAME_OK}").code, FAILURE)
+        self.assertEqual(sorted(os.listdir(self.upload_dir())), [f"{NAME_OK}.filepart"])  # rename undone
+        os.rmdir(journal)
+        self.assertEqual(raw.posix_rename(part, f"/upload/{NAME_OK}").code, OK)
+        self.assert_completed([content])
+
     def test_hostile_paths_stay_inside_the_root(self):
         canary = os.path.join(self.data_dir, "canary.txt")
         with open(canary, "w") as f:
@@ -291,7 +310,7 @@ class Policy(SftpTestCase):
 
     def test_size_limit_and_disk_reserve_give_clear_errors(self):
         self.stop_server()
-        self.write_config("ban_max_failures = 0\nmax_file_size = 1000\n")
+        self.write_config("ban_max_failures = 0\nshutdown_grace = 1\nmax_file_size = 1000\n")
         self.start_server()
         raw = self.raw()
         opened = raw.open(f"/upload/{NAME_OK}", WRITE_F | CREAT_F | TRUNC_F)
@@ -304,7 +323,7 @@ class Policy(SftpTestCase):
         self.assertEqual(self.records("partial")[0]["reason"], "a write failed")
 
         self.stop_server()
-        self.write_config('ban_max_failures = 0\ndisk_reserve = "1000T"\n')
+        self.write_config('ban_max_failures = 0\nshutdown_grace = 1\ndisk_reserve = "1000T"\n')
         self.start_server()
         content = csv_bytes(10)
         result = self.sftp_batch([f"put {self.local('d.csv', content)} /upload/{NAME_OK}"])
@@ -384,14 +403,14 @@ class Housekeeping(SftpTestCase):
                 f.write("half an upload")
         two_days_ago = time.time() - 2 * 86400
         os.utime(old, (two_days_ago, two_days_ago))
-        self.write_config('ban_max_failures = 0\npartial_ttl = "24h"\n')
+        self.write_config('ban_max_failures = 0\nshutdown_grace = 1\npartial_ttl = "24h"\n')
         self.start_server()
         self.wait_for_log("event=upload.partial_swept")
         self.assertEqual(os.listdir(self.upload_dir()), ["other.filepart"])
 
 
 class Timeouts(SftpTestCase):
-    config = "ban_max_failures = 0\nidle_timeout = 2\n"
+    config = "ban_max_failures = 0\nshutdown_grace = 1\nidle_timeout = 2\n"
 
     def test_idle_session_is_closed(self):
         raw = self.raw()
