@@ -618,12 +618,13 @@ void SftpSession::on_end(bool clean) {
       struct stat info {};
       ::fstat(handle.fd, &info);
       const auto reason = clean ? "closed with the file still open" : "connection dropped";
-      log_event(spdlog::level::warn, session_.session_id, "upload.partial",
-                {{"name", handle.path.name}, {"size", std::to_string(info.st_size)}, {"reason", reason}});
+      // Recorded first, logged second: whoever sees the log line finds the record.
       if (environment_.sink) {
         environment_.sink->partial(
             {origin(), handle.path.name, static_cast<std::uint64_t>(info.st_size), reason});
       }
+      log_event(spdlog::level::warn, session_.session_id, "upload.partial",
+                {{"name", handle.path.name}, {"size", std::to_string(info.st_size)}, {"reason", reason}});
     }
     if (handle.fd >= 0) ::close(handle.fd);
     handle.fd = -1;
