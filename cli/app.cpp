@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   add_key_commands(app, context);
   add_admin_commands(app, context);
   add_serve_command(app, context);
+  add_support_commands(app, context);
 
   try {
     app.parse(argc, argv);

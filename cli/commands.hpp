@@ -12,6 +12,7 @@ void add_tenant_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
 void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit, bans
 void add_serve_command(CLI::App& app, Context& context);
+void add_support_commands(CLI::App& app, Context& context);  // history, report, users, groups, ingest
 
 // Shared by the command files (command_support.cpp).
 store::Tenant require_tenant(Context& context, const std::string& name);  // UserError when missing

@@ -215,6 +215,10 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"allow_read_uploads", flag_setting(server.sftp.allow_read_uploads)},
       {"temp_name_patterns", patterns_setting(server.sftp.temp_name_patterns)},
       {"max_open_handles", count_setting(server.sftp.max_open_handles, 1, 10000)},
+      {"ingest_workers", count_setting(config.ingest.workers, 0, 256)},
+      {"max_invalid_rows_percent", count_setting(config.ingest.max_invalid_rows_percent, 0, 100)},
+      {"max_removal_percent", count_setting(config.ingest.max_removal_percent, 0, 100)},
+      {"archive_days", count_setting(config.ingest.archive_days, 1, 36500)},
   };
   for (const auto& [key, value] : table) {
     const auto setting = settings.find(key.str());

@@ -10,8 +10,16 @@
 
 namespace intake::cli {
 
+struct IngestConfig {
+  unsigned workers = 0;  // 0: as many as cores
+  unsigned max_invalid_rows_percent = 10;
+  unsigned max_removal_percent = 25;
+  unsigned archive_days = 90;
+};
+
 struct Config {
-  server::ServerSettings server;        // listen, limits, timeouts, bans, algorithms, logging
+  server::ServerSettings server;  // listen, limits, timeouts, bans, algorithms, logging
+  IngestConfig ingest;
   std::string public_host;              // host name customers connect to; empty: this machine's name
   std::optional<unsigned> public_port;  // port customers connect to; empty: the listen port
 };

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "cli/upload_adapters.hpp"
@@ -74,7 +75,17 @@ void serve(Context& context, const ServeOptions& options) {
   }
   const auto database = context.data_dir() / "intake.db";
   ProfileNamePolicy names(store::Database::open(database));
-  ReceivedFolderSink sink(context.data_dir());
+  const ingest::IngestSettings ingest_settings{context.data_dir(), config.ingest.max_invalid_rows_percent,
+                                               config.ingest.max_removal_percent, context.public_host()};
+  const unsigned workers =
+      config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());
+  ingest::IngestQueue queue(ingest_settings, workers);
+  // Everything left queued or processing by a crash runs again, oldest first (exactly once: a final
+  // ingest is never reprocessed, and applying commits with its status).
+  if (const auto resumed = queue.resume()) {
+    server::log_event(spdlog::level::info, "", "ingest.resumed", {{"count", std::to_string(resumed)}});
+  }
+  JournalSink sink(ingest_settings, queue);
   server::sftp::GhostRegistry ghosts(config.server.sftp.ghost_ttl);
   const auto tenants_dir = context.data_dir() / "tenants";
   server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts});
@@ -91,8 +102,16 @@ void serve(Context& context, const ServeOptions& options) {
     partial_ttl = fresh->server.sftp.partial_ttl;
     return fresh->server;
   };
-  const auto housekeeping = [&] { sweep_partial_uploads(tenants_dir, partial_ttl); };
+  auto last_archive_sweep = std::chrono::steady_clock::time_point{};
+  const auto housekeeping = [&] {
+    sweep_partial_uploads(tenants_dir, partial_ttl);
+    if (std::chrono::steady_clock::now() - last_archive_sweep > std::chrono::hours(24)) {
+      last_archive_sweep = std::chrono::steady_clock::now();
+      sweep_archive(ingest_settings, config.ingest.archive_days);
+    }
+  };
   (*server)->run(store, &sftp, reload, housekeeping);
+  queue.stop();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "ingest/profile_catalog.hpp"
 #include "server/event_log.hpp"
+#include "store/ingests.hpp"
 #include "store/tenants.hpp"
 #include "store/time_format.hpp"
 
@@ -36,70 +37,25 @@ std::optional<std::string> ProfileNamePolicy::refusal(const std::string& tenant_
 
 namespace {
 
-void fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+ingest::UploadToJournal to_journal(const server::sftp::UploadOrigin& origin, const std::string& name,
+                                   const std::filesystem::path& path, std::uint64_t size) {
+  return {origin.tenant, name, path, size, origin.client_ip, origin.key_fingerprint, origin.session_id};
 }
 
 }  // namespace
 
-ReceivedFolderSink::ReceivedFolderSink(fs::path data_dir) : received_(std::move(data_dir) / "received") {
-  fs::create_directories(received_);
-}
-
-bool ReceivedFolderSink::append_record(const std::string& line) {
-  const fs::path journal = received_ / "uploads.jsonl";
-  const int fd = ::open(journal.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return false;
-  const std::string text = line + "\n";
-  const bool ok =
-      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
-tl::expected<void, std::string> ReceivedFolderSink::completed(const server::sftp::CompletedUpload& upload) {
-  std::lock_guard lock(mutex_);
-  const fs::path folder = received_ / upload.origin.tenant;
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) return tl::unexpected("cannot create " + folder.string() + ": " + ec.message());
-  const auto now = std::chrono::system_clock::now();
-  const std::string stamp = store::format_stored_time(now);
-  const fs::path target = folder / (stamp + "-" + std::to_string(++sequence_) + "-" + upload.name);
-  nlohmann::json record{{"event", "completed"},
-                        {"tenant", upload.origin.tenant},
-                        {"name", upload.name},
-                        {"size", upload.size},
-                        {"path", target.string()},
-                        {"client_ip", upload.origin.client_ip},
-                        {"key", upload.origin.key_fingerprint},
-                        {"session", upload.origin.session_id},
-                        {"received_at", stamp}};
-  // Record first, then move: a crash between the two leaves the file in upload/ and a record that
-  // names a path that does not exist, never an unrecorded file outside upload/.
-  if (!append_record(record.dump())) return tl::unexpected(std::string("cannot write the upload journal"));
-  fs::rename(upload.path, target, ec);
-  if (ec) return tl::unexpected("cannot move the upload: " + ec.message());
-  fsync_directory(folder);
-  fsync_directory(upload.path.parent_path());
+tl::expected<void, std::string> JournalSink::completed(const server::sftp::CompletedUpload& upload) {
+  auto id =
+      ingest::journal_upload(settings_, to_journal(upload.origin, upload.name, upload.path, upload.size));
+  if (!id) return tl::unexpected(id.error());
+  server::log_event(spdlog::level::info, upload.origin.session_id, "ingest.queued",
+                    {{"tenant", upload.origin.tenant}, {"id", *id}, {"name", upload.name}});
+  queue_.submit(upload.origin.tenant, *id);
   return {};
 }
 
-void ReceivedFolderSink::partial(const server::sftp::PartialUpload& upload) {
-  std::lock_guard lock(mutex_);
-  append_record(nlohmann::json{{"event", "partial"},
-                               {"tenant", upload.origin.tenant},
-                               {"name", upload.name},
-                               {"size", upload.size},
-                               {"reason", upload.reason},
-                               {"client_ip", upload.origin.client_ip},
-                               {"session", upload.origin.session_id},
-                               {"at", store::format_stored_time(std::chrono::system_clock::now())}}
-                    .dump());
+void JournalSink::partial(const server::sftp::PartialUpload& upload) {
+  ingest::journal_partial(settings_, to_journal(upload.origin, upload.name, {}, upload.size), upload.reason);
 }
 
 void sweep_partial_uploads(const fs::path& tenants_dir, std::chrono::seconds ttl) {
@@ -115,6 +71,34 @@ void sweep_partial_uploads(const fs::path& tenants_dir, std::chrono::seconds ttl
             spdlog::level::info, "", "upload.partial_swept",
             {{"tenant", tenant.path().filename().string()}, {"name", entry.path().filename().string()}});
       }
+    }
+  }
+}
+
+}  // namespace intake::cli
+
+namespace intake::cli {
+
+void sweep_archive(const ingest::IngestSettings& settings, unsigned days) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24) * days;
+  const fs::path archive = settings.data_dir / "archive";
+  if (!fs::exists(archive, ec)) return;
+  auto db = store::Database::open(settings.data_dir / "intake.db");
+  store::IngestRepository ingests(db);
+  for (auto it = fs::recursive_directory_iterator(archive, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    std::error_code entry_ec;
+    if (!it->is_regular_file(entry_ec) || it->last_write_time(entry_ec) > cutoff || entry_ec) continue;
+    // Archived names are "<id>-<file name>"; the id has exactly two '-' of its own.
+    const auto name = it->path().filename().string();
+    std::size_t dash = name.find('-');
+    for (int i = 0; i < 2 && dash != std::string::npos; ++i) dash = name.find('-', dash + 1);
+    if (dash == std::string::npos) continue;
+    const auto record = ingests.find(name.substr(0, dash));
+    if (record && !store::is_final_status(record->status)) continue;
+    if (fs::remove(it->path(), entry_ec)) {
+      server::log_event(spdlog::level::info, "", "archive.swept", {{"path", it->path().string()}});
     }
   }
 }

@@ -2,9 +2,9 @@
 // Adapters the composition root plugs into the SFTP server: which names a tenant may upload (from
 // its profile or its own file names), and where completed uploads go.
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 
+#include "ingest/pipeline.hpp"
 #include "server/sftp/upload_sink.hpp"
 #include "store/sqlite.hpp"
 
@@ -22,24 +22,23 @@ class ProfileNamePolicy : public server::sftp::UploadNamePolicy {
   store::Database db_;
 };
 
-// Until the ingest journal lands: takes each completed upload out of upload/ into
-// DATA_DIR/received/<tenant>/ (same file system, atomic rename, directories fsynced) and appends one
-// JSON line per completion or partial upload to DATA_DIR/received/uploads.jsonl.
-class ReceivedFolderSink : public server::sftp::UploadSink {
+// Completed uploads go into the ingest journal and onto the ingest queue; partial ones are recorded.
+class JournalSink : public server::sftp::UploadSink {
  public:
-  explicit ReceivedFolderSink(std::filesystem::path data_dir);
+  JournalSink(ingest::IngestSettings settings, ingest::IngestQueue& queue)
+      : settings_(std::move(settings)), queue_(queue) {}
   tl::expected<void, std::string> completed(const server::sftp::CompletedUpload& upload) override;
   void partial(const server::sftp::PartialUpload& upload) override;
 
  private:
-  bool append_record(const std::string& line);
-
-  std::mutex mutex_;
-  std::filesystem::path received_;
-  std::uint64_t sequence_ = 0;
+  ingest::IngestSettings settings_;
+  ingest::IngestQueue& queue_;
 };
 
 // Removes files left in tenants' upload/ folders for longer than `ttl` (abandoned partial uploads).
 void sweep_partial_uploads(const std::filesystem::path& tenants_dir, std::chrono::seconds ttl);
+
+// Removes archived files older than `days` whose ingest is final (never one still to be processed).
+void sweep_archive(const ingest::IngestSettings& settings, unsigned days);
 
 }  // namespace intake::cli

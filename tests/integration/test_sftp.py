@@ -31,26 +31,26 @@ class SftpTestCase(ServerTestCase):
         self.key = self.tenant_with_key("acme-corp")
         self.start_server()
 
-    def records(self, event):
-        path = os.path.join(self.data_dir, "received", "uploads.jsonl")
-        if not os.path.exists(path):
-            return []
-        with open(path) as f:
-            return [r for r in map(json.loads, f) if r["event"] == event]
+    def history(self):
+        """Every upload the journal recorded for the tenant, oldest first (`intake history`)."""
+        return sorted(self.json_of("history", "--tenant", "acme-corp", "--limit", "1000"), key=lambda r: r["id"])
 
     def completions(self):
-        return self.records("completed")
+        return [r for r in self.history() if r["status"] != "partial"]
+
+    def partials(self):
+        return [r for r in self.history() if r["status"] == "partial"]
 
     def assert_completed(self, expected_contents):
-        """Exactly these uploads completed, in order, with these bytes, and upload/ is empty."""
+        """Exactly these uploads completed, in order, with these bytes in the archive."""
         done = self.completions()
         self.assertEqual(len(done), len(expected_contents), done)
         for record, content in zip(done, expected_contents):
-            with open(record["path"], "rb") as f:
+            with open(record["archive_path"], "rb") as f:
                 self.assertEqual(hashlib.sha256(f.read()).hexdigest(), hashlib.sha256(content).hexdigest())
             self.assertEqual(record["size"], len(content))
             self.assertEqual(record["client_ip"], "127.0.0.1")
-            self.assertTrue(record["key"].startswith("SHA256:"))
+            self.assertTrue(record["key_fingerprint"].startswith("SHA256:"))
         return done
 
     def upload_dir(self, tenant="acme-corp"):
@@ -115,8 +115,8 @@ class OpenSshSftp(SftpTestCase):
         raw.channel.get_transport().close()  # dropped mid-upload
         self.wait_for_log("event=upload.partial")
         self.assertEqual(self.completions(), [])
-        partial = self.records("partial")
-        self.assertEqual((partial[0]["name"], partial[0]["size"]), (NAME_OK, 40000))
+        partial = self.partials()
+        self.assertEqual((partial[0]["file"], partial[0]["size"]), (NAME_OK, 40000))
         self.assertEqual(os.path.getsize(os.path.join(self.upload_dir(), NAME_OK)), 40000)
         del handle
         self.local(NAME_OK, content)
@@ -249,8 +249,9 @@ class Policy(SftpTestCase):
 
     def test_when_the_sink_cannot_take_the_file_the_client_gets_failure_and_the_file_stays(self):
         content = csv_bytes(20)
-        journal = os.path.join(self.data_dir, "received", "uploads.jsonl")
-        os.makedirs(journal)  # a folder where the journal file should be: the record cannot be written
+        archive = os.path.join(self.data_dir, "archive")
+        with open(archive, "w") as f:
+            f.write("a file where the archive folder should be: nothing can be archived")
         raw = self.raw()
         handle = raw.upload(f"/upload/{NAME_OK}", content)
         refused = raw.close(handle)
@@ -262,7 +263,7 @@ class Policy(SftpTestCase):
         self.assertEqual(raw.rename(f"/upload/{NAME_OK}", part).code, OK)  # final -> temp: just a rename
         self.assertEqual(raw.posix_rename(part, f"/upload/{NAME_OK}").code, FAILURE)
         self.assertEqual(sorted(os.listdir(self.upload_dir())), [f"{NAME_OK}.filepart"])  # rename undone
-        os.rmdir(journal)
+        os.remove(archive)
         self.assertEqual(raw.posix_rename(part, f"/upload/{NAME_OK}").code, OK)
         self.assert_completed([content])
 
@@ -320,7 +321,7 @@ class Policy(SftpTestCase):
         self.assertIn("file too large", too_big.message)
         self.assertEqual(raw.close(opened.handle).code, OK)
         self.assertEqual(self.completions(), [], "a handle that saw a failed WRITE never completes")
-        self.assertEqual(self.records("partial")[0]["reason"], "a write failed")
+        self.assertIn("a write failed", self.partials()[0]["message"])
 
         self.stop_server()
         self.write_config('ban_max_failures = 0\nshutdown_grace = 1\ndisk_reserve = "1000T"\n')

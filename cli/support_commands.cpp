@@ -1,0 +1,256 @@
+// intake history | report | users | groups | ingest release | ingest discard
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/time_text.hpp"
+#include "cli/views.hpp"
+#include "ingest/pipeline.hpp"
+#include "ingest/report.hpp"
+#include "store/directory.hpp"
+#include "store/ingests.hpp"
+
+namespace intake::cli {
+namespace {
+
+struct SupportOptions {
+  std::string tenant, status, since, until, file, id, group, search;
+  std::int64_t limit = 50;
+  bool json = false;
+};
+
+nlohmann::json ingest_json(const store::IngestRecord& r) {
+  const auto& c = r.counts;
+  return {{"id", r.id},
+          {"tenant", r.tenant},
+          {"file", r.file_name},
+          {"size", r.size},
+          {"status", r.status},
+          {"message", r.status_message},
+          {"received_at", r.received_at},
+          {"finished_at", r.finished_at ? nlohmann::json(*r.finished_at) : nlohmann::json(nullptr)},
+          {"counts",
+           {{"rows", c.rows},
+            {"added", c.added},
+            {"updated", c.updated},
+            {"removed", c.removed},
+            {"unchanged", c.unchanged},
+            {"skipped", c.skipped},
+            {"invalid", c.invalid}}},
+          {"sha256", r.sha256 ? nlohmann::json(*r.sha256) : nlohmann::json(nullptr)},
+          {"archive_path", r.archive_path ? nlohmann::json(*r.archive_path) : nlohmann::json(nullptr)},
+          {"key_fingerprint", r.key_fingerprint},
+          {"client_ip", r.client_ip},
+          {"session_id", r.session_id}};
+}
+
+std::optional<std::string> optional_of(const std::string& text) {
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
+}
+
+std::optional<std::string> time_bound(const std::string& text, const char* option) {
+  if (text.empty()) return std::nullopt;
+  auto parsed = parse_utc_time(text);
+  if (!parsed) throw UserError(std::string(option) + ": " + parsed.error());
+  return *parsed;
+}
+
+void history(Context& context, const SupportOptions& o) {
+  store::IngestFilter filter{
+      optional_of(o.tenant),          optional_of(o.status), time_bound(o.since, "--since"),
+      time_bound(o.until, "--until"), optional_of(o.file),   o.limit};
+  const auto records = store::IngestRepository(context.db()).list(filter);
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& record : records) out.push_back(ingest_json(record));
+    print_json(out);
+    return;
+  }
+  if (records.empty()) {
+    std::cout << "no uploads match\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"ID", "RECEIVED", "TENANT", "FILE", "SIZE", "STATUS", "ROWS +/~/-/=/skip/bad", "KEY", "IP"}};
+  for (const auto& r : records) {
+    const auto& c = r.counts;
+    rows.push_back({r.id, r.received_at, r.tenant, r.file_name, std::to_string(r.size), r.status,
+                    std::to_string(c.rows) + " " + std::to_string(c.added) + "/" + std::to_string(c.updated) +
+                        "/" + std::to_string(c.removed) + "/" + std::to_string(c.unchanged) + "/" +
+                        std::to_string(c.skipped) + "/" + std::to_string(c.invalid),
+                    r.key_fingerprint.substr(0, 20), r.client_ip});
+  }
+  std::cout << render_table(rows);
+}
+
+store::IngestRecord require_ingest(Context& context, const std::string& id) {
+  auto record = store::IngestRepository(context.db()).find(id);
+  if (!record) throw UserError("no upload with id " + id + "; `intake history` lists them");
+  return *record;
+}
+
+void report(Context& context, const SupportOptions& o) {
+  const auto record = require_ingest(context, o.id);
+  if (!record.report) {
+    if (o.json) {
+      print_json(ingest_json(record));
+    } else {
+      std::cout << "upload " << record.id << " (" << record.file_name << ") is " << record.status
+                << (record.status_message.empty() ? "" : ": " + record.status_message)
+                << "; it has no report yet\n";
+    }
+    return;
+  }
+  auto json = nlohmann::json::parse(*record.report);
+  json["status"] = record.status;  // a held ingest may have been released or discarded since
+  if (o.json) {
+    print_json(json);
+  } else {
+    std::cout << ingest::render_report_text(json);
+  }
+}
+
+void users(Context& context, const SupportOptions& o) {
+  const auto tenant = require_tenant(context, o.tenant);
+  if (!o.status.empty() && o.status != "active" && o.status != "removed" && o.status != "all") {
+    throw UserError("--status must be active, removed or all");
+  }
+  const auto found = store::DirectoryRepository(context.db())
+                         .find_users(tenant.id, {optional_of(o.group), optional_of(o.status),
+                                                 optional_of(o.search), o.limit});
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& u : found) {
+      out.push_back({{"username", u.external_id},
+                     {"first_name", u.first_name},
+                     {"last_name", u.last_name},
+                     {"email", u.email},
+                     {"phone", u.phone},
+                     {"group", u.group},
+                     {"source", u.source},
+                     {"status", u.deleted_at ? "removed" : "active"},
+                     {"removed_at", u.deleted_at ? nlohmann::json(*u.deleted_at) : nlohmann::json(nullptr)},
+                     {"updated_at", u.updated_at}});
+    }
+    print_json(out);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"USERNAME", "NAME", "EMAIL", "PHONE", "GROUP", "SOURCE", "STATUS"}};
+  for (const auto& u : found) {
+    rows.push_back({u.external_id, u.first_name + " " + u.last_name, u.email, u.phone, u.group, u.source,
+                    u.deleted_at ? "removed" : "active"});
+  }
+  std::cout << (found.empty() ? "no users match\n" : render_table(rows));
+}
+
+void groups(Context& context, const SupportOptions& o) {
+  const auto tenant = require_tenant(context, o.tenant);
+  const auto found = store::DirectoryRepository(context.db()).groups(tenant.id);
+  if (o.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& g : found)
+      out.push_back({{"name", g.name}, {"members", g.members}, {"source", g.source}});
+    print_json(out);
+    return;
+  }
+  std::vector<std::vector<std::string>> rows{{"GROUP", "MEMBERS", "SOURCE"}};
+  for (const auto& g : found) rows.push_back({g.name, std::to_string(g.members), g.source});
+  std::cout << (found.empty() ? "no groups yet\n" : render_table(rows));
+}
+
+void release(Context& context, const SupportOptions& o) {
+  const auto record = require_ingest(context, o.id);
+  if (record.status != "held")
+    throw UserError("upload " + o.id + " is " + record.status +
+                    ", not held; only a held upload can be released");
+  const ingest::IngestSettings settings{context.data_dir(), context.config().ingest.max_invalid_rows_percent,
+                                        context.config().ingest.max_removal_percent, context.public_host()};
+  auto status = ingest::process_ingest(settings, o.id, ingest::Release::Yes);
+  if (!status) throw UserError(status.error());
+  {
+    store::Transaction transaction(context.db());
+    audit(context, "ingest.release", record.tenant, {{"id", o.id}, {"status", *status}});
+    transaction.commit();
+  }
+  const auto after = require_ingest(context, o.id);
+  if (o.json) {
+    print_json(ingest_json(after));
+  } else {
+    std::cout << "released " << o.id << ": " << after.status << " (" << after.counts.added << " added, "
+              << after.counts.updated << " updated, " << after.counts.removed << " removed)\n";
+  }
+}
+
+void discard(Context& context, const SupportOptions& o) {
+  auto& db = context.db();
+  store::Transaction transaction(db);
+  const auto record = require_ingest(context, o.id);
+  if (record.status != "held")
+    throw UserError("upload " + o.id + " is " + record.status +
+                    ", not held; only a held upload can be discarded");
+  store::IngestRepository(db).set_status(o.id, "discarded",
+                                         "discarded by " + context.actor() + "; nothing was applied");
+  audit(context, "ingest.discard", record.tenant, {{"id", o.id}});
+  transaction.commit();
+  if (o.json) {
+    print_json(ingest_json(require_ingest(context, o.id)));
+  } else {
+    std::cout << "discarded " << o.id << "; nothing was applied\n";
+  }
+}
+
+}  // namespace
+
+void add_support_commands(CLI::App& app, Context& context) {
+  auto o = std::make_shared<SupportOptions>();
+
+  auto* history_command = app.add_subcommand("history", "Uploads and what became of them, newest first");
+  history_command->add_option("--tenant", o->tenant, "Only this tenant");
+  history_command
+      ->add_option("--status", o->status,
+                   "queued, processing, applied, rejected, failed, duplicate, held, discarded, partial")
+      ->check(CLI::IsMember({"queued", "processing", "applied", "rejected", "failed", "duplicate", "held",
+                             "discarded", "partial"}));
+  history_command->add_option("--since", o->since,
+                              "Received at or after (UTC: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z)");
+  history_command->add_option("--until", o->until, "Received before (UTC)");
+  history_command->add_option("--file", o->file, "Only uploads of this file name");
+  history_command->add_option("--limit", o->limit, "At most this many")->check(CLI::PositiveNumber);
+  history_command->add_flag("--json", o->json, "Print JSON");
+  history_command->callback([&context, o] { history(context, *o); });
+
+  auto* report_command = app.add_subcommand("report", "The full report of one upload");
+  report_command->add_option("ID", o->id, "Upload id (from `intake history`)")->required();
+  report_command->add_flag("--json", o->json, "Print JSON");
+  report_command->callback([&context, o] { report(context, *o); });
+
+  auto* users_command = app.add_subcommand("users", "A tenant's directory users");
+  users_command->add_option("TENANT", o->tenant, "Tenant name")->required();
+  users_command->add_option("--group", o->group, "Only members of this group");
+  users_command->add_option("--status", o->status, "active (default), removed or all");
+  users_command->add_option("--search", o->search, "Text in username, name, e-mail or phone");
+  users_command->add_option("--limit", o->limit, "At most this many")
+      ->default_val(1000)
+      ->check(CLI::PositiveNumber);
+  users_command->add_flag("--json", o->json, "Print JSON");
+  users_command->callback([&context, o] { users(context, *o); });
+
+  auto* groups_command = app.add_subcommand("groups", "A tenant's directory groups with their member counts");
+  groups_command->add_option("TENANT", o->tenant, "Tenant name")->required();
+  groups_command->add_flag("--json", o->json, "Print JSON");
+  groups_command->callback([&context, o] { groups(context, *o); });
+
+  auto* ingest_command =
+      app.add_subcommand("ingest", "Release or discard a held upload (mass-removal guard)");
+  ingest_command->require_subcommand(1);
+  auto* release_command = ingest_command->add_subcommand("release", "Apply a held upload despite the guard");
+  release_command->add_option("ID", o->id, "Upload id")->required();
+  release_command->add_flag("--json", o->json, "Print JSON");
+  release_command->callback([&context, o] { release(context, *o); });
+  auto* discard_command = ingest_command->add_subcommand("discard", "Drop a held upload: nothing is applied");
+  discard_command->add_option("ID", o->id, "Upload id")->required();
+  discard_command->add_flag("--json", o->json, "Print JSON");
+  discard_command->callback([&context, o] { discard(context, *o); });
+}
+
+}  // namespace intake::cli

@@ -1,0 +1,389 @@
+#include "ingest/pipeline.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include "ingest/plan.hpp"
+#include "ingest/profile_catalog.hpp"
+#include "ingest/report.hpp"
+#include "ingest/snapshot.hpp"
+#include "keys/hex.hpp"
+#include "store/directory.hpp"
+#include "store/ingests.hpp"
+#include "store/sqlite.hpp"
+#include "store/tenants.hpp"
+#include "store/time_format.hpp"
+
+namespace intake::ingest {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+class FileSource : public ByteSource {
+ public:
+  explicit FileSource(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~FileSource() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  std::size_t read(std::span<char> buffer) override {
+    while (true) {
+      const ssize_t got = ::read(fd_, buffer.data(), buffer.size());
+      if (got < 0 && errno == EINTR) continue;
+      return got > 0 ? static_cast<std::size_t>(got) : 0;
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+std::optional<std::string> sha256_of(const fs::path& path) {
+  FileSource source(path);
+  if (!source.ok()) return std::nullopt;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
+  std::vector<char> buffer(1 << 16);
+  while (const auto got = source.read(buffer)) EVP_DigestUpdate(context.get(), buffer.data(), got);
+  std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
+  unsigned length = 0;
+  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
+  digest.resize(length);
+  return keys::hex_encode(digest);
+}
+
+void fsync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// Sortable and unique: the receive time to the millisecond, a counter within the millisecond, and a
+// random suffix (two processes never share an id).
+std::string new_ingest_id(Clock::time_point now) {
+  static std::mutex mutex;
+  static std::int64_t last_ms = 0;
+  static int sequence = 0;
+  std::lock_guard lock(mutex);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  if (ms <= last_ms) {
+    ms = last_ms;
+    ++sequence;
+  } else {
+    sequence = 0;
+  }
+  last_ms = ms;
+  std::string stamp = store::format_stored_time(Clock::time_point(std::chrono::milliseconds(ms)));
+  stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
+              stamp.end());
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04d", sequence % 10000);
+  return stamp + "-" + suffix + "-" + keys::random_hex(2).value_or("0000");
+}
+
+std::string rfc5322_date(Clock::time_point now) {
+  const std::time_t seconds = Clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char out[64];
+  std::strftime(out, sizeof out, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  return out;
+}
+
+bool write_file_atomically(const fs::path& path, const std::string& content) {
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    out << content;
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+  return !ec;
+}
+
+// The tenant's report in reports/ and, when it has report addresses, a message in the outbox.
+void publish_report(const IngestSettings& settings, const store::Tenant& tenant,
+                    const nlohmann::json& report) {
+  const fs::path reports = settings.data_dir / "tenants" / tenant.name / "reports";
+  std::error_code ec;
+  fs::create_directories(reports, ec);
+  write_file_atomically(reports / report_file_name(report["received_at"], report["file"]),
+                        render_report_text(report));
+  if (!tenant.report_emails.empty()) {
+    const fs::path outbox = settings.data_dir / "outbox";
+    fs::create_directories(outbox, ec);
+    write_file_atomically(outbox / (report["id"].get<std::string>() + ".eml"),
+                          render_report_email(report, tenant.report_emails, settings.mail_from_host,
+                                              rfc5322_date(Clock::now())));
+  }
+}
+
+double seconds_between(const std::optional<std::string>& from, const std::optional<std::string>& to) {
+  if (!from || !to) return 0;
+  const auto a = store::parse_stored_time(*from), b = store::parse_stored_time(*to);
+  if (!a || !b) return 0;
+  return std::chrono::duration<double>(*b - *a).count();
+}
+
+}  // namespace
+
+tl::expected<std::string, std::string> journal_upload(const IngestSettings& settings,
+                                                      const UploadToJournal& upload) {
+  const auto now = Clock::now();
+  const std::string id = new_ingest_id(now);
+  const std::string received_at = store::format_stored_time(now);
+  const fs::path folder = settings.data_dir / "archive" / upload.tenant / received_at.substr(0, 4) /
+                          received_at.substr(5, 2) / received_at.substr(8, 2);
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) return tl::unexpected("cannot create the archive folder " + folder.string() + ": " + ec.message());
+  const fs::path archived = folder / (id + "-" + upload.file_name);
+  try {
+    auto db = store::Database::open(settings.data_dir / "intake.db");
+    const auto tenant = store::TenantRepository(db).find(upload.tenant);
+    if (!tenant) return tl::unexpected("unknown tenant " + upload.tenant);
+    store::IngestRecord record;
+    record.id = id;
+    record.tenant_id = tenant->id;
+    record.file_name = upload.file_name;
+    record.kind = upload.file_name;
+    record.size = static_cast<std::int64_t>(upload.size);
+    record.archive_path = archived.string();
+    record.client_ip = upload.client_ip;
+    record.key_fingerprint = upload.key_fingerprint;
+    record.session_id = upload.session_id;
+    record.received_at = received_at;
+    record.status = "queued";
+    // The row first (committed, fsynced), then the move: a crash in between leaves a queued row
+    // without its file, which resume marks failed while the file stays in upload/ unacknowledged.
+    store::IngestRepository(db).insert(record);
+    fs::rename(upload.path, archived, ec);
+    if (ec) {
+      store::IngestRepository(db).set_status(id, "failed", "could not be archived: " + ec.message());
+      return tl::unexpected("cannot move the upload into the archive: " + ec.message());
+    }
+  } catch (const store::DatabaseError& error) {
+    return tl::unexpected(std::string("cannot record the upload: ") + error.what());
+  }
+  fsync_directory(folder);
+  fsync_directory(upload.path.parent_path());
+  return id;
+}
+
+void journal_partial(const IngestSettings& settings, const UploadToJournal& upload,
+                     const std::string& reason) {
+  try {
+    auto db = store::Database::open(settings.data_dir / "intake.db");
+    const auto tenant = store::TenantRepository(db).find(upload.tenant);
+    if (!tenant) return;
+    const auto now = Clock::now();
+    store::IngestRecord record;
+    record.id = new_ingest_id(now);
+    record.tenant_id = tenant->id;
+    record.file_name = upload.file_name;
+    record.kind = upload.file_name;
+    record.size = static_cast<std::int64_t>(upload.size);
+    record.client_ip = upload.client_ip;
+    record.key_fingerprint = upload.key_fingerprint;
+    record.session_id = upload.session_id;
+    record.received_at = store::format_stored_time(now);
+    record.status = "partial";
+    record.status_message = reason + "; the partial file stays in upload/ for resume";
+    store::IngestRepository(db).insert(record);
+  } catch (const store::DatabaseError&) {
+    // Best effort: a partial upload is information for support, never a reason to fail the session.
+  }
+}
+
+tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, const std::string& id,
+                                                      Release release) {
+  auto db = store::Database::open(settings.data_dir / "intake.db");
+  store::IngestRepository ingests(db);
+  auto record = ingests.find(id);
+  if (!record) return tl::unexpected("no ingest " + id + "; `intake history` lists them");
+  if (store::is_final_status(record->status)) return record->status;
+  if (record->status == "held" && release == Release::No) return record->status;
+  const auto tenant = store::TenantRepository(db).find(record->tenant);
+  const auto started = Clock::now();
+
+  ReportInputs report;
+  report.id = id;
+  report.tenant = record->tenant;
+  report.file_name = record->file_name;
+  report.received_at = record->received_at;
+  const auto finish = [&](const std::string& status, const std::string& message,
+                          const std::vector<RowIssue>& issues) -> std::string {
+    report.status = status;
+    report.message = message;
+    for (const auto& issue : issues) report.errors.push_back({issue.line, issue.column, issue.message});
+    report.queued_seconds = seconds_between(record->received_at, store::format_stored_time(started));
+    report.processing_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    const auto json = report_json(report);
+    std::vector<store::RowError> errors;
+    for (const auto& issue : issues)
+      errors.push_back({static_cast<std::int64_t>(issue.line), issue.column, issue.message});
+    const store::IngestCounts counts{
+        static_cast<std::int64_t>(report.rows),      static_cast<std::int64_t>(report.added),
+        static_cast<std::int64_t>(report.updated),   static_cast<std::int64_t>(report.removed),
+        static_cast<std::int64_t>(report.unchanged), static_cast<std::int64_t>(report.skipped),
+        static_cast<std::int64_t>(report.invalid)};
+    ingests.finish(id, status, message, counts,
+                   json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), errors);
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+
+  if (!tenant || !record->archive_path || !fs::exists(*record->archive_path)) {
+    store::Transaction transaction(db);
+    finish("failed",
+           "the server stopped before this upload was acknowledged; the client was not told it succeeded and "
+           "the file "
+           "stayed in upload/",
+           {});
+    transaction.commit();
+    return std::string("failed");
+  }
+  const fs::path archived = *record->archive_path;
+  const auto sha = sha256_of(archived);
+  if (!sha) return tl::unexpected("cannot read " + archived.string());
+  report.sha256 = *sha;
+  ingests.start(id, *sha);
+
+  if (release == Release::No && ingests.last_applied_sha256(tenant->id, record->kind) == *sha) {
+    store::Transaction transaction(db);
+    const auto json =
+        finish("duplicate", "identical to the last applied " + record->file_name + "; nothing changed", {});
+    transaction.commit();
+    publish_report(settings, *tenant, nlohmann::json::parse(json));
+    return std::string("duplicate");
+  }
+
+  FileSource source(archived);
+  CsvReader reader(source);
+  const auto* profile = find_profile(tenant->profile);
+  const auto& rules = livesafe_rules();  // the one built-in snapshot profile so far (see profile_catalog)
+  (void)profile;
+  auto parsed = parse_snapshot(reader, rules, tenant->org_id);
+  report.rows = parsed.rows;
+  report.invalid = parsed.invalid;
+  report.ignored_columns = parsed.ignored_columns;
+
+  const auto conclude = [&](const std::string& status, const std::string& message,
+                            const std::vector<RowIssue>& issues) {
+    store::Transaction transaction(db);
+    const auto json = finish(status, message, issues);
+    transaction.commit();
+    publish_report(settings, *tenant, nlohmann::json::parse(json));
+    return status;
+  };
+  if (parsed.rejection) {
+    return conclude("rejected", "the file was not applied: " + parsed.rejection->message,
+                    {*parsed.rejection});
+  }
+  if (parsed.rows > 0 &&
+      parsed.invalid * 100 > static_cast<std::size_t>(settings.max_invalid_rows_percent) * parsed.rows) {
+    return conclude("rejected",
+                    std::to_string(parsed.invalid) + " of " + std::to_string(parsed.rows) +
+                        " rows are invalid (more than " + std::to_string(settings.max_invalid_rows_percent) +
+                        "%); nothing was applied — fix the rows listed below and upload the file again",
+                    parsed.errors);
+  }
+
+  store::DirectoryRepository directory(db);
+  std::vector<KnownUser> known;
+  for (const auto& user : directory.all_users(tenant->id)) {
+    known.push_back({user.id, user.external_id, user.first_name, user.last_name, user.email, user.phone,
+                     user.group, user.source == "manual", user.deleted_at.has_value()});
+  }
+  const auto plan = plan_snapshot(known, parsed.users);
+  report.added = plan.adds.size();
+  report.updated = plan.updates.size();
+  report.removed = plan.removals.size();
+  report.unchanged = plan.unchanged;
+  report.skipped = plan.skipped.size();
+  auto issues = parsed.errors;
+  issues.insert(issues.end(), plan.skipped.begin(), plan.skipped.end());
+
+  if (needs_hold(plan, settings.max_removal_percent)) {
+    if (release == Release::No) {
+      const std::string message = "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
+                                  std::to_string(plan.active_synced) + " users (more than " +
+                                  std::to_string(settings.max_removal_percent) +
+                                  "%); support must release it (intake ingest release " + id +
+                                  ") or discard it";
+      store::Transaction transaction(db);
+      finish("held", message, issues);
+      transaction.commit();
+      return std::string("held");
+    }
+    if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
+      return tl::unexpected(
+          "a newer " + record->file_name + " (" + *newer +
+          ") has been applied since; releasing this older snapshot would undo it — discard it instead");
+    }
+  }
+
+  // The directory changes and the status `applied` commit together, or not at all.
+  store::Transaction transaction(db);
+  for (const auto* writes : {&plan.adds, &plan.updates}) {
+    for (const auto& write : *writes) {
+      store::DirectoryUser user;
+      user.id = write.id;
+      user.external_id = write.row.external_id;
+      user.first_name = write.row.first_name;
+      user.last_name = write.row.last_name;
+      user.email = write.row.email;
+      user.phone = write.row.phone;
+      const auto user_id = directory.upsert_synced_user(tenant->id, user, id);
+      directory.set_user_group(tenant->id, user_id, write.row.group, id);
+    }
+  }
+  for (const auto user_id : plan.removals) directory.remove_user(user_id, id);
+  const auto json = finish(
+      "applied", release == Release::Yes ? "released by support past the mass-removal guard" : "", issues);
+  transaction.commit();
+  publish_report(settings, *tenant, nlohmann::json::parse(json));
+  return std::string("applied");
+}
+
+IngestQueue::IngestQueue(IngestSettings settings, std::size_t workers)
+    : settings_(std::move(settings)), pool_(std::max<std::size_t>(1, workers)) {}
+
+IngestQueue::~IngestQueue() { stop(); }
+
+void IngestQueue::submit(const std::string& tenant, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto found = strands_.find(tenant);
+  if (found == strands_.end()) {
+    found = strands_.emplace(tenant, boost::asio::make_strand(pool_.get_executor())).first;
+  }
+  boost::asio::post(found->second, [this, id] {
+    try {
+      process_ingest(settings_, id);
+    } catch (const std::exception&) {
+      // The ingest stays queued/processing and is retried at the next start.
+    }
+  });
+}
+
+std::size_t IngestQueue::resume() {
+  auto db = store::Database::open(settings_.data_dir / "intake.db");
+  const auto pending = store::IngestRepository(db).unfinished();
+  for (const auto& record : pending) submit(record.tenant, record.id);
+  return pending.size();
+}
+
+void IngestQueue::stop() { pool_.join(); }
+
+}  // namespace intake::ingest

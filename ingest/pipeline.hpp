@@ -1,0 +1,66 @@
+#pragma once
+// The ingest pipeline: journal a completed upload (row + atomic move into the archive), then apply it
+// with the tenant's profile in one SQLite transaction with its final status, and write its report.
+// Exactly once: a final ingest is never processed again; a crash before the commit re-runs it.
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tl/expected.hpp>
+
+namespace intake::ingest {
+
+struct IngestSettings {
+  std::filesystem::path data_dir;
+  unsigned max_invalid_rows_percent = 10;
+  unsigned max_removal_percent = 25;
+  std::string mail_from_host = "localhost";  // for the outbox messages
+};
+
+struct UploadToJournal {
+  std::string tenant, file_name;
+  std::filesystem::path path;  // where the upload is now (the tenant's upload/)
+  std::uint64_t size = 0;
+  std::string client_ip, key_fingerprint, session_id;
+};
+
+// Journals an upload: returns its ingest id once the row is committed and the file is in the archive.
+// On error nothing was acknowledged: the file is still where it was.
+tl::expected<std::string, std::string> journal_upload(const IngestSettings& settings,
+                                                      const UploadToJournal& upload);
+
+// Records an upload that will not complete (status `partial`), so support can see it.
+void journal_partial(const IngestSettings& settings, const UploadToJournal& upload,
+                     const std::string& reason);
+
+enum class Release { No, Yes };
+
+// Runs one ingest to its final status (or `held`). `Release::Yes` applies a held snapshot past the
+// mass-removal guard. Returns the final status, or why it could not run.
+tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, const std::string& id,
+                                                      Release release = Release::No);
+
+// Runs ingests on a pool of workers: strictly in submission order per tenant, tenants in parallel.
+class IngestQueue {
+ public:
+  IngestQueue(IngestSettings settings, std::size_t workers);
+  ~IngestQueue();
+  void submit(const std::string& tenant, const std::string& id);
+  // Queues every ingest left queued or processing (at start, after a crash), oldest first.
+  std::size_t resume();
+  void stop();  // waits for running jobs
+
+ private:
+  IngestSettings settings_;
+  boost::asio::thread_pool pool_;
+  std::mutex mutex_;
+  std::map<std::string, boost::asio::strand<boost::asio::thread_pool::executor_type>> strands_;
+};
+
+}  // namespace intake::ingest

@@ -1,0 +1,105 @@
+#include "ingest/report.hpp"
+
+#include <algorithm>
+
+namespace intake::ingest {
+
+nlohmann::json report_json(const ReportInputs& in) {
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& error : in.errors) {
+    errors.push_back({{"line", error.line}, {"column", error.column}, {"message", error.message}});
+  }
+  return {
+      {"id", in.id},
+      {"tenant", in.tenant},
+      {"file", in.file_name},
+      {"received_at", in.received_at},
+      {"status", in.status},
+      {"message", in.message},
+      {"sha256", in.sha256},
+      {"counts",
+       {{"rows", in.rows},
+        {"added", in.added},
+        {"updated", in.updated},
+        {"removed", in.removed},
+        {"unchanged", in.unchanged},
+        {"skipped", in.skipped},
+        {"invalid", in.invalid}}},
+      {"errors", errors},
+      {"ignored_columns", in.ignored_columns},
+      {"timings", {{"queued_seconds", in.queued_seconds}, {"processing_seconds", in.processing_seconds}}}};
+}
+
+std::string render_report_text(const nlohmann::json& r) {
+  const auto& c = r["counts"];
+  std::string out;
+  out += "Intake report for " + r["file"].get<std::string>() + "\n";
+  out += "Ingest id:   " + r["id"].get<std::string>() + "\n";
+  out += "Received:    " + r["received_at"].get<std::string>() + "\n";
+  out += "Status:      " + r["status"].get<std::string>() + "\n";
+  if (!r["message"].get<std::string>().empty())
+    out += "             " + r["message"].get<std::string>() + "\n";
+  out += "SHA-256:     " + r["sha256"].get<std::string>() + "\n\n";
+  out += "Rows " + std::to_string(c["rows"].get<std::size_t>()) + ": added " +
+         std::to_string(c["added"].get<std::size_t>()) + ", updated " +
+         std::to_string(c["updated"].get<std::size_t>()) + ", removed " +
+         std::to_string(c["removed"].get<std::size_t>()) + ", unchanged " +
+         std::to_string(c["unchanged"].get<std::size_t>()) + ", skipped " +
+         std::to_string(c["skipped"].get<std::size_t>()) + ", invalid " +
+         std::to_string(c["invalid"].get<std::size_t>()) + "\n";
+  if (!r["ignored_columns"].empty()) {
+    std::string names;
+    for (const auto& name : r["ignored_columns"])
+      names += (names.empty() ? "" : ", ") + name.get<std::string>();
+    out += "Columns not used: " + names + "\n";
+  }
+  if (!r["errors"].empty()) {
+    out += "\nProblems (line, column: what to fix):\n";
+    for (const auto& error : r["errors"]) {
+      out += "  line " + std::to_string(error["line"].get<std::size_t>());
+      if (!error["column"].get<std::string>().empty()) out += ", " + error["column"].get<std::string>();
+      out += ": " + error["message"].get<std::string>() + "\n";
+    }
+    if (c["invalid"].get<std::size_t>() > r["errors"].size()) {
+      out += "  (only the first " + std::to_string(r["errors"].size()) + " problems are listed)\n";
+    }
+  }
+  out += "\nTimings: waited " + std::to_string(r["timings"]["queued_seconds"].get<double>()) +
+         " s, processed in " + std::to_string(r["timings"]["processing_seconds"].get<double>()) + " s\n";
+  return out;
+}
+
+std::string render_report_email(const nlohmann::json& r, const std::vector<std::string>& to,
+                                const std::string& from_host, const std::string& date_rfc5322) {
+  std::string recipients;
+  for (const auto& address : to) recipients += (recipients.empty() ? "" : ", ") + address;
+  const auto& c = r["counts"];
+  const std::string subject = "[Intake] " + r["file"].get<std::string>() + ": " +
+                              r["status"].get<std::string>() + " (" +
+                              std::to_string(c["added"].get<std::size_t>()) + " added, " +
+                              std::to_string(c["updated"].get<std::size_t>()) + " updated, " +
+                              std::to_string(c["removed"].get<std::size_t>()) + " removed, " +
+                              std::to_string(c["invalid"].get<std::size_t>()) + " invalid)";
+  std::string body = render_report_text(r);
+  std::string crlf_body;
+  for (char ch : body) {
+    if (ch == '\n')
+      crlf_body += "\r\n";
+    else
+      crlf_body += ch;
+  }
+  return "From: Intake <intake@" + from_host + ">\r\n" + "To: " + recipients + "\r\n" +
+         "Subject: " + subject + "\r\n" + "Date: " + date_rfc5322 + "\r\n" + "Message-ID: <" +
+         r["id"].get<std::string>() + "@" + from_host + ">\r\n" +
+         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+         "8bit\r\n\r\n" +
+         crlf_body;
+}
+
+std::string report_file_name(const std::string& received_at, const std::string& file_name) {
+  std::string stamp = received_at.substr(0, 19);  // 2026-11-21T22:15:00
+  std::replace(stamp.begin(), stamp.end(), ':', '-');
+  return stamp + "Z_" + file_name + ".txt";
+}
+
+}  // namespace intake::ingest

@@ -1,0 +1,30 @@
+#pragma once
+// Ingest reports: the JSON kept in the database, the text the tenant reads in reports/, and the
+// RFC 5322 message written to the outbox. Pure.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace intake::ingest {
+
+struct ReportInputs {
+  std::string id, tenant, file_name, received_at, status, message, sha256;
+  std::size_t rows = 0, added = 0, updated = 0, removed = 0, unchanged = 0, skipped = 0, invalid = 0;
+  struct Issue {
+    std::size_t line;
+    std::string column, message;
+  };
+  std::vector<Issue> errors;  // at most 1000
+  std::vector<std::string> ignored_columns;
+  double queued_seconds = 0, processing_seconds = 0;
+};
+
+nlohmann::json report_json(const ReportInputs& inputs);
+std::string render_report_text(const nlohmann::json& report);
+// From, To (the tenant's report addresses), Subject, Date, Message-ID, a text/plain UTF-8 body.
+std::string render_report_email(const nlohmann::json& report, const std::vector<std::string>& to,
+                                const std::string& from_host, const std::string& date_rfc5322);
+// "2026-11-21T22-15-00Z_livesafe_snapshot.csv.txt": safe on every file system and sortable.
+std::string report_file_name(const std::string& received_at, const std::string& file_name);
+
+}  // namespace intake::ingest

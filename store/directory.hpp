@@ -1,0 +1,60 @@
+#pragma once
+// The user/group directory a tenant's files are applied to.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace intake::store {
+
+class Database;
+
+struct DirectoryUser {
+  std::int64_t id = 0;
+  std::string external_id;
+  std::string first_name, last_name, email, phone;
+  std::string group;   // the user's group name ("" for none)
+  std::string source;  // "sync" or "manual"
+  std::string status;
+  std::optional<std::string> deleted_at;
+  std::string created_at, updated_at;
+};
+
+struct DirectoryGroup {
+  std::int64_t id = 0;
+  std::string name;
+  std::string source;
+  std::int64_t members = 0;
+  std::string created_at;
+};
+
+struct UserQuery {
+  std::optional<std::string> group, status, search;  // status: active | removed | all
+  std::int64_t limit = 1000;
+};
+
+class DirectoryRepository {
+ public:
+  explicit DirectoryRepository(Database& db) : db_(db) {}
+
+  // Every user of the tenant, removed ones included, with their group.
+  std::vector<DirectoryUser> all_users(std::int64_t tenant_id);
+  std::vector<DirectoryUser> find_users(std::int64_t tenant_id, const UserQuery& query);
+  std::vector<DirectoryGroup> groups(std::int64_t tenant_id);
+
+  // Inside the caller's transaction. `user.id` 0 inserts; otherwise updates (and un-deletes).
+  std::int64_t upsert_synced_user(std::int64_t tenant_id, const DirectoryUser& user,
+                                  const std::string& ingest_id);
+  void remove_user(std::int64_t user_id, const std::string& ingest_id);
+  // One group per user: replaces the user's synced membership (creating the group on first use).
+  void set_user_group(std::int64_t tenant_id, std::int64_t user_id, const std::string& group,
+                      const std::string& ingest_id);
+  // A user created by staff (source manual); never touched by files.
+  std::int64_t add_manual_user(std::int64_t tenant_id, const DirectoryUser& user);
+
+ private:
+  std::int64_t group_id(std::int64_t tenant_id, const std::string& name, const std::string& ingest_id);
+  Database& db_;
+};
+
+}  // namespace intake::store

@@ -1,0 +1,175 @@
+#include "store/ingests.hpp"
+
+#include "store/errors.hpp"
+#include "store/sqlite.hpp"
+
+namespace intake::store {
+namespace {
+
+const std::string kSelect =
+    "SELECT i.id, i.tenant_id, t.name, i.file_name, i.kind, i.size, i.sha256, i.archive_path, i.client_ip, "
+    "i.key_fingerprint, i.session_id, i.received_at, i.status, i.status_message, i.started_at, "
+    "i.finished_at, "
+    "i.rows_total, i.rows_added, i.rows_updated, i.rows_removed, i.rows_unchanged, i.rows_skipped, "
+    "i.rows_invalid, "
+    "i.report FROM ingests i JOIN tenants t ON t.id = i.tenant_id ";
+
+IngestRecord row_to_ingest(const Statement& row) {
+  IngestRecord r;
+  r.id = row.text(0);
+  r.tenant_id = row.integer(1);
+  r.tenant = row.text(2);
+  r.file_name = row.text(3);
+  r.kind = row.text(4);
+  r.size = row.integer(5);
+  r.sha256 = row.optional_text(6);
+  r.archive_path = row.optional_text(7);
+  r.client_ip = row.text(8);
+  r.key_fingerprint = row.text(9);
+  r.session_id = row.text(10);
+  r.received_at = row.text(11);
+  r.status = row.text(12);
+  r.status_message = row.text(13);
+  r.started_at = row.optional_text(14);
+  r.finished_at = row.optional_text(15);
+  r.counts = {row.integer(16), row.integer(17), row.integer(18), row.integer(19),
+              row.integer(20), row.integer(21), row.integer(22)};
+  r.report = row.optional_text(23);
+  return r;
+}
+
+}  // namespace
+
+bool is_final_status(const std::string& status) {
+  return status == "applied" || status == "rejected" || status == "failed" || status == "duplicate" ||
+         status == "discarded" || status == "partial";
+}
+
+void IngestRepository::insert(const IngestRecord& r) {
+  db_.prepare(
+         "INSERT INTO ingests (id, tenant_id, file_name, kind, size, archive_path, client_ip, "
+         "key_fingerprint, "
+         "session_id, received_at, status, status_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+         "?11, ?12)")
+      .bind(1, r.id)
+      .bind(2, r.tenant_id)
+      .bind(3, r.file_name)
+      .bind(4, r.kind)
+      .bind(5, r.size)
+      .bind_optional(6, r.archive_path)
+      .bind(7, r.client_ip)
+      .bind(8, r.key_fingerprint)
+      .bind(9, r.session_id)
+      .bind(10, r.received_at)
+      .bind(11, r.status)
+      .bind(12, r.status_message)
+      .run();
+}
+
+std::optional<IngestRecord> IngestRepository::find(const std::string& id) {
+  auto select = db_.prepare(kSelect + "WHERE i.id = ?1");
+  select.bind(1, id);
+  if (!select.step()) return std::nullopt;
+  return row_to_ingest(select);
+}
+
+std::vector<IngestRecord> IngestRepository::list(const IngestFilter& f) {
+  auto select = db_.prepare(kSelect +
+                            "WHERE (?1 IS NULL OR t.name = ?1) AND (?2 IS NULL OR i.status = ?2) AND "
+                            "(?3 IS NULL OR i.received_at >= ?3) AND (?4 IS NULL OR i.received_at < ?4) AND "
+                            "(?5 IS NULL OR i.file_name = ?5) ORDER BY i.id DESC LIMIT ?6");
+  select.bind_optional(1, f.tenant)
+      .bind_optional(2, f.status)
+      .bind_optional(3, f.since)
+      .bind_optional(4, f.until)
+      .bind_optional(5, f.file_name)
+      .bind(6, f.limit);
+  std::vector<IngestRecord> out;
+  while (select.step()) out.push_back(row_to_ingest(select));
+  return out;
+}
+
+std::vector<IngestRecord> IngestRepository::unfinished() {
+  auto select = db_.prepare(kSelect + "WHERE i.status IN ('queued', 'processing') ORDER BY i.id");
+  std::vector<IngestRecord> out;
+  while (select.step()) out.push_back(row_to_ingest(select));
+  return out;
+}
+
+void IngestRepository::set_status(const std::string& id, const std::string& status,
+                                  const std::string& message) {
+  db_.prepare("UPDATE ingests SET status = ?2, status_message = ?3 WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, status)
+      .bind(3, message)
+      .run();
+}
+
+void IngestRepository::start(const std::string& id, const std::string& sha256) {
+  db_.prepare(std::string("UPDATE ingests SET status = 'processing', sha256 = ?2, started_at = ") + kSqlNow +
+              " WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, sha256)
+      .run();
+}
+
+void IngestRepository::finish(const std::string& id, const std::string& status, const std::string& message,
+                              const IngestCounts& c, const std::string& report_json,
+                              const std::vector<RowError>& errors) {
+  db_.prepare(
+         std::string("UPDATE ingests SET status = ?2, status_message = ?3, finished_at = ") + kSqlNow +
+         ", rows_total = ?4, rows_added = ?5, rows_updated = ?6, rows_removed = ?7, rows_unchanged = ?8, "
+         "rows_skipped = ?9, rows_invalid = ?10, report = ?11 WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, status)
+      .bind(3, message)
+      .bind(4, c.rows)
+      .bind(5, c.added)
+      .bind(6, c.updated)
+      .bind(7, c.removed)
+      .bind(8, c.unchanged)
+      .bind(9, c.skipped)
+      .bind(10, c.invalid)
+      .bind(11, report_json)
+      .run();
+  db_.prepare("DELETE FROM ingest_row_errors WHERE ingest_id = ?1").bind(1, id).run();
+  auto insert = db_.prepare(
+      "INSERT INTO ingest_row_errors (ingest_id, seq, line, column_name, message) VALUES (?1, ?2, ?3, ?4, "
+      "?5)");
+  std::int64_t seq = 0;
+  for (const auto& error : errors) {
+    insert.bind(1, id).bind(2, ++seq).bind(3, error.line).bind(4, error.column).bind(5, error.message).run();
+    insert.reset();
+  }
+}
+
+std::vector<RowError> IngestRepository::errors(const std::string& id) {
+  auto select = db_.prepare(
+      "SELECT line, column_name, message FROM ingest_row_errors WHERE ingest_id = ?1 ORDER BY seq");
+  select.bind(1, id);
+  std::vector<RowError> out;
+  while (select.step()) out.push_back({select.integer(0), select.text(1), select.text(2)});
+  return out;
+}
+
+std::optional<std::string> IngestRepository::last_applied_sha256(std::int64_t tenant_id,
+                                                                 const std::string& kind) {
+  auto select = db_.prepare(
+      "SELECT sha256 FROM ingests WHERE tenant_id = ?1 AND kind = ?2 AND status = 'applied' ORDER BY id DESC "
+      "LIMIT 1");
+  select.bind(1, tenant_id).bind(2, kind);
+  if (!select.step()) return std::nullopt;
+  return select.optional_text(0);
+}
+
+std::optional<std::string> IngestRepository::applied_after(std::int64_t tenant_id, const std::string& kind,
+                                                           const std::string& id) {
+  auto select = db_.prepare(
+      "SELECT id FROM ingests WHERE tenant_id = ?1 AND kind = ?2 AND status = 'applied' AND id > ?3 ORDER BY "
+      "id LIMIT 1");
+  select.bind(1, tenant_id).bind(2, kind).bind(3, id);
+  if (!select.step()) return std::nullopt;
+  return select.text(0);
+}
+
+}  // namespace intake::store

@@ -1,0 +1,71 @@
+#pragma once
+// The ingest journal: one row per completed (or abandoned) upload, from `queued` to a final status.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace intake::store {
+
+class Database;
+
+struct IngestCounts {
+  std::int64_t rows = 0, added = 0, updated = 0, removed = 0, unchanged = 0, skipped = 0, invalid = 0;
+};
+
+struct IngestRecord {
+  std::string id;
+  std::int64_t tenant_id = 0;
+  std::string tenant;
+  std::string file_name;
+  std::string kind;
+  std::int64_t size = 0;
+  std::optional<std::string> sha256;
+  std::optional<std::string> archive_path;
+  std::string client_ip, key_fingerprint, session_id;
+  std::string received_at;
+  std::string status;  // queued processing applied rejected failed duplicate held discarded partial
+  std::string status_message;
+  std::optional<std::string> started_at, finished_at;
+  IngestCounts counts;
+  std::optional<std::string> report;  // JSON
+};
+
+struct RowError {
+  std::int64_t line = 0;
+  std::string column;
+  std::string message;
+};
+
+struct IngestFilter {
+  std::optional<std::string> tenant, status, since, until, file_name;
+  std::int64_t limit = 50;
+};
+
+bool is_final_status(const std::string& status);
+
+class IngestRepository {
+ public:
+  explicit IngestRepository(Database& db) : db_(db) {}
+
+  void insert(const IngestRecord& record);  // id, tenant_id, file_name, size, origin, received_at, status
+  std::optional<IngestRecord> find(const std::string& id);
+  std::vector<IngestRecord> list(const IngestFilter& filter);  // newest first
+  std::vector<IngestRecord> unfinished();                      // queued or processing, oldest first
+  void set_status(const std::string& id, const std::string& status, const std::string& message = {});
+  void start(const std::string& id, const std::string& sha256);
+  void finish(const std::string& id, const std::string& status, const std::string& message,
+              const IngestCounts& counts, const std::string& report_json,
+              const std::vector<RowError>& errors);
+  std::vector<RowError> errors(const std::string& id);
+  // The sha256 of the tenant's last applied file of this kind (duplicate detection).
+  std::optional<std::string> last_applied_sha256(std::int64_t tenant_id, const std::string& kind);
+  // An ingest of the same tenant and kind applied after `id` (a held snapshot must not undo it).
+  std::optional<std::string> applied_after(std::int64_t tenant_id, const std::string& kind,
+                                           const std::string& id);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace intake::store
