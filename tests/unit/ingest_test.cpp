@@ -1,0 +1,284 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "ingest/csv_reader.hpp"
+#include "ingest/pipeline.hpp"
+#include "ingest/plan.hpp"
+#include "ingest/report.hpp"
+#include "ingest/snapshot.hpp"
+#include "store/directory.hpp"
+#include "store/ingests.hpp"
+#include "store/sqlite.hpp"
+#include "store/tenants.hpp"
+#include "test_support.hpp"
+
+using namespace intake::ingest;
+
+namespace {
+
+// Hands out one byte per read: every boundary case of the streaming reader gets exercised.
+class TrickleSource : public ByteSource {
+ public:
+  explicit TrickleSource(std::string text) : text_(std::move(text)) {}
+  std::size_t read(std::span<char> buffer) override {
+    if (at_ >= text_.size() || buffer.empty()) return 0;
+    buffer[0] = text_[at_++];
+    return 1;
+  }
+
+ private:
+  std::string text_;
+  std::size_t at_ = 0;
+};
+
+std::vector<CsvRecord> read_all(const std::string& text, bool trickle = false) {
+  StringSource whole(text);
+  TrickleSource bytes(text);
+  CsvReader reader(trickle ? static_cast<ByteSource&>(bytes) : whole);
+  std::vector<CsvRecord> out;
+  while (true) {
+    auto record = reader.next();
+    REQUIRE_MESSAGE(record, (record ? "" : record.error().message));
+    if (!*record) break;
+    out.push_back(std::move(**record));
+  }
+  return out;
+}
+
+CsvError error_of(const std::string& text) {
+  StringSource source(text);
+  CsvReader reader(source);
+  while (true) {
+    auto record = reader.next();
+    if (!record) return record.error();
+    REQUIRE(*record);
+  }
+}
+
+std::string utf16(const std::u16string& text, bool little) {
+  std::string out = little ? "\xFF\xFE" : "\xFE\xFF";
+  for (char16_t unit : text) {
+    const char high = static_cast<char>(unit >> 8), low = static_cast<char>(unit & 0xff);
+    out += little ? low : high;
+    out += little ? high : low;
+  }
+  return out;
+}
+
+ParsedSnapshot parse(const std::string& text, const std::string& org = "ORG1") {
+  StringSource source(text);
+  CsvReader reader(source);
+  return parse_snapshot(reader, livesafe_rules(), org);
+}
+
+const std::string kHeader = "organizationid,username,firstname,lastname,email,mobilephone,groupname\n";
+
+}  // namespace
+
+TEST_CASE("CSV: RFC 4180 quoting, embedded separators and newlines, CRLF and LF, line numbers") {
+  for (const bool trickle : {false, true}) {
+    CAPTURE(trickle);
+    const auto records = read_all("a,b,c\r\n\"x, y\",\"line1\nline2\",\"say \"\"hi\"\"\"\nlast,,\"\"", trickle);
+    REQUIRE(records.size() == 3);
+    CHECK(records[0].fields == std::vector<std::string>{"a", "b", "c"});
+    CHECK(records[0].line == 1);
+    CHECK(records[1].fields == std::vector<std::string>{"x, y", "line1\nline2", "say \"hi\""});
+    CHECK(records[1].line == 2);
+    CHECK(records[2].fields == std::vector<std::string>{"last", "", ""});
+    CHECK(records[2].line == 4);  // the quoted newline moved it down
+  }
+  CHECK(read_all("").empty());
+  CHECK(read_all("only\n").size() == 1);
+  CHECK(read_all("a\r\n\r\nb").size() == 3);  // a blank line is a record with one empty field
+}
+
+TEST_CASE("CSV: UTF-8 with BOM, UTF-16 LE/BE with BOM, and undecodable text") {
+  for (const bool trickle : {false, true}) {
+    CAPTURE(trickle);
+    auto records = read_all("\xEF\xBB\xBFname\ncaf\xC3\xA9\n", trickle);
+    CHECK(records[0].fields[0] == "name");
+    CHECK(records[1].fields[0] == "caf\xC3\xA9");
+    for (const bool little : {true, false}) {
+      records = read_all(utf16(u"n,\u00e9\r\nx,\U0001F600\r\n", little), trickle);
+      REQUIRE(records.size() == 2);
+      CHECK(records[0].fields[1] == "\xC3\xA9");
+      CHECK(records[1].fields[1] == "\xF0\x9F\x98\x80");
+    }
+  }
+  const auto latin1 = error_of("name\nok\ncaf\xE9\n");
+  CHECK(latin1.line == 3);
+  CHECK(latin1.message.find("not UTF-8") != std::string::npos);
+  CHECK(error_of("a\n\"never closed\nb\n").message.find("never closed") != std::string::npos);
+  CHECK(error_of(utf16(u"ab", true) + "x").message.find("UTF-16") != std::string::npos);
+}
+
+TEST_CASE("LiveSafe: headers in any order and case, every header required") {
+  const auto parsed = parse(
+      "GroupName, MobilePhone ,Email,LastName,FirstName,UserName,OrganizationID,extra\n"
+      "Staff,+15713124645,j@example.org,Jones,Jessica,jjones,ORG1,ignored\n");
+  REQUIRE(!parsed.rejection);
+  REQUIRE(parsed.users.size() == 1);
+  CHECK(parsed.users[0].external_id == "jjones");
+  CHECK(parsed.users[0].group == "Staff");
+  CHECK(parsed.ignored_columns == std::vector<std::string>{"extra"});
+
+  const auto missing = parse("organizationid,username,firstname,lastname,email\nORG1,a,b,c,d@e.org\n");
+  REQUIRE(missing.rejection);
+  CHECK(missing.rejection->message.find("mobilephone, groupname") != std::string::npos);
+  CHECK(parse("").rejection->message.find("empty") != std::string::npos);
+}
+
+TEST_CASE("LiveSafe: org id, unique usernames, contact details") {
+  const auto wrong_org = parse(kHeader + "ORG1,a,,,a@example.org,,\nOTHER,b,,,b@example.org,,\n");
+  REQUIRE(wrong_org.rejection);
+  CHECK(wrong_org.rejection->line == 3);
+  CHECK(wrong_org.rejection->message.find("'OTHER'") != std::string::npos);
+  CHECK(wrong_org.users.empty());
+
+  const auto parsed = parse(kHeader +
+                            "ORG1,a,,,a@example.org,,\n"
+                            "ORG1,a,,,again@example.org,,\n"
+                            "ORG1,,,,x@example.org,,\n"
+                            "ORG1,nocontact,,,,,\n"
+                            "ORG1,bademail,,,not-mail,,\n"
+                            "ORG1,badphone,,,,555-1234,\n"
+                            "ORG1,phoneonly,,,,+447700900123,G\n"
+                            "\n");
+  CHECK(!parsed.rejection);
+  CHECK(parsed.rows == 7);
+  CHECK(parsed.invalid == 5);
+  CHECK(parsed.users.size() == 2);
+  REQUIRE(parsed.errors.size() == 5);
+  CHECK(parsed.errors[0].line == 3);
+  CHECK(parsed.errors[0].message.find("already appears on line 2") != std::string::npos);
+  CHECK(parsed.errors[1].column == "username");
+  CHECK(parsed.errors[2].message.find("neither email nor mobilephone") != std::string::npos);
+  CHECK(parsed.errors[3].column == "email");
+  CHECK(parsed.errors[4].message.find("E.164") != std::string::npos);
+  CHECK(valid_e164("+15713124645"));
+  CHECK(!valid_e164("15713124645"));
+  CHECK(!valid_e164("+0123"));
+  CHECK(valid_email("first.last@sub.example.org"));
+  CHECK(!valid_email("a@b"));
+}
+
+TEST_CASE("plan: adds, updates, removals, unchanged, manual users untouched, comebacks") {
+  const std::vector<KnownUser> known{
+      {1, "same", "A", "B", "a@x.org", "", "G", false, false},
+      {2, "changed", "A", "B", "a@x.org", "", "G", false, false},
+      {3, "gone", "A", "B", "a@x.org", "", "", false, false},
+      {4, "staff", "S", "T", "s@x.org", "", "", true, false},
+      {5, "back", "A", "B", "a@x.org", "", "", false, true},
+  };
+  std::vector<UserRow> file{{"same", "A", "B", "a@x.org", "", "G", 2}, {"changed", "A", "B", "a@x.org", "", "H", 3},
+                            {"new", "N", "N", "n@x.org", "", "", 4},   {"staff", "X", "Y", "z@x.org", "", "", 5},
+                            {"back", "A", "B", "a@x.org", "", "", 6}};
+  const auto plan = plan_snapshot(known, file);
+  CHECK(plan.unchanged == 1);
+  REQUIRE(plan.updates.size() == 1);
+  CHECK(plan.updates[0].id == 2);
+  REQUIRE(plan.adds.size() == 2);
+  CHECK(plan.adds[0].id == 0);
+  CHECK(plan.adds[1].id == 5);
+  CHECK(plan.removals == std::vector<std::int64_t>{3});
+  REQUIRE(plan.skipped.size() == 1);
+  CHECK(plan.skipped[0].line == 5);
+  CHECK(plan.active_synced == 3);
+}
+
+TEST_CASE("mass-removal guard: more than the percentage and more than 10 users") {
+  SnapshotPlan plan;
+  plan.active_synced = 100;
+  plan.removals.assign(25, 1);
+  CHECK(!needs_hold(plan, 25));
+  plan.removals.assign(26, 1);
+  CHECK(needs_hold(plan, 25));
+  plan.active_synced = 20;
+  plan.removals.assign(10, 1);  // half, but only 10
+  CHECK(!needs_hold(plan, 25));
+  plan.removals.assign(11, 1);
+  CHECK(needs_hold(plan, 25));
+}
+
+TEST_CASE("reports: text, file name and e-mail") {
+  ReportInputs in;
+  in.id = "20261121T221500.123Z-0000-abcd";
+  in.tenant = "acme-corp";
+  in.file_name = "livesafe_snapshot.csv";
+  in.received_at = "2026-11-21T22:15:00.123Z";
+  in.status = "applied";
+  in.rows = 3;
+  in.added = 2;
+  in.invalid = 1;
+  in.errors = {{4, "email", "'x' is not an e-mail address"}};
+  const auto json = report_json(in);
+  const auto text = render_report_text(json);
+  CHECK(text.find("Status:      applied") != std::string::npos);
+  CHECK(text.find("line 4, email: 'x' is not an e-mail address") != std::string::npos);
+  CHECK(report_file_name(in.received_at, in.file_name) == "2026-11-21T22-15-00Z_livesafe_snapshot.csv.txt");
+  const auto mail = render_report_email(json, {"a@x.org", "b@x.org"}, "sftp.example.com", "Sat, 21 Nov 2026 22:15:00 +0000");
+  CHECK(mail.starts_with("From: Intake <intake@sftp.example.com>\r\nTo: a@x.org, b@x.org\r\n"));
+  CHECK(mail.find("Subject: [Intake] livesafe_snapshot.csv: applied (2 added, 0 updated, 0 removed, 1 invalid)\r\n") !=
+        std::string::npos);
+  CHECK(mail.find("\r\n\r\nIntake report") != std::string::npos);
+}
+
+TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hold and release") {
+  intake::test::TempDir dir;
+  IngestSettings settings{dir.path(), 10, 25, "localhost"};
+  {
+    auto db = intake::store::Database::open(dir.path() / "intake.db");
+    intake::store::Tenant tenant;
+    tenant.name = "acme-corp";
+    tenant.org_id = "ORG1";
+    tenant.profile = "livesafe";
+    REQUIRE(intake::store::TenantRepository(db).add(tenant));
+  }
+  std::filesystem::create_directories(dir.path() / "tenants" / "acme-corp" / "upload");
+  const auto upload = [&](const std::string& content) {
+    const auto path = dir.path() / "tenants" / "acme-corp" / "upload" / "livesafe_snapshot.csv";
+    std::ofstream(path) << content;
+    auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(), "127.0.0.1", "SHA256:k", "s1"});
+    REQUIRE_MESSAGE(id, (id ? "" : id.error()));
+    CHECK(!std::filesystem::exists(path));  // taken out of upload/
+    return *id;
+  };
+  const auto users = [&](int count, const std::string& suffix) {
+    std::string csv = kHeader;
+    for (int i = 0; i < count; ++i) csv += "ORG1,user" + std::to_string(i) + ",F" + suffix + ",L,u" + std::to_string(i) + "@x.org,,G\n";
+    return csv;
+  };
+  const auto counts = [&](const std::string& id) {
+    auto db = intake::store::Database::open(dir.path() / "intake.db");
+    return *intake::store::IngestRepository(db).find(id);
+  };
+
+  const auto first = upload(users(40, "a"));
+  CHECK(process_ingest(settings, first).value() == "applied");
+  CHECK(counts(first).counts.added == 40);
+  CHECK(process_ingest(settings, first).value() == "applied");  // never twice
+  CHECK(counts(first).counts.added == 40);
+
+  const auto second = upload(users(35, "b"));
+  CHECK(process_ingest(settings, second).value() == "applied");
+  CHECK(counts(second).counts.updated == 35);
+  CHECK(counts(second).counts.removed == 5);
+
+  const auto again = upload(users(35, "b"));
+  CHECK(process_ingest(settings, again).value() == "duplicate");
+
+  const auto mass = upload(users(10, "b"));
+  CHECK(process_ingest(settings, mass).value() == "held");
+  CHECK(counts(mass).status_message.find("would remove 25 of 35") != std::string::npos);
+  CHECK(process_ingest(settings, mass, Release::Yes).value() == "applied");
+  CHECK(counts(mass).counts.removed == 25);
+
+  auto db = intake::store::Database::open(dir.path() / "intake.db");
+  const auto tenant = *intake::store::TenantRepository(db).find("acme-corp");
+  intake::store::DirectoryRepository directory(db);
+  CHECK(directory.find_users(tenant.id, {}).size() == 10);
+  CHECK(directory.find_users(tenant.id, {std::nullopt, std::string("removed"), std::nullopt, 1000}).size() == 30);
+  CHECK(directory.groups(tenant.id).at(0).members == 10);
+  CHECK(std::filesystem::exists(dir.path() / "tenants" / "acme-corp" / "reports"));
+}
