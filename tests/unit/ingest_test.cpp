@@ -79,7 +79,8 @@ const std::string kHeader = "organizationid,username,firstname,lastname,email,mo
 TEST_CASE("CSV: RFC 4180 quoting, embedded separators and newlines, CRLF and LF, line numbers") {
   for (const bool trickle : {false, true}) {
     CAPTURE(trickle);
-    const auto records = read_all("a,b,c\r\n\"x, y\",\"line1\nline2\",\"say \"\"hi\"\"\"\nlast,,\"\"", trickle);
+    const auto records =
+        read_all("a,b,c\r\n\"x, y\",\"line1\nline2\",\"say \"\"hi\"\"\"\nlast,,\"\"", trickle);
     REQUIRE(records.size() == 3);
     CHECK(records[0].fields == std::vector<std::string>{"a", "b", "c"});
     CHECK(records[0].line == 1);
@@ -171,8 +172,10 @@ TEST_CASE("plan: adds, updates, removals, unchanged, manual users untouched, com
       {4, "staff", "S", "T", "s@x.org", "", "", true, false},
       {5, "back", "A", "B", "a@x.org", "", "", false, true},
   };
-  std::vector<UserRow> file{{"same", "A", "B", "a@x.org", "", "G", 2}, {"changed", "A", "B", "a@x.org", "", "H", 3},
-                            {"new", "N", "N", "n@x.org", "", "", 4},   {"staff", "X", "Y", "z@x.org", "", "", 5},
+  std::vector<UserRow> file{{"same", "A", "B", "a@x.org", "", "G", 2},
+                            {"changed", "A", "B", "a@x.org", "", "H", 3},
+                            {"new", "N", "N", "n@x.org", "", "", 4},
+                            {"staff", "X", "Y", "z@x.org", "", "", 5},
                             {"back", "A", "B", "a@x.org", "", "", 6}};
   const auto plan = plan_snapshot(known, file);
   CHECK(plan.unchanged == 1);
@@ -217,10 +220,11 @@ TEST_CASE("reports: text, file name and e-mail") {
   CHECK(text.find("Status:      applied") != std::string::npos);
   CHECK(text.find("line 4, email: 'x' is not an e-mail address") != std::string::npos);
   CHECK(report_file_name(in.received_at, in.file_name) == "2026-11-21T22-15-00Z_livesafe_snapshot.csv.txt");
-  const auto mail = render_report_email(json, {"a@x.org", "b@x.org"}, "sftp.example.com", "Sat, 21 Nov 2026 22:15:00 +0000");
+  const auto mail = render_report_email(json, {"a@x.org", "b@x.org"}, "sftp.example.com",
+                                        "Sat, 21 Nov 2026 22:15:00 +0000");
   CHECK(mail.starts_with("From: Intake <intake@sftp.example.com>\r\nTo: a@x.org, b@x.org\r\n"));
-  CHECK(mail.find("Subject: [Intake] livesafe_snapshot.csv: applied (2 added, 0 updated, 0 removed, 1 invalid)\r\n") !=
-        std::string::npos);
+  CHECK(mail.find("Subject: [Intake] livesafe_snapshot.csv: applied (2 added, 0 updated, 0 removed, 1 "
+                  "invalid)\r\n") != std::string::npos);
   CHECK(mail.find("\r\n\r\nIntake report") != std::string::npos);
 }
 
@@ -239,14 +243,16 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
   const auto upload = [&](const std::string& content) {
     const auto path = dir.path() / "tenants" / "acme-corp" / "upload" / "livesafe_snapshot.csv";
     std::ofstream(path) << content;
-    auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(), "127.0.0.1", "SHA256:k", "s1"});
+    auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
+                                        "127.0.0.1", "SHA256:k", "s1"});
     REQUIRE_MESSAGE(id, (id ? "" : id.error()));
     CHECK(!std::filesystem::exists(path));  // taken out of upload/
     return *id;
   };
   const auto users = [&](int count, const std::string& suffix) {
     std::string csv = kHeader;
-    for (int i = 0; i < count; ++i) csv += "ORG1,user" + std::to_string(i) + ",F" + suffix + ",L,u" + std::to_string(i) + "@x.org,,G\n";
+    for (int i = 0; i < count; ++i)
+      csv += "ORG1,user" + std::to_string(i) + ",F" + suffix + ",L,u" + std::to_string(i) + "@x.org,,G\n";
     return csv;
   };
   const auto counts = [&](const std::string& id) {
@@ -278,7 +284,8 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
   const auto tenant = *intake::store::TenantRepository(db).find("acme-corp");
   intake::store::DirectoryRepository directory(db);
   CHECK(directory.find_users(tenant.id, {}).size() == 10);
-  CHECK(directory.find_users(tenant.id, {std::nullopt, std::string("removed"), std::nullopt, 1000}).size() == 30);
+  CHECK(directory.find_users(tenant.id, {std::nullopt, std::string("removed"), std::nullopt, 1000}).size() ==
+        30);
   CHECK(directory.groups(tenant.id).at(0).members == 10);
   CHECK(std::filesystem::exists(dir.path() / "tenants" / "acme-corp" / "reports"));
 }

@@ -1,0 +1,198 @@
+"""Ingest end to end: real clients upload, `intake serve` journals and applies, support reads it back."""
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+
+import paramiko
+
+from server_harness import ServerTestCase
+
+NAME = "livesafe_snapshot.csv"
+HEADER = "organizationid,username,firstname,lastname,email,mobilephone,groupname\n"
+
+
+def snapshot(org, users, tag=""):
+    rows = [f"{org},{u},First{tag},Last,{u}@example.org,+1555000{i:04d},{'Staff' if i % 2 else 'Students'}\n"
+            for i, u in enumerate(users)]
+    return (HEADER + "".join(rows)).encode()
+
+
+class IngestTestCase(ServerTestCase):
+    config = "ban_max_failures = 0\nshutdown_grace = 1\n"
+
+    def setUp(self):
+        super().setUp()
+        self.run_intake("tenant", "add", "acme-corp", "--org-id", "ORG1", "--report-email", "it@acme.example")
+        pub = self.make_key("acme-key", "-t", "ed25519")
+        self.run_intake("key", "add", "acme-corp", "--file", pub)
+        self.key = pub[:-4]
+
+    def sftp_put(self, content, name=NAME):
+        transport = self.login("acme-corp", self.key)
+        client = paramiko.SFTPClient.from_transport(transport)
+        with client.open(f"/upload/{name}", "wb") as f:
+            f.write(content)
+        client.close()
+        transport.close()
+
+    def wait_final(self, count, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            history = self.json_of("history", "--tenant", "acme-corp", "--limit", "1000")
+            done = [h for h in history if h["status"] not in ("queued", "processing")]
+            if len(done) >= count:
+                return sorted(history, key=lambda h: h["id"])
+            time.sleep(0.05)
+        self.fail(f"not {count} final ingests after {timeout}s: {history}")
+
+
+class Ingest(IngestTestCase):
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    def test_upload_is_applied_within_2s_then_updated_and_removed(self):
+        started = time.time()
+        self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(30)]))
+        self.assertEqual(os.listdir(os.path.join(self.data_dir, "tenants", "acme-corp", "upload")), [])
+        first = self.wait_final(1)[0]
+        self.assertLess(time.time() - started, 2.0 + 1.0)  # 2 s target; 1 s slack for the client's own login
+        self.assertEqual(first["status"], "applied")
+        self.assertEqual(first["counts"], {"rows": 30, "added": 30, "updated": 0, "removed": 0, "unchanged": 0,
+                                           "skipped": 0, "invalid": 0})
+        users = self.json_of("users", "acme-corp")
+        self.assertEqual(len(users), 30)
+        self.assertEqual(users[0]["source"], "sync")
+        self.assertEqual({g["name"]: g["members"] for g in self.json_of("groups", "acme-corp")},
+                         {"Staff": 15, "Students": 15})
+
+        # Second snapshot: u0..u4 gone (5 of 30 < 25%), u5..u9 renamed, u30 new.
+        users2 = [f"u{i}" for i in range(5, 31)]
+        content = snapshot("ORG1", users2[:5], tag="X") + b"".join(
+            snapshot("ORG1", users2, tag="").split(b"\n", 1)[1].split(b"\n")[5:-1][i] + b"\n" for i in range(21))
+        self.sftp_put(content)
+        second = self.wait_final(2)[1]
+        self.assertEqual(second["status"], "applied", second)
+        self.assertEqual((second["counts"]["removed"], second["counts"]["added"]), (5, 1))
+        self.assertEqual(second["counts"]["updated"] + second["counts"]["unchanged"], 25)
+        self.assertEqual(len(self.json_of("users", "acme-corp")), 26)
+        self.assertEqual(len(self.json_of("users", "acme-corp", "--status", "removed")), 5)
+        self.assertEqual(len(self.json_of("users", "acme-corp", "--search", "u30")), 1)
+        report = self.run_intake("report", second["id"]).stdout
+        self.assertIn("removed 5", report)
+        outbox = os.listdir(os.path.join(self.data_dir, "outbox"))
+        self.assertEqual(len(outbox), 2)
+        with open(os.path.join(self.data_dir, "outbox", outbox[0])) as f:
+            self.assertIn("To: it@acme.example", f.read())
+
+    def test_wrong_org_id_is_rejected_and_its_report_is_in_reports(self):
+        self.sftp_put(snapshot("NOT-OURS", ["a", "b"]))
+        ingest = self.wait_final(1)[0]
+        self.assertEqual(ingest["status"], "rejected")
+        self.assertIn("organizationid 'NOT-OURS'", ingest["message"])
+        transport = self.login("acme-corp", self.key)
+        client = paramiko.SFTPClient.from_transport(transport)
+        names = client.listdir("/reports")
+        self.assertEqual(len(names), 1)
+        with client.open(f"/reports/{names[0]}") as f:
+            text = f.read().decode()
+        self.assertIn("Status:      rejected", text)
+        self.assertIn("NOT-OURS", text)
+        self.assertEqual(self.json_of("users", "acme-corp"), [])
+
+    def test_timestamped_name_is_refused_at_open(self):
+        transport = self.login("acme-corp", self.key)
+        client = paramiko.SFTPClient.from_transport(transport)
+        with self.assertRaises(PermissionError) as refused:
+            client.open("/upload/livesafe_snapshot_2026-11-21.csv", "wb")
+        self.assertIn("livesafe_snapshot.csv", str(refused.exception))
+        self.assertEqual(self.json_of("history"), [])
+
+    def test_repeated_upload_is_duplicate(self):
+        content = snapshot("ORG1", ["a", "b", "c"])
+        self.sftp_put(content)
+        self.wait_final(1)
+        self.sftp_put(content)
+        history = self.wait_final(2)
+        self.assertEqual([h["status"] for h in history], ["applied", "duplicate"])
+        self.assertEqual(history[0]["sha256"], history[1]["sha256"])
+
+    def test_mass_removal_is_held_then_discarded_or_released(self):
+        self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(40)]))
+        self.wait_final(1)
+        self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(10)]))
+        held = self.wait_final(2)[1]
+        self.assertEqual(held["status"], "held")
+        self.assertIn("would remove 30 of 40", held["message"])
+        self.assertEqual(len(self.json_of("users", "acme-corp")), 40)
+        self.assertEqual(self.json_of("ingest", "discard", held["id"])["status"], "discarded")
+        self.assertEqual(len(self.json_of("users", "acme-corp")), 40)
+
+        self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(10)], tag="2"))
+        held = self.wait_final(3)[2]
+        self.assertEqual(held["status"], "held")
+        released = self.json_of("ingest", "release", held["id"])
+        self.assertEqual(released["status"], "applied")
+        self.assertEqual(released["counts"]["removed"], 30)
+        self.assertEqual(len(self.json_of("users", "acme-corp")), 10)
+        self.assertIn("not held", self.run_intake("ingest", "release", held["id"], expect=1).stderr)
+        actions = [e["action"] for e in self.json_of("audit", "--tenant", "acme-corp")]
+        self.assertIn("ingest.release", actions)
+        self.assertIn("ingest.discard", actions)
+
+    def test_manual_users_are_never_touched(self):
+        db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
+        db.execute("INSERT INTO directory_users (tenant_id, external_id, first_name, source, created_at, updated_at) "
+                   "VALUES ((SELECT id FROM tenants WHERE name = 'acme-corp'), 'boss', 'Manual', 'manual', 'x', 'x')")
+        db.commit()
+        db.close()
+        self.sftp_put(snapshot("ORG1", ["boss", "a"]))
+        ingest = self.wait_final(1)[0]
+        self.assertEqual((ingest["counts"]["added"], ingest["counts"]["skipped"]), (1, 1))
+        boss = self.json_of("users", "acme-corp", "--search", "boss")[0]
+        self.assertEqual((boss["first_name"], boss["source"]), ("Manual", "manual"))
+
+
+class CrashSafety(IngestTestCase):
+    def test_kill_9_during_a_burst_loses_nothing_acknowledged_and_applies_nothing_twice(self):
+        self.start_server()
+        acknowledged = []
+        users = [f"u{i}" for i in range(20)]
+        transport = self.login("acme-corp", self.key)
+        client = paramiko.SFTPClient.from_transport(transport)
+        killed = False
+        for n in range(50):
+            content = snapshot("ORG1", users, tag=str(n))
+            try:
+                with client.open(f"/upload/{NAME}", "wb") as f:
+                    f.write(content)
+                acknowledged.append(content)  # CLOSE answered OK
+            except (OSError, EOFError, paramiko.SSHException):
+                break
+            if n == 24 and not killed:
+                self.server.send_signal(signal.SIGKILL)
+                killed = True
+        self.server.wait()
+        self.assertTrue(killed)
+        self.log_file.close()
+        self.start_server()
+        history = self.wait_final(len(acknowledged), timeout=30)
+        by_sha = {}
+        for record in history:
+            if record["sha256"]:
+                by_sha.setdefault(record["sha256"], []).append(record)
+        import hashlib
+        for content in acknowledged:
+            records = by_sha.get(hashlib.sha256(content).hexdigest(), [])
+            self.assertEqual(len(records), 1, "every acknowledged upload is journalled exactly once")
+            self.assertEqual(records[0]["status"], "applied")
+        # Applied once each, in order: the directory holds the last acknowledged snapshot.
+        last_tag = acknowledged[-1].split(b"\n")[1].split(b",")[2].decode()
+        self.assertEqual({u["first_name"] for u in self.json_of("users", "acme-corp")}, {last_tag})
+        db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
+        statuses = dict(db.execute("SELECT status, count(*) FROM ingests GROUP BY status").fetchall())
+        db.close()
+        self.assertEqual(statuses.get("queued", 0) + statuses.get("processing", 0), 0)
+        self.assertGreaterEqual(statuses.get("applied", 0), len(acknowledged))
