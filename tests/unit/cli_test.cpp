@@ -118,6 +118,10 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.sftp.disk_reserve == defaults.server.sftp.disk_reserve);
   CHECK(server.sftp.temp_name_patterns == defaults.server.sftp.temp_name_patterns);
   CHECK(server.sftp.max_open_handles == defaults.server.sftp.max_open_handles);
+  CHECK(example->ingest.workers == defaults.ingest.workers);
+  CHECK(example->ingest.max_invalid_rows_percent == defaults.ingest.max_invalid_rows_percent);
+  CHECK(example->ingest.max_removal_percent == defaults.ingest.max_removal_percent);
+  CHECK(example->ingest.archive_days == defaults.ingest.archive_days);
   // Every key the parser knows appears in the example (commented out or set).
   for (const char* key : {"listen",
                           "max_connections",
