@@ -1,6 +1,7 @@
 #include "ingest/report.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace intake::ingest {
 
@@ -64,8 +65,10 @@ std::string render_report_text(const nlohmann::json& r) {
       out += "  (only the first " + std::to_string(r["errors"].size()) + " problems are listed)\n";
     }
   }
-  out += "\nTimings: waited " + std::to_string(r["timings"]["queued_seconds"].get<double>()) +
-         " s, processed in " + std::to_string(r["timings"]["processing_seconds"].get<double>()) + " s\n";
+  char timings[128];
+  std::snprintf(timings, sizeof timings, "\nTimings: waited %.3f s, processed in %.3f s\n",
+                r["timings"]["queued_seconds"].get<double>(), r["timings"]["processing_seconds"].get<double>());
+  out += timings;
   return out;
 }
 
