@@ -102,10 +102,11 @@ void serve(Context& context, const ServeOptions& options) {
     partial_ttl = fresh->server.sftp.partial_ttl;
     return fresh->server;
   };
-  auto last_archive_sweep = std::chrono::steady_clock::time_point{};
+  std::optional<std::chrono::steady_clock::time_point> last_archive_sweep;  // at start, then daily
   const auto housekeeping = [&] {
     sweep_partial_uploads(tenants_dir, partial_ttl);
-    if (std::chrono::steady_clock::now() - last_archive_sweep > std::chrono::hours(24)) {
+    if (!last_archive_sweep ||
+        std::chrono::steady_clock::now() - *last_archive_sweep > std::chrono::hours(24)) {
       last_archive_sweep = std::chrono::steady_clock::now();
       sweep_archive(ingest_settings, config.ingest.archive_days);
     }

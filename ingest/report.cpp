@@ -67,7 +67,8 @@ std::string render_report_text(const nlohmann::json& r) {
   }
   char timings[128];
   std::snprintf(timings, sizeof timings, "\nTimings: waited %.3f s, processed in %.3f s\n",
-                r["timings"]["queued_seconds"].get<double>(), r["timings"]["processing_seconds"].get<double>());
+                r["timings"]["queued_seconds"].get<double>(),
+                r["timings"]["processing_seconds"].get<double>());
   out += timings;
   return out;
 }
