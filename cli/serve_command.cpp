@@ -75,8 +75,15 @@ void serve(Context& context, const ServeOptions& options) {
   }
   const auto database = context.data_dir() / "intake.db";
   ProfileNamePolicy names(store::Database::open(database));
-  const ingest::IngestSettings ingest_settings{context.data_dir(), config.ingest.max_invalid_rows_percent,
-                                               config.ingest.max_removal_percent, context.public_host()};
+  ingest::IngestSettings ingest_settings{context.data_dir(),
+                                         config.ingest.max_invalid_rows_percent,
+                                         config.ingest.max_removal_percent,
+                                         context.public_host(),
+                                         {}};
+  ingest_settings.on_error = [](const std::string& id, const std::string& error) {
+    server::log_event(spdlog::level::err, "", "ingest.error",
+                      {{"id", id}, {"error", error}, {"retry", "at next start"}});
+  };
   const unsigned workers =
       config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());
   ingest::IngestQueue queue(ingest_settings, workers);

@@ -163,8 +163,11 @@ void release(Context& context, const SupportOptions& o) {
   if (record.status != "held")
     throw UserError("upload " + o.id + " is " + record.status +
                     ", not held; only a held upload can be released");
-  const ingest::IngestSettings settings{context.data_dir(), context.config().ingest.max_invalid_rows_percent,
-                                        context.config().ingest.max_removal_percent, context.public_host()};
+  const ingest::IngestSettings settings{context.data_dir(),
+                                        context.config().ingest.max_invalid_rows_percent,
+                                        context.config().ingest.max_removal_percent,
+                                        context.public_host(),
+                                        {}};
   auto status = ingest::process_ingest(settings, o.id, ingest::Release::Yes);
   if (!status) throw UserError(status.error());
   {

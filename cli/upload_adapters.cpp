@@ -81,7 +81,6 @@ namespace intake::cli {
 
 void sweep_archive(const ingest::IngestSettings& settings, unsigned days) {
   std::error_code ec;
-  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24) * days;
   const fs::path archive = settings.data_dir / "archive";
   if (!fs::exists(archive, ec)) return;
   auto db = store::Database::open(settings.data_dir / "intake.db");
@@ -89,14 +88,17 @@ void sweep_archive(const ingest::IngestSettings& settings, unsigned days) {
   for (auto it = fs::recursive_directory_iterator(archive, ec); it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     std::error_code entry_ec;
-    if (!it->is_regular_file(entry_ec) || it->last_write_time(entry_ec) > cutoff || entry_ec) continue;
-    // Archived names are "<id>-<file name>"; the id has exactly two '-' of its own.
+    if (!it->is_regular_file(entry_ec) || entry_ec) continue;
+    // Archived names are "<id>-<file name>"; the id has exactly two '-' of its own. Age comes from the
+    // ingest's received time: a file's mtime is whatever the client set (put -p, FSETSTAT).
     const auto name = it->path().filename().string();
     std::size_t dash = name.find('-');
     for (int i = 0; i < 2 && dash != std::string::npos; ++i) dash = name.find('-', dash + 1);
     if (dash == std::string::npos) continue;
     const auto record = ingests.find(name.substr(0, dash));
-    if (record && !store::is_final_status(record->status)) continue;
+    if (!record || !store::is_final_status(record->status)) continue;
+    const auto received = store::parse_stored_time(record->received_at);
+    if (!received || *received > std::chrono::system_clock::now() - std::chrono::hours(24) * days) continue;
     if (fs::remove(it->path(), entry_ec)) {
       server::log_event(spdlog::level::info, "", "archive.swept", {{"path", it->path().string()}});
     }

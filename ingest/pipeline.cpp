@@ -147,8 +147,15 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
   const fs::path folder = settings.data_dir / "archive" / upload.tenant / received_at.substr(0, 4) /
                           received_at.substr(5, 2) / received_at.substr(8, 2);
   std::error_code ec;
-  fs::create_directories(folder, ec);
+  const bool created = fs::create_directories(folder, ec);
   if (ec) return tl::unexpected("cannot create the archive folder " + folder.string() + ": " + ec.message());
+  if (created) {
+    // New day folders must survive a power cut too: fsync each level into its parent.
+    for (fs::path level = folder; level != settings.data_dir && level.has_parent_path();
+         level = level.parent_path()) {
+      fsync_directory(level.parent_path());
+    }
+  }
   const fs::path archived = folder / (id + "-" + upload.file_name);
   try {
     auto db = store::Database::open(settings.data_dir / "intake.db");
@@ -223,36 +230,41 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   report.tenant = record->tenant;
   report.file_name = record->file_name;
   report.received_at = record->received_at;
+  // Concludes the ingest inside the caller's transaction; nullopt if another process concluded it first.
   const auto finish = [&](const std::string& status, const std::string& message,
-                          const std::vector<RowIssue>& issues) -> std::string {
+                          const std::vector<RowIssue>& issues) -> std::optional<nlohmann::json> {
     report.status = status;
     report.message = message;
+    report.errors.clear();
     for (const auto& issue : issues) report.errors.push_back({issue.line, issue.column, issue.message});
     report.queued_seconds = seconds_between(record->received_at, store::format_stored_time(started));
     report.processing_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     const auto json = report_json(report);
     std::vector<store::RowError> errors;
-    for (const auto& issue : issues)
+    for (const auto& issue : issues) {
       errors.push_back({static_cast<std::int64_t>(issue.line), issue.column, issue.message});
+    }
     const store::IngestCounts counts{
         static_cast<std::int64_t>(report.rows),      static_cast<std::int64_t>(report.added),
         static_cast<std::int64_t>(report.updated),   static_cast<std::int64_t>(report.removed),
         static_cast<std::int64_t>(report.unchanged), static_cast<std::int64_t>(report.skipped),
         static_cast<std::int64_t>(report.invalid)};
-    ingests.finish(id, status, message, counts,
-                   json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), errors);
-    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!ingests.finish(id, status, message, counts,
+                        json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), errors)) {
+      return std::nullopt;
+    }
+    return json;
   };
+  const auto current_status = [&] { return ingests.find(id).value().status; };
 
   if (!tenant || !record->archive_path || !fs::exists(*record->archive_path)) {
     store::Transaction transaction(db);
     finish("failed",
-           "the server stopped before this upload was acknowledged; the client was not told it succeeded and "
-           "the file "
-           "stayed in upload/",
+           "the archived file is missing: the server most likely stopped between recording the upload and "
+           "archiving it, before the client was answered — look for the file in the tenant's upload/",
            {});
     transaction.commit();
-    return std::string("failed");
+    return current_status();
   }
   const fs::path archived = *record->archive_path;
   const auto sha = sha256_of(archived);
@@ -265,8 +277,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     const auto json =
         finish("duplicate", "identical to the last applied " + record->file_name + "; nothing changed", {});
     transaction.commit();
-    publish_report(settings, *tenant, nlohmann::json::parse(json));
-    return std::string("duplicate");
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
   }
 
   FileSource source(archived);
@@ -284,8 +296,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     store::Transaction transaction(db);
     const auto json = finish(status, message, issues);
     transaction.commit();
-    publish_report(settings, *tenant, nlohmann::json::parse(json));
-    return status;
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
   };
   if (parsed.rejection) {
     return conclude("rejected", "the file was not applied: " + parsed.rejection->message,
@@ -300,13 +312,24 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                     parsed.errors);
   }
 
+  // Everything from reading the directory to the final status happens under one write transaction:
+  // another process (a release, a second server) can neither interleave nor conclude it twice.
+  store::Transaction transaction(db);
+  const auto status_now = current_status();
+  const bool expected_status =
+      release == Release::Yes ? status_now == "held" : (status_now == "queued" || status_now == "processing");
+  if (!expected_status) {
+    if (release == Release::Yes)
+      return tl::unexpected("upload " + id + " is " + status_now + " now, not held");
+    return status_now;
+  }
   store::DirectoryRepository directory(db);
   std::vector<KnownUser> known;
   for (const auto& user : directory.all_users(tenant->id)) {
     known.push_back({user.id, user.external_id, user.first_name, user.last_name, user.email, user.phone,
                      user.group, user.source == "manual", user.deleted_at.has_value()});
   }
-  const auto plan = plan_snapshot(known, parsed.users);
+  const auto plan = plan_snapshot(known, parsed.users, parsed.invalid_ids);
   report.added = plan.adds.size();
   report.updated = plan.updates.size();
   report.removed = plan.removals.size();
@@ -315,27 +338,35 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   auto issues = parsed.errors;
   issues.insert(issues.end(), plan.skipped.begin(), plan.skipped.end());
 
-  if (needs_hold(plan, settings.max_removal_percent)) {
-    if (release == Release::No) {
-      const std::string message = "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
-                                  std::to_string(plan.active_synced) + " users (more than " +
-                                  std::to_string(settings.max_removal_percent) +
-                                  "%); support must release it (intake ingest release " + id +
-                                  ") or discard it";
-      store::Transaction transaction(db);
-      finish("held", message, issues);
-      transaction.commit();
-      return std::string("held");
-    }
-    if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
+  // Files of a tenant apply in order; an older snapshot never lands on top of a newer one.
+  if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
+    if (release == Release::Yes) {
       return tl::unexpected(
           "a newer " + record->file_name + " (" + *newer +
-          ") has been applied since; releasing this older snapshot would undo it — discard it instead");
+          ") has been applied since; releasing this older snapshot would undo it — discard it "
+          "instead");
     }
+    const auto json = finish("failed",
+                             "a newer " + record->file_name + " (" + *newer +
+                                 ") was applied first; this older file was not applied",
+                             {});
+    transaction.commit();
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
+  }
+  if (release == Release::No && needs_hold(plan, settings.max_removal_percent)) {
+    const std::string message = "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
+                                std::to_string(plan.active_synced) + " users (more than " +
+                                std::to_string(settings.max_removal_percent) +
+                                "%); support must release it (intake ingest release " + id +
+                                ") or discard it";
+    const auto json = finish("held", message, issues);
+    transaction.commit();
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
   }
 
   // The directory changes and the status `applied` commit together, or not at all.
-  store::Transaction transaction(db);
   for (const auto* writes : {&plan.adds, &plan.updates}) {
     for (const auto& write : *writes) {
       store::DirectoryUser user;
@@ -353,8 +384,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   const auto json = finish(
       "applied", release == Release::Yes ? "released by support past the mass-removal guard" : "", issues);
   transaction.commit();
-  publish_report(settings, *tenant, nlohmann::json::parse(json));
-  return std::string("applied");
+  if (json) publish_report(settings, *tenant, *json);
+  return current_status();
 }
 
 IngestQueue::IngestQueue(IngestSettings settings, std::size_t workers)
@@ -369,10 +400,12 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
     found = strands_.emplace(tenant, boost::asio::make_strand(pool_.get_executor())).first;
   }
   boost::asio::post(found->second, [this, id] {
+    // A failure leaves the ingest queued/processing: it runs again at the next start (resume).
     try {
-      process_ingest(settings_, id);
-    } catch (const std::exception&) {
-      // The ingest stays queued/processing and is retried at the next start.
+      if (auto status = process_ingest(settings_, id); !status && settings_.on_error)
+        settings_.on_error(id, status.error());
+    } catch (const std::exception& error) {
+      if (settings_.on_error) settings_.on_error(id, error.what());
     }
   });
 }

@@ -21,6 +21,8 @@ struct IngestSettings {
   unsigned max_invalid_rows_percent = 10;
   unsigned max_removal_percent = 25;
   std::string mail_from_host = "localhost";  // for the outbox messages
+  // Told when a queued ingest could not run (it stays queued and runs again at the next start).
+  std::function<void(const std::string& id, const std::string& error)> on_error;
 };
 
 struct UploadToJournal {

@@ -5,14 +5,15 @@
 
 namespace intake::ingest {
 
-SnapshotPlan plan_snapshot(const std::vector<KnownUser>& known, const std::vector<UserRow>& file) {
+SnapshotPlan plan_snapshot(const std::vector<KnownUser>& known, const std::vector<UserRow>& file,
+                           const std::vector<std::string>& keep) {
   SnapshotPlan plan;
   std::unordered_map<std::string_view, const KnownUser*> by_id;
   for (const auto& user : known) {
     by_id.emplace(user.external_id, &user);
     if (!user.manual && !user.removed) ++plan.active_synced;
   }
-  std::unordered_set<std::string_view> in_file;
+  std::unordered_set<std::string_view> in_file(keep.begin(), keep.end());
   for (const auto& row : file) {
     in_file.insert(row.external_id);
     const auto found = by_id.find(row.external_id);

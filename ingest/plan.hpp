@@ -29,7 +29,9 @@ struct SnapshotPlan {
   std::size_t active_synced = 0;  // synced users before this snapshot
 };
 
-SnapshotPlan plan_snapshot(const std::vector<KnownUser>& known, const std::vector<UserRow>& file);
+// `keep` lists users named on rows that were skipped for errors: neither updated nor removed.
+SnapshotPlan plan_snapshot(const std::vector<KnownUser>& known, const std::vector<UserRow>& file,
+                           const std::vector<std::string>& keep = {});
 
 // The mass-removal guard: more than `max_percent` of the synced users, and more than 10 of them.
 bool needs_hold(const SnapshotPlan& plan, unsigned max_percent);

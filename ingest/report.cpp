@@ -101,7 +101,7 @@ std::string render_report_email(const nlohmann::json& r, const std::vector<std::
 }
 
 std::string report_file_name(const std::string& received_at, const std::string& file_name) {
-  std::string stamp = received_at.substr(0, 19);  // 2026-11-21T22:15:00
+  std::string stamp = received_at.substr(0, 23);  // 2026-11-21T22:15:00.123: unique per upload
   std::replace(stamp.begin(), stamp.end(), ':', '-');
   return stamp + "Z_" + file_name + ".txt";
 }

@@ -24,7 +24,7 @@ std::string render_report_text(const nlohmann::json& report);
 // From, To (the tenant's report addresses), Subject, Date, Message-ID, a text/plain UTF-8 body.
 std::string render_report_email(const nlohmann::json& report, const std::vector<std::string>& to,
                                 const std::string& from_host, const std::string& date_rfc5322);
-// "2026-11-21T22-15-00Z_livesafe_snapshot.csv.txt": safe on every file system and sortable.
+// "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.txt": safe on every file system and sortable.
 std::string report_file_name(const std::string& received_at, const std::string& file_name);
 
 }  // namespace intake::ingest

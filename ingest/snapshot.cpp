@@ -106,8 +106,10 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
   }
 
   std::map<std::string, std::size_t> first_line_of;  // username -> line, for duplicates
+  std::string current_id;                            // the username of the row being checked
   const auto row_error = [&](std::size_t line, std::string column, std::string message) {
     ++result.invalid;
+    if (!current_id.empty()) result.invalid_ids.push_back(current_id);
     if (result.errors.size() < max_errors_kept)
       result.errors.push_back({line, std::move(column), std::move(message)});
   };
@@ -126,6 +128,7 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
       const auto column = *column_of[i];
       field_of(row, rules.columns[i].field, row_org) = column < fields.size() ? trimmed(fields[column]) : "";
     }
+    current_id = row.external_id;
     if (rules.org_id_must_match && row_org != org_id) {
       return reject(
           line, "organizationid",

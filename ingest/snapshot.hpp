@@ -45,6 +45,9 @@ struct ParsedSnapshot {
   std::size_t rows = 0;          // data rows read
   std::size_t invalid = 0;       // rows skipped for errors
   std::vector<std::string> ignored_columns;
+  // Usernames of rows skipped for errors: those users are neither updated nor removed, so a typo in
+  // one cell never deletes a user.
+  std::vector<std::string> invalid_ids;
 };
 
 ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std::string_view org_id,

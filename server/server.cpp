@@ -51,6 +51,7 @@ struct Server::Impl {
   ListenAddress address;
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  asio::steady_timer accept_pause{io};
   BindPtr bind;
   std::mutex bind_mutex;
 
@@ -148,10 +149,23 @@ const ListenAddress& Server::address() const { return impl_->address; }
 void Server::Impl::accept_next() {
   acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec)
-      on_accept(std::move(socket));
-    else
+    if (ec) {
       log_event(spdlog::level::warn, "", "accept.failed", {{"error", ec.message()}});
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of descriptors: back off instead of spinning on the same error.
+        accept_pause.expires_after(std::chrono::milliseconds(200));
+        accept_pause.async_wait([this](boost::system::error_code wait_ec) {
+          if (!wait_ec) accept_next();
+        });
+        return;
+      }
+    } else {
+      try {
+        on_accept(std::move(socket));
+      } catch (const std::exception& error) {
+        log_event(spdlog::level::err, "", "accept.error", {{"error", error.what()}});
+      }
+    }
     accept_next();
   });
 }
@@ -200,9 +214,13 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
   SessionEnvironment environment{bind.get(), &bind_mutex, store, sftp};
   try {
     std::thread([this, id, fd, ip, guard, environment, snapshot = std::move(snapshot)]() mutable {
-      Session session(id, fd, ip, guard, environment, std::move(snapshot));
-      const auto outcome = session.run();
-      if (outcome != SessionOutcome::LoggedIn) bans->record_failure(ip, id, session.failure());
+      try {
+        Session session(id, fd, ip, guard, environment, std::move(snapshot));
+        const auto outcome = session.run();
+        if (outcome != SessionOutcome::LoggedIn) bans->record_failure(ip, id, session.failure());
+      } catch (const std::exception& error) {
+        log_event(spdlog::level::err, id, "session.error", {{"error", error.what()}});
+      }
       finish_session(id, ip);
     }).detach();
   } catch (const std::system_error& error) {
@@ -331,6 +349,12 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
   impl.all_gone.wait_for(lock, std::chrono::seconds(10), [&] { return impl.connections.empty(); });
   log_event(spdlog::level::info, "", "shutdown.done",
             {{"sessions_left", std::to_string(impl.connections.size())}});
+  if (!impl.connections.empty()) {
+    // A session thread is stuck (e.g. in fsync on a dying disk). Exit without running destructors
+    // under it; every acknowledged upload is already in the journal.
+    spdlog::default_logger()->flush();
+    std::_Exit(0);
+  }
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "server/server_store.hpp"
 
+#include "server/event_log.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
@@ -8,6 +9,16 @@ namespace intake::server {
 
 LoginDecision ServerStore::check_login(const std::string& user, const std::string& fingerprint,
                                        std::uint32_t client_ip) {
+  try {
+    return check_login_unguarded(user, fingerprint, client_ip);
+  } catch (const std::exception& error) {
+    log_event(spdlog::level::err, "", "store.error", {{"operation", "login"}, {"error", error.what()}});
+    return {false, std::string("the database is unavailable: ") + error.what()};
+  }
+}
+
+LoginDecision ServerStore::check_login_unguarded(const std::string& user, const std::string& fingerprint,
+                                                 std::uint32_t client_ip) {
   std::lock_guard lock(mutex_);
   store::KeyRepository keys(db_);
   LoginFacts facts;
@@ -19,8 +30,15 @@ LoginDecision ServerStore::check_login(const std::string& user, const std::strin
 }
 
 void ServerStore::audit(const std::string& action, const std::string& tenant, const nlohmann::json& details) {
-  std::lock_guard lock(mutex_);
-  store::AuditLog(db_).record("server", action, tenant, details.dump());
+  try {
+    std::lock_guard lock(mutex_);
+    store::AuditLog(db_).record("server", action, tenant,
+                                details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } catch (const std::exception& error) {
+    // The event is still in the log; a full disk must not take logins down with it.
+    log_event(spdlog::level::err, "", "store.error",
+              {{"operation", "audit " + action}, {"error", error.what()}});
+  }
 }
 
 std::optional<store::BanRecord> ServerStore::active_ban(const std::string& ip) {

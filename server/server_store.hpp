@@ -18,7 +18,9 @@ class ServerStore {
  public:
   explicit ServerStore(store::Database db) : db_(std::move(db)) {}
 
+  // Never throws: a database failure denies the login (and says so in the log).
   LoginDecision check_login(const std::string& user, const std::string& fingerprint, std::uint32_t client_ip);
+  // Never throws: a failed audit insert is logged instead.
   void audit(const std::string& action, const std::string& tenant, const nlohmann::json& details);
 
   std::optional<store::BanRecord> active_ban(const std::string& ip);
@@ -26,6 +28,9 @@ class ServerStore {
   void save_ban(const store::BanRecord& ban);
 
  private:
+  LoginDecision check_login_unguarded(const std::string& user, const std::string& fingerprint,
+                                      std::uint32_t client_ip);
+
   std::mutex mutex_;
   store::Database db_;
 };

@@ -63,7 +63,14 @@ class Session::Writer : public ChannelWriter {
  public:
   explicit Writer(Session& session) : session_(session) {}
   bool write(std::span<const std::uint8_t> bytes) override {
-    if (session_.channel_closed_) return false;
+    if (session_.channel_closed_ || close_requested_) return false;
+    if (pending_.size() - sent_ + bytes.size() > kMaxPending) {
+      // A client that pipelines requests but never reads the replies would grow this without end.
+      log_event(spdlog::level::warn, session_.id_, "session.backlog",
+                {{"reason", "the client does not read its replies; closing"}});
+      close_requested_ = true;
+      return false;
+    }
     pending_.insert(pending_.end(), bytes.begin(), bytes.end());
     return true;
   }
@@ -87,7 +94,9 @@ class Session::Writer : public ChannelWriter {
     return true;
   }
   bool has_pending() const { return !pending_.empty(); }
+  static constexpr std::size_t kMaxPending = 64u << 20;
   bool close_requested() const { return close_requested_; }
+  bool over_limit() const { return pending_.size() - sent_ > kMaxPending / 2; }
 
  private:
   Session& session_;
@@ -132,6 +141,11 @@ void Session::deny(const std::string& tenant, const std::string& fingerprint, co
   environment_.store->audit(
       "login.denied", tenant,
       {{"ip", client_ip_text_}, {"key", fingerprint}, {"session", id_}, {"reason", reason}});
+  if (failed_attempts_ >= settings_.max_auth_tries) {
+    // Cut at once: libssh may already hold the client's next attempt in the same poll batch.
+    failure_ = "too many authentication attempts (" + std::to_string(failed_attempts_) + "); last: " + reason;
+    guard_->cut();
+  }
 }
 
 int Session::on_auth_pubkey(ssh_session, const char* user, ssh_key key, char state, void* self_pointer) {
@@ -264,10 +278,7 @@ bool Session::establish() {
   EventPtr event(ssh_event_new());
   ssh_event_add_session(event.get(), session_.get());
   while (!subsystem_ready_) {
-    if (failed_attempts_ >= settings_.max_auth_tries) {
-      failure_ = "too many authentication attempts (" + std::to_string(failed_attempts_) + ")";
-      break;
-    }
+    if (failed_attempts_ >= settings_.max_auth_tries) break;  // deny() set the reason and cut
     const auto left = time_left();
     if (left.count() <= 0) {
       failure_ = authenticated_ ? "no sftp subsystem requested within the login grace time"
@@ -305,7 +316,8 @@ void Session::serve() {
       clean_end_ = false;
       break;
     }
-    if (channel_closed_ || (writer_->close_requested() && !writer_->has_pending())) break;
+    if (channel_closed_ || (writer_->close_requested() && (!writer_->has_pending() || writer_->over_limit())))
+      break;
     const int timeout = writer_->has_pending() ? 50 : 1000;
     if (ssh_event_dopoll(event.get(), timeout) == SSH_ERROR || !ssh_is_connected(session_.get())) {
       end_reason = "connection lost";

@@ -106,20 +106,23 @@ void IngestRepository::set_status(const std::string& id, const std::string& stat
 }
 
 void IngestRepository::start(const std::string& id, const std::string& sha256) {
-  db_.prepare(std::string("UPDATE ingests SET status = 'processing', sha256 = ?2, started_at = ") + kSqlNow +
-              " WHERE id = ?1")
+  db_.prepare(
+         std::string("UPDATE ingests SET status = CASE WHEN status = 'queued' THEN 'processing' ELSE status "
+                     "END, sha256 = ?2, started_at = ") +
+         kSqlNow + " WHERE id = ?1")
       .bind(1, id)
       .bind(2, sha256)
       .run();
 }
 
-void IngestRepository::finish(const std::string& id, const std::string& status, const std::string& message,
+bool IngestRepository::finish(const std::string& id, const std::string& status, const std::string& message,
                               const IngestCounts& c, const std::string& report_json,
                               const std::vector<RowError>& errors) {
   db_.prepare(
          std::string("UPDATE ingests SET status = ?2, status_message = ?3, finished_at = ") + kSqlNow +
          ", rows_total = ?4, rows_added = ?5, rows_updated = ?6, rows_removed = ?7, rows_unchanged = ?8, "
-         "rows_skipped = ?9, rows_invalid = ?10, report = ?11 WHERE id = ?1")
+         "rows_skipped = ?9, rows_invalid = ?10, report = ?11 WHERE id = ?1 AND status IN ('queued', "
+         "'processing', 'held')")
       .bind(1, id)
       .bind(2, status)
       .bind(3, message)
@@ -132,6 +135,7 @@ void IngestRepository::finish(const std::string& id, const std::string& status, 
       .bind(10, c.invalid)
       .bind(11, report_json)
       .run();
+  if (db_.changes() == 0) return false;
   db_.prepare("DELETE FROM ingest_row_errors WHERE ingest_id = ?1").bind(1, id).run();
   auto insert = db_.prepare(
       "INSERT INTO ingest_row_errors (ingest_id, seq, line, column_name, message) VALUES (?1, ?2, ?3, ?4, "
@@ -141,6 +145,7 @@ void IngestRepository::finish(const std::string& id, const std::string& status, 
     insert.bind(1, id).bind(2, ++seq).bind(3, error.line).bind(4, error.column).bind(5, error.message).run();
     insert.reset();
   }
+  return true;
 }
 
 std::vector<RowError> IngestRepository::errors(const std::string& id) {

@@ -53,8 +53,11 @@ class IngestRepository {
   std::vector<IngestRecord> list(const IngestFilter& filter);  // newest first
   std::vector<IngestRecord> unfinished();                      // queued or processing, oldest first
   void set_status(const std::string& id, const std::string& status, const std::string& message = {});
+  // Records the hash; a queued ingest becomes `processing` (a held one stays held until released).
   void start(const std::string& id, const std::string& sha256);
-  void finish(const std::string& id, const std::string& status, const std::string& message,
+  // Sets the final (or held) status — only while the ingest is not final yet, so two processes can
+  // never both conclude it. False when another process got there first.
+  bool finish(const std::string& id, const std::string& status, const std::string& message,
               const IngestCounts& counts, const std::string& report_json,
               const std::vector<RowError>& errors);
   std::vector<RowError> errors(const std::string& id);

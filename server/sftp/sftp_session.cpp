@@ -271,6 +271,16 @@ bool SftpSession::complete_upload(std::uint32_t id, const std::string& name, int
   }
   struct stat info {};
   ::fstat(fd, &info);
+  // The name must still be this file: another connection may have replaced it meanwhile.
+  struct stat named {};
+  if (::fstatat(upload_fd_, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 || named.st_ino != info.st_ino ||
+      named.st_dev != info.st_dev) {
+    reply = status(id, Status::Failure,
+                   name +
+                       " was replaced by another upload of the same name while this one was "
+                       "open; upload it again");
+    return false;
+  }
   const CompletedUpload upload{origin(), name, upload_path(name), static_cast<std::uint64_t>(info.st_size)};
   auto taken = environment_.sink ? environment_.sink->completed(upload)
                                  : tl::expected<void, std::string>(tl::unexpect, "no upload sink configured");
@@ -361,11 +371,17 @@ SftpSession::Reply SftpSession::on(const Write& request) {
     return status(request.id, code, message);
   };
   const auto limit = environment_.settings.max_file_size;
-  if (request.offset > limit || request.data.size() > limit - request.offset) {
+  const bool append = (::fcntl(handle->fd, F_GETFL) & O_APPEND) != 0;
+  std::uint64_t offset = request.offset;
+  if (append) {
+    struct stat info {};
+    ::fstat(handle->fd, &info);
+    offset = static_cast<std::uint64_t>(info.st_size);  // appends land at the end, whatever offset says
+  }
+  if (offset > limit || request.data.size() > limit - offset) {
     return fail(Status::Failure, "file too large: the limit is " + std::to_string(limit) + " bytes");
   }
   if (auto problem = disk_space_problem(request.data.size())) return fail(Status::Failure, *problem);
-  const bool append = (::fcntl(handle->fd, F_GETFL) & O_APPEND) != 0;
   if (!write_all(handle->fd, request.data.data(), request.data.size(), request.offset, append)) {
     const int error = errno;
     auto reply = errno_status(request.id, error, "cannot write " + handle->path.display());
@@ -413,7 +429,9 @@ SftpSession::Reply SftpSession::on(const Fstat& request) {
 namespace {
 
 // Applies size and times; ownership and permissions are accepted and ignored (the server decides them).
-int apply_attributes(int fd, const Attributes& attrs) {
+// A size beyond `max_size` is refused with EFBIG (max_file_size holds for SETSTAT too).
+int apply_attributes(int fd, const Attributes& attrs, std::uint64_t max_size) {
+  if (attrs.size && *attrs.size > max_size) return EFBIG;
   if (attrs.size && ::ftruncate(fd, static_cast<off_t>(*attrs.size)) != 0) return errno;
   if (attrs.mtime) {
     const timespec times[2] = {{static_cast<time_t>(attrs.atime.value_or(*attrs.mtime)), 0},
@@ -441,7 +459,7 @@ SftpSession::Reply SftpSession::on(const Setstat& request) {
     }
     return errno_status(request.id, error, "cannot change " + path->display());
   }
-  const int error = apply_attributes(fd, request.attrs);
+  const int error = apply_attributes(fd, request.attrs, environment_.settings.max_file_size);
   ::close(fd);
   if (error != 0) return errno_status(request.id, error, "cannot change " + path->display());
   return status(request.id, Status::Ok);
@@ -452,7 +470,8 @@ SftpSession::Reply SftpSession::on(const Fsetstat& request) {
   if (!handle) return status(request.id, Status::Failure, "invalid handle");
   if (!handle->writing)
     return status(request.id, Status::PermissionDenied, handle->path.display() + " cannot be changed");
-  if (const int error = apply_attributes(handle->fd, request.attrs); error != 0) {
+  if (const int error = apply_attributes(handle->fd, request.attrs, environment_.settings.max_file_size);
+      error != 0) {
     return errno_status(request.id, error, "cannot change " + handle->path.display());
   }
   return status(request.id, Status::Ok);

@@ -163,9 +163,11 @@ class Retention(IngestTestCase):
         self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(5)]))
         applied, held = self.wait_final(2)
         self.assertEqual((applied["status"], held["status"]), ("applied", "held"))
-        old = time.time() - 100 * 86400
-        for record in (applied, held):
-            os.utime(record["archive_path"], (old, old))
+        # Age comes from the journal's received time, not the file's mtime (clients may set that).
+        db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
+        db.execute("UPDATE ingests SET received_at = '2000-01-01T00:00:00.000Z'")
+        db.commit()
+        db.close()
         self.stop_server()
         self.log_file.close()
         self.start_server()

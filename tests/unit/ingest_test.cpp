@@ -190,6 +190,17 @@ TEST_CASE("plan: adds, updates, removals, unchanged, manual users untouched, com
   CHECK(plan.active_synced == 3);
 }
 
+TEST_CASE("plan: a row skipped for an error never removes or changes its user") {
+  const std::vector<KnownUser> known{{1, "typo", "A", "B", "a@x.org", "", "", false, false},
+                                     {2, "fine", "A", "B", "f@x.org", "", "", false, false}};
+  const auto parsed = parse(kHeader + "ORG1,typo,A,B,not-an-email,,\nORG1,fine,A,B,f@x.org,,\n");
+  CHECK(parsed.invalid_ids == std::vector<std::string>{"typo"});
+  const auto plan = plan_snapshot(known, parsed.users, parsed.invalid_ids);
+  CHECK(plan.removals.empty());
+  CHECK(plan.updates.empty());
+  CHECK(plan.unchanged == 1);
+}
+
 TEST_CASE("mass-removal guard: more than the percentage and more than 10 users") {
   SnapshotPlan plan;
   plan.active_synced = 100;
@@ -219,7 +230,8 @@ TEST_CASE("reports: text, file name and e-mail") {
   const auto text = render_report_text(json);
   CHECK(text.find("Status:      applied") != std::string::npos);
   CHECK(text.find("line 4, email: 'x' is not an e-mail address") != std::string::npos);
-  CHECK(report_file_name(in.received_at, in.file_name) == "2026-11-21T22-15-00Z_livesafe_snapshot.csv.txt");
+  CHECK(report_file_name(in.received_at, in.file_name) ==
+        "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.txt");
   const auto mail = render_report_email(json, {"a@x.org", "b@x.org"}, "sftp.example.com",
                                         "Sat, 21 Nov 2026 22:15:00 +0000");
   CHECK(mail.starts_with("From: Intake <intake@sftp.example.com>\r\nTo: a@x.org, b@x.org\r\n"));
@@ -230,7 +242,7 @@ TEST_CASE("reports: text, file name and e-mail") {
 
 TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hold and release") {
   intake::test::TempDir dir;
-  IngestSettings settings{dir.path(), 10, 25, "localhost"};
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
   {
     auto db = intake::store::Database::open(dir.path() / "intake.db");
     intake::store::Tenant tenant;
