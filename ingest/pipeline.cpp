@@ -4,10 +4,12 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "ingest/plan.hpp"
 #include "ingest/profile_catalog.hpp"
@@ -400,13 +402,22 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
     found = strands_.emplace(tenant, boost::asio::make_strand(pool_.get_executor())).first;
   }
   boost::asio::post(found->second, [this, id] {
-    // A failure leaves the ingest queued/processing: it runs again at the next start (resume).
-    try {
-      if (auto status = process_ingest(settings_, id); !status && settings_.on_error)
-        settings_.on_error(id, status.error());
-    } catch (const std::exception& error) {
-      if (settings_.on_error) settings_.on_error(id, error.what());
+    // A failure (say the database locked past its busy timeout) is retried here, on the tenant's
+    // strand, so that no later file of the tenant overtakes it; after that it stays queued/processing
+    // and runs again at the next start (resume).
+    constexpr std::array kBackoff{std::chrono::seconds(1), std::chrono::seconds(5), std::chrono::seconds(15)};
+    std::string error;
+    for (std::size_t attempt = 0; attempt <= kBackoff.size(); ++attempt) {
+      try {
+        auto status = process_ingest(settings_, id);
+        if (status) return;
+        error = status.error();
+      } catch (const std::exception& failure) {
+        error = failure.what();
+      }
+      if (attempt < kBackoff.size()) std::this_thread::sleep_for(kBackoff[attempt]);
     }
+    if (settings_.on_error) settings_.on_error(id, error);
   });
 }
 
