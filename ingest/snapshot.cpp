@@ -49,6 +49,10 @@ const SnapshotRules& livesafe_rules() {
   return rules;
 }
 
+const SnapshotRules* snapshot_rules(std::string_view profile) {
+  return profile == "livesafe" ? &livesafe_rules() : nullptr;
+}
+
 bool valid_email(std::string_view email) {
   const auto at = email.find('@');
   if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)

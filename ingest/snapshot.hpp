@@ -26,6 +26,8 @@ struct SnapshotRules {
 
 // Seed 000 (LiveSafe): organizationid, username, firstname, lastname, email, mobilephone, groupname.
 const SnapshotRules& livesafe_rules();
+// The rules of a built-in snapshot profile by name (`tenant.profile`); nullptr when there is none.
+const SnapshotRules* snapshot_rules(std::string_view profile);
 
 struct UserRow {
   std::string external_id, first_name, last_name, email, phone, group;

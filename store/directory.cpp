@@ -148,19 +148,4 @@ void DirectoryRepository::set_user_group(std::int64_t tenant_id, std::int64_t us
       .run();
 }
 
-std::int64_t DirectoryRepository::add_manual_user(std::int64_t tenant_id, const DirectoryUser& user) {
-  db_.prepare(std::string(
-                  "INSERT INTO directory_users (tenant_id, external_id, first_name, last_name, email, phone, "
-                  "source, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'manual', ") +
-              kSqlNow + ", " + kSqlNow + ")")
-      .bind(1, tenant_id)
-      .bind(2, user.external_id)
-      .bind(3, user.first_name)
-      .bind(4, user.last_name)
-      .bind(5, user.email)
-      .bind(6, user.phone)
-      .run();
-  return db_.last_insert_id();
-}
-
 }  // namespace intake::store

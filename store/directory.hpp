@@ -49,8 +49,6 @@ class DirectoryRepository {
   // One group per user: replaces the user's synced membership (creating the group on first use).
   void set_user_group(std::int64_t tenant_id, std::int64_t user_id, const std::string& group,
                       const std::string& ingest_id);
-  // A user created by staff (source manual); never touched by files.
-  std::int64_t add_manual_user(std::int64_t tenant_id, const DirectoryUser& user);
 
  private:
   std::int64_t group_id(std::int64_t tenant_id, const std::string& name, const std::string& ingest_id);
