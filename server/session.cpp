@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "keys/base64.hpp"
+#include "keys/text.hpp"
 #include "server/event_log.hpp"
 #include "store/ipv4_network.hpp"
 
@@ -24,14 +25,8 @@ std::string fingerprint_of(ssh_key key) {
   return out;
 }
 
-std::string printable(const char* text) {
-  std::string out;
-  for (const char* p = text ? text : ""; *p && out.size() < 64; ++p) {
-    const auto c = static_cast<unsigned char>(*p);
-    out += (c < 0x20 || c > 0x7e) ? '?' : static_cast<char>(c);
-  }
-  return out;
-}
+// Client-sent names (user, subsystem) in logs: ASCII only, bounded.
+std::string printable(const char* text) { return keys::printable_excerpt(text ? text : "", 64); }
 
 std::string_view auth_method_name(int subtype) {
   switch (subtype) {

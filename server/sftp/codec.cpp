@@ -1,5 +1,7 @@
 #include "server/sftp/codec.hpp"
 
+#include "keys/text.hpp"
+
 namespace intake::server::sftp {
 namespace {
 
@@ -139,9 +141,7 @@ tl::expected<Request, std::string> decode_extended(Reader& reader, std::uint32_t
   if (name == "limits@openssh.com") return Request{Limits{id}};
   if (name == "expand-path@openssh.com") return checked(reader, ExpandPath{id, reader.text()}, "expand-path");
   if (name == "statvfs@openssh.com") return checked(reader, Statvfs{id, reader.text()}, "statvfs");
-  std::string printable;
-  for (char c : name.substr(0, 64)) printable += (c >= 0x20 && c < 0x7f) ? c : '?';
-  return Request{Unsupported{id, "extension " + printable}};
+  return Request{Unsupported{id, "extension " + keys::printable_excerpt(name, 64)}};
 }
 
 }  // namespace
