@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "ingest/plan.hpp"
-#include "ingest/profile_catalog.hpp"
 #include "ingest/report.hpp"
 #include "ingest/snapshot.hpp"
+#include "keys/durable_file.hpp"
 #include "keys/hex.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
@@ -60,14 +60,6 @@ std::optional<std::string> sha256_of(const fs::path& path) {
   EVP_DigestFinal_ex(context.get(), digest.data(), &length);
   digest.resize(length);
   return keys::hex_encode(digest);
-}
-
-void fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 // Sortable and unique: the receive time to the millisecond, a counter within the millisecond, and a
@@ -155,7 +147,7 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
     // New day folders must survive a power cut too: fsync each level into its parent.
     for (fs::path level = folder; level != settings.data_dir && level.has_parent_path();
          level = level.parent_path()) {
-      fsync_directory(level.parent_path());
+      keys::fsync_directory(level.parent_path());
     }
   }
   const fs::path archived = folder / (id + "-" + upload.file_name);
@@ -186,8 +178,8 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
   } catch (const store::DatabaseError& error) {
     return tl::unexpected(std::string("cannot record the upload: ") + error.what());
   }
-  fsync_directory(folder);
-  fsync_directory(upload.path.parent_path());
+  keys::fsync_directory(folder);
+  keys::fsync_directory(upload.path.parent_path());
   return id;
 }
 
@@ -283,12 +275,21 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     return current_status();
   }
 
+  const auto* rules = snapshot_rules(tenant->profile);
+  if (!rules) {
+    store::Transaction transaction(db);
+    finish("failed",
+           "tenant profile '" + tenant->profile +
+               "' has no ingest rules; set a built-in profile with "
+               "`intake tenant set " +
+               tenant->name + " --profile livesafe`",
+           {});
+    transaction.commit();
+    return current_status();
+  }
   FileSource source(archived);
   CsvReader reader(source);
-  const auto* profile = find_profile(tenant->profile);
-  const auto& rules = livesafe_rules();  // the one built-in snapshot profile so far (see profile_catalog)
-  (void)profile;
-  auto parsed = parse_snapshot(reader, rules, tenant->org_id);
+  auto parsed = parse_snapshot(reader, *rules, tenant->org_id);
   report.rows = parsed.rows;
   report.invalid = parsed.invalid;
   report.ignored_columns = parsed.ignored_columns;

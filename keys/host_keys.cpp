@@ -10,6 +10,8 @@
 #include <memory>
 #include <random>
 
+#include "keys/durable_file.hpp"
+
 namespace intake::keys {
 namespace {
 
@@ -55,14 +57,6 @@ tl::expected<void, std::string> write_new_file(const fs::path& path, const std::
   ::close(fd);
   if (!synced) return tl::unexpected("cannot fsync " + path.string() + ": " + errno_text());
   return {};
-}
-
-void fsync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 // Returns whether this call's key landed (false: another process created the file first).
