@@ -1,5 +1,7 @@
 #include "store/directory.hpp"
 
+#include <unordered_map>
+
 #include "store/errors.hpp"
 #include "store/sqlite.hpp"
 
@@ -38,6 +40,40 @@ std::vector<DirectoryUser> DirectoryRepository::all_users(std::int64_t tenant_id
   std::vector<DirectoryUser> out;
   while (select.step()) out.push_back(row_to_user(select));
   return out;
+}
+
+void DirectoryRepository::for_each_user_by_external_id(
+    std::int64_t tenant_id, const std::function<void(const StoredUserView&)>& visit) {
+  // Group names once (a tenant has few groups); per user only the group id, read from the
+  // directory_memberships_by_user_source index.
+  std::unordered_map<std::int64_t, std::string> group_names;
+  auto groups = db_.prepare("SELECT id, name FROM directory_groups WHERE tenant_id = ?1");
+  groups.bind(1, tenant_id);
+  while (groups.step()) group_names.emplace(groups.integer(0), groups.text(1));
+
+  auto select = db_.prepare(
+      "SELECT u.id, u.external_id, u.first_name, u.last_name, u.email, u.phone, "
+      "(SELECT m.group_id FROM directory_memberships m WHERE m.user_id = u.id AND m.source = 'sync'), "
+      "u.source = 'manual', u.deleted_at IS NOT NULL "
+      "FROM directory_users u WHERE u.tenant_id = ?1 ORDER BY u.external_id");
+  select.bind(1, tenant_id);
+  StoredUserView user;
+  while (select.step()) {
+    user.id = select.integer(0);
+    user.external_id = select.text_view(1);
+    user.first_name = select.text_view(2);
+    user.last_name = select.text_view(3);
+    user.email = select.text_view(4);
+    user.phone = select.text_view(5);
+    user.group = {};
+    if (!select.is_null(6)) {
+      if (const auto found = group_names.find(select.integer(6)); found != group_names.end())
+        user.group = found->second;
+    }
+    user.manual = select.integer(7) != 0;
+    user.removed = select.integer(8) != 0;
+    visit(user);
+  }
 }
 
 std::vector<DirectoryUser> DirectoryRepository::find_users(std::int64_t tenant_id, const UserQuery& q) {

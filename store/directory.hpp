@@ -1,8 +1,10 @@
 #pragma once
 // The user/group directory a tenant's files are applied to.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace intake::store {
@@ -18,6 +20,13 @@ struct DirectoryUser {
   std::string status;
   std::optional<std::string> deleted_at;
   std::string created_at, updated_at;
+};
+
+struct StoredUserView {
+  std::int64_t id = 0;
+  std::string_view external_id, first_name, last_name, email, phone, group;
+  bool manual = false;
+  bool removed = false;
 };
 
 struct DirectoryGroup {
@@ -39,6 +48,12 @@ class DirectoryRepository {
 
   // Every user of the tenant, removed ones included, with their group.
   std::vector<DirectoryUser> all_users(std::int64_t tenant_id);
+  // The same users one at a time, in ascending byte order of external_id (the UNIQUE index's order),
+  // so that a million-user directory is compared with a file without being held in memory. The view
+  // is valid during the call only. Its `group` is the synced membership (set_user_group keeps at most
+  // one): what a file manages; a manual membership is not the file's business.
+  void for_each_user_by_external_id(std::int64_t tenant_id,
+                                    const std::function<void(const StoredUserView&)>& visit);
   std::vector<DirectoryUser> find_users(std::int64_t tenant_id, const UserQuery& query);
   std::vector<DirectoryGroup> groups(std::int64_t tenant_id);
 

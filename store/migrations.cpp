@@ -160,7 +160,13 @@ CREATE TABLE bans (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations{kV1, kV2};
+// v3: an ingest compares every stored user's synced group with the file; this index answers that
+// from the index alone (a million-user scan: 1.04 s -> 0.48 s, bench/README.md).
+constexpr std::string_view kV3 = R"sql(
+CREATE INDEX directory_memberships_by_user_source ON directory_memberships(user_id, source, group_id);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations{kV1, kV2, kV3};
 
 }  // namespace
 

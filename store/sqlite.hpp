@@ -4,6 +4,7 @@
 // DatabaseError; the repositories turn expected outcomes (not found, already exists) into values.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,9 @@ class Database {
   Database& operator=(const Database&) = delete;
   ~Database();
 
+  // Prepared statements are kept per connection by their SQL text and reused (reset, bindings cleared)
+  // when a Statement is destroyed: an ingest runs the same few statements a million times, and a
+  // fresh prepare costs more than the step. A Statement must not outlive its Database.
   Statement prepare(std::string_view sql);
   void execute(std::string_view sql);  // one or more statements, no parameters
   int schema_version();
@@ -47,8 +51,11 @@ class Database {
   sqlite3* handle() const { return db_; }
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  friend class Statement;
+  struct StatementCache;
+  explicit Database(sqlite3* db);
   sqlite3* db_ = nullptr;
+  std::unique_ptr<StatementCache> cache_;
 };
 
 class Statement {
@@ -70,6 +77,7 @@ class Statement {
   void reset();
 
   std::string text(int column) const;
+  std::string_view text_view(int column) const;  // valid until the next step() or reset()
   std::optional<std::string> optional_text(int column) const;
   std::int64_t integer(int column) const;
   bool is_null(int column) const;
@@ -77,6 +85,8 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  Database::StatementCache* cache_ = nullptr;
+  std::string sql_;  // the cache key
 };
 
 // BEGIN IMMEDIATE: takes the write lock up front, so two writers never deadlock upgrading a read

@@ -202,3 +202,20 @@ TEST_CASE("a failed transaction leaves nothing behind") {
   CHECK(TenantRepository(db).list().empty());
   CHECK(AuditLog(db).list(std::nullopt, 10).empty());
 }
+
+TEST_CASE("prepared statements are reused, also when the same SQL is open twice at once") {
+  auto db = Database::open_in_memory();
+  db.execute("CREATE TABLE t (v INTEGER)");
+  for (std::int64_t i = 0; i < 3; ++i) db.prepare("INSERT INTO t (v) VALUES (?1)").bind(1, i).run();
+  auto outer = db.prepare("SELECT v FROM t ORDER BY v");
+  std::int64_t pairs = 0;
+  while (outer.step()) {
+    auto inner = db.prepare("SELECT v FROM t ORDER BY v");  // the cached one is busy: a second one
+    while (inner.step()) ++pairs;
+  }
+  CHECK(pairs == 9);
+  auto again = db.prepare("SELECT count(*) FROM t WHERE v >= ?1");  // bindings from earlier uses are gone
+  again.bind(1, std::int64_t{1});
+  REQUIRE(again.step());
+  CHECK(again.integer(0) == 2);
+}
