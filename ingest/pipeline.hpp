@@ -14,6 +14,10 @@
 #include <string>
 #include <tl/expected.hpp>
 
+namespace intake::store {
+class Database;
+}
+
 namespace intake::ingest {
 
 struct IngestSettings {
@@ -47,6 +51,9 @@ enum class Release { No, Yes };
 // mass-removal guard. Returns the final status, or why it could not run.
 tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, const std::string& id,
                                                       Release release = Release::No);
+// The same on a connection the caller keeps (the queue's workers keep one each).
+tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, store::Database& db,
+                                                      const std::string& id, Release release = Release::No);
 
 // Runs ingests on a pool of workers: strictly in submission order per tenant, tenants in parallel.
 class IngestQueue {

@@ -1,50 +1,70 @@
 #include "ingest/plan.hpp"
 
-#include <unordered_map>
-#include <unordered_set>
+#include <algorithm>
 
 namespace intake::ingest {
 
-SnapshotPlan plan_snapshot(const std::vector<KnownUser>& known, const std::vector<UserRow>& file,
+SnapshotPlanner::SnapshotPlanner(const std::vector<UserRow>& file, const std::vector<std::string>& keep,
+                                 const std::vector<std::uint32_t>& by_username)
+    : keep_(keep.begin(), keep.end()) {
+  sorted_.reserve(file.size());
+  if (by_username.size() == file.size()) {
+    for (const auto index : by_username) sorted_.push_back(&file[index]);
+    return;
+  }
+  for (const auto& row : file) sorted_.push_back(&row);
+  std::sort(sorted_.begin(), sorted_.end(),
+            [](const UserRow* a, const UserRow* b) { return a->external_id < b->external_id; });
+}
+
+void SnapshotPlanner::add_from_file_below(std::string_view external_id) {
+  while (next_ < sorted_.size() && sorted_[next_]->external_id < external_id) {
+    plan_.adds.push_back({0, sorted_[next_++], true});
+  }
+}
+
+void SnapshotPlanner::add_known(const KnownUser& user) {
+  if (!user.manual && !user.removed) ++plan_.active_synced;
+  add_from_file_below(user.external_id);
+  if (next_ == sorted_.size() || sorted_[next_]->external_id != user.external_id) {
+    // Not in the file.
+    if (!user.manual && !user.removed && !keep_.contains(user.external_id)) plan_.removals.push_back(user.id);
+    return;
+  }
+  const UserRow& row = *sorted_[next_++];
+  const bool group_changed = user.group != row.group;
+  if (user.manual) {
+    plan_.skipped.push_back(
+        {row.line, "username",
+         "user '" + row.external_id + "' was created by hand in the directory; files do not change it"});
+  } else if (user.removed) {
+    plan_.adds.push_back({user.id, &row, group_changed});
+  } else if (user.first_name == row.first_name && user.last_name == row.last_name &&
+             user.email == row.email && user.phone == row.phone && !group_changed) {
+    ++plan_.unchanged;
+  } else {
+    plan_.updates.push_back({user.id, &row, group_changed});
+  }
+}
+
+SnapshotPlan SnapshotPlanner::finish() {
+  while (next_ < sorted_.size()) plan_.adds.push_back({0, sorted_[next_++], true});
+  // Report and apply in the file's order, as the customer wrote it.
+  const auto by_line = [](const PlannedWrite& a, const PlannedWrite& b) { return a.row->line < b.row->line; };
+  std::sort(plan_.adds.begin(), plan_.adds.end(), by_line);
+  std::sort(plan_.updates.begin(), plan_.updates.end(), by_line);
+  std::sort(plan_.skipped.begin(), plan_.skipped.end(),
+            [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+  return std::move(plan_);
+}
+
+SnapshotPlan plan_snapshot(std::vector<KnownUser> known, const std::vector<UserRow>& file,
                            const std::vector<std::string>& keep) {
-  SnapshotPlan plan;
-  std::unordered_map<std::string_view, const KnownUser*> by_id;
-  for (const auto& user : known) {
-    by_id.emplace(user.external_id, &user);
-    if (!user.manual && !user.removed) ++plan.active_synced;
-  }
-  std::unordered_set<std::string_view> in_file(keep.begin(), keep.end());
-  for (const auto& row : file) {
-    in_file.insert(row.external_id);
-    const auto found = by_id.find(row.external_id);
-    if (found == by_id.end()) {
-      plan.adds.push_back({0, row});
-      continue;
-    }
-    const auto& user = *found->second;
-    if (user.manual) {
-      plan.skipped.push_back(
-          {row.line, "username",
-           "user '" + row.external_id + "' was created by hand in the directory; files do not change it"});
-      continue;
-    }
-    if (user.removed) {
-      plan.adds.push_back({user.id, row});
-      continue;
-    }
-    const bool same = user.first_name == row.first_name && user.last_name == row.last_name &&
-                      user.email == row.email && user.phone == row.phone && user.group == row.group;
-    if (same) {
-      ++plan.unchanged;
-    } else {
-      plan.updates.push_back({user.id, row});
-    }
-  }
-  for (const auto& user : known) {
-    if (!user.manual && !user.removed && !in_file.contains(user.external_id))
-      plan.removals.push_back(user.id);
-  }
-  return plan;
+  std::sort(known.begin(), known.end(),
+            [](const KnownUser& a, const KnownUser& b) { return a.external_id < b.external_id; });
+  SnapshotPlanner planner(file, keep);
+  for (const auto& user : known) planner.add_known(user);
+  return planner.finish();
 }
 
 bool needs_hold(const SnapshotPlan& plan, unsigned max_percent) {

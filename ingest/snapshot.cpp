@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
+#include <cstdint>
 
 namespace intake::ingest {
 namespace {
@@ -15,10 +15,13 @@ std::string lower_trimmed(std::string_view text) {
   return out;
 }
 
-std::string trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return std::string(text);
+// Trims in place: most cells have nothing to trim and are moved, not copied.
+std::string trimmed(std::string&& text) {
+  const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && is_space(text.back())) text.pop_back();
+  const auto first = std::find_if_not(text.begin(), text.end(), is_space);
+  text.erase(text.begin(), first);
+  return std::move(text);
 }
 
 std::string& field_of(UserRow& row, Field field, std::string& org_id) {
@@ -32,6 +35,64 @@ std::string& field_of(UserRow& row, Field field, std::string& org_id) {
     case Field::Group: return row.group;
   }
   return org_id;
+}
+
+// A username on two rows: the first row counts, later ones are row errors. Found by sorting rather
+// than with a map of every username, which for a million rows would cost ~100 MB; the sorted order is
+// kept for the planner's merge join (plan.hpp). Files exported in username order skip the sort.
+void refuse_repeated_usernames(ParsedSnapshot& result, std::size_t max_errors_kept) {
+  auto& users = result.users;
+  auto& order = result.by_username;
+  order.resize(users.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  const auto before = [&](std::uint32_t a, std::uint32_t b) {
+    const int c = users[a].external_id.compare(users[b].external_id);
+    return c < 0 || (c == 0 && users[a].line < users[b].line);
+  };
+  const bool strictly_ascending =
+      std::adjacent_find(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return users[a].external_id >= users[b].external_id;
+      }) == order.end();
+  if (strictly_ascending) return;  // no repeats possible, and already in order
+  std::sort(order.begin(), order.end(), before);
+  std::vector<bool> repeated(users.size(), false);
+  std::vector<RowIssue> repeats;
+  std::size_t repeat_count = 0;
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    const auto& first = users[order[i - 1]];
+    const auto& row = users[order[i]];
+    if (row.external_id != first.external_id) continue;
+    repeated[order[i]] = true;
+    ++repeat_count;
+    ++result.invalid;
+    result.invalid_ids.push_back(row.external_id);
+    if (repeats.size() < max_errors_kept)
+      repeats.push_back({row.line, "username",
+                         "username '" + row.external_id + "' already appears on line " +
+                             std::to_string(first.line) + "; each user may appear once"});
+    std::swap(order[i], order[i - 1]);  // later repeats are compared with the first row too
+  }
+  if (repeat_count == 0) return;
+  // Drop the repeated rows, and renumber the order to the rows that stay.
+  std::vector<std::uint32_t> new_index(users.size());
+  std::vector<UserRow> kept;
+  kept.reserve(users.size() - repeat_count);
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    new_index[i] = static_cast<std::uint32_t>(kept.size());
+    if (!repeated[i]) kept.push_back(std::move(users[i]));
+  }
+  std::vector<std::uint32_t> kept_order;
+  kept_order.reserve(kept.size());
+  for (const auto index : order) {
+    if (!repeated[index]) kept_order.push_back(new_index[index]);
+  }
+  users = std::move(kept);
+  order = std::move(kept_order);
+  // Both lists hold the first errors by line; merged, the first `max_errors_kept` of them.
+  result.errors.insert(result.errors.end(), repeats.begin(), repeats.end());
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+  if (result.errors.size() > max_errors_kept) result.errors.resize(max_errors_kept);
 }
 
 }  // namespace
@@ -109,8 +170,7 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
         "the header line lacks " + missing + "; every column is required, even when empty: " + expected);
   }
 
-  std::map<std::string, std::size_t> first_line_of;  // username -> line, for duplicates
-  std::string current_id;                            // the username of the row being checked
+  std::string current_id;  // the username of the row being checked
   const auto row_error = [&](std::size_t line, std::string column, std::string message) {
     ++result.invalid;
     if (!current_id.empty()) result.invalid_ids.push_back(current_id);
@@ -123,14 +183,15 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
     if (!*record) break;
     auto& fields = (*record)->fields;
     const auto line = (*record)->line;
-    if (fields.size() == 1 && trimmed(fields[0]).empty()) continue;  // a blank line
+    if (fields.size() == 1 && lower_trimmed(fields[0]).empty()) continue;  // a blank line
     ++result.rows;
     UserRow row;
     row.line = line;
     std::string row_org;
     for (std::size_t i = 0; i < rules.columns.size(); ++i) {
       const auto column = *column_of[i];
-      field_of(row, rules.columns[i].field, row_org) = column < fields.size() ? trimmed(fields[column]) : "";
+      field_of(row, rules.columns[i].field, row_org) =
+          column < fields.size() ? trimmed(std::move(fields[column])) : std::string();
     }
     current_id = row.external_id;
     if (rules.org_id_must_match && row_org != org_id) {
@@ -141,12 +202,6 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
     }
     if (row.external_id.empty()) {
       row_error(line, "username", "username is empty; every user needs a unique username");
-      continue;
-    }
-    if (const auto [seen, inserted] = first_line_of.emplace(row.external_id, line); !inserted) {
-      row_error(line, "username",
-                "username '" + row.external_id + "' already appears on line " + std::to_string(seen->second) +
-                    "; each user may appear once");
       continue;
     }
     if (rules.contact_required && row.email.empty() && row.phone.empty()) {
@@ -165,6 +220,7 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
     }
     result.users.push_back(std::move(row));
   }
+  refuse_repeated_usernames(result, max_errors_kept);
   return result;
 }
 

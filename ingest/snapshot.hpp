@@ -2,6 +2,7 @@
 // Snapshot profiles as data (ARCHITECTURE.md: profiles are data, not if-chains): which headers, which
 // field each feeds, which rules apply. Pure: CSV records in, validated user rows and row errors out.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ struct ParsedSnapshot {
   // Usernames of rows skipped for errors: those users are neither updated nor removed, so a typo in
   // one cell never deletes a user.
   std::vector<std::string> invalid_ids;
+  // Indices into `users` in ascending byte order of username, for the planner (plan.hpp).
+  std::vector<std::uint32_t> by_username;
 };
 
 ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std::string_view org_id,

@@ -301,3 +301,82 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
   CHECK(directory.groups(tenant.id).at(0).members == 10);
   CHECK(std::filesystem::exists(dir.path() / "tenants" / "acme-corp" / "reports"));
 }
+
+TEST_CASE("snapshot: every repeat of a username is a row error pointing at its first line") {
+  const auto parsed = parse(kHeader +
+                            "ORG1,b,,,b@example.org,,\n"
+                            "ORG1,a,,,a@example.org,,\n"
+                            "ORG1,b,,,b2@example.org,,\n"
+                            "ORG1,c,,,not-mail,,\n"
+                            "ORG1,b,,,b3@example.org,,\n");
+  REQUIRE(!parsed.rejection);
+  CHECK(parsed.rows == 5);
+  CHECK(parsed.invalid == 3);
+  REQUIRE(parsed.users.size() == 2);
+  CHECK(parsed.users[0].external_id == "b");  // the first row counts, file order kept
+  CHECK(parsed.users[0].email == "b@example.org");
+  CHECK(parsed.users[1].external_id == "a");
+  // The username order handed to the planner points at the rows that stayed.
+  REQUIRE(parsed.by_username.size() == 2);
+  CHECK(parsed.users[parsed.by_username[0]].external_id == "a");
+  CHECK(parsed.users[parsed.by_username[1]].email == "b@example.org");
+  REQUIRE(parsed.errors.size() == 3);  // merged in line order with the other row errors
+  CHECK(parsed.errors[0].line == 4);
+  CHECK(parsed.errors[0].message.find("'b' already appears on line 2") != std::string::npos);
+  CHECK(parsed.errors[1].line == 5);
+  CHECK(parsed.errors[1].column == "email");
+  CHECK(parsed.errors[2].line == 6);
+  CHECK(parsed.errors[2].message.find("already appears on line 2") != std::string::npos);
+}
+
+TEST_CASE("the store streams users in the planner's order, whatever the case or script of the names") {
+  auto db = intake::store::Database::open_in_memory();
+  intake::store::Tenant tenant;
+  tenant.name = "acme-corp";
+  tenant.org_id = "ORG1";
+  tenant.profile = "livesafe";
+  REQUIRE(intake::store::TenantRepository(db).add(tenant));
+  const auto tenant_id = intake::store::TenantRepository(db).find("acme-corp")->id;
+  intake::store::DirectoryRepository directory(db);
+  const std::vector<std::string> names{"zed", "Zed", "\xc3\xa9mile", "emile", "a",
+                                       "a-b", "a.b", "10",           "9",     "ab"};
+  for (const auto& name : names) {
+    intake::store::DirectoryUser user;
+    user.external_id = name;
+    user.email = "x@example.org";
+    directory.upsert_synced_user(tenant_id, user, "i1");
+  }
+  std::vector<std::string> streamed;
+  directory.for_each_user_by_external_id(
+      tenant_id, [&](const intake::store::StoredUserView& u) { streamed.emplace_back(u.external_id); });
+  auto sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(streamed == sorted);
+
+  // And the merge join finds every one of them again: no spurious adds or removals.
+  std::vector<UserRow> file;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    file.push_back({names[i], "", "", "x@example.org", "", "", i + 2});
+  SnapshotPlanner planner(file, {});
+  directory.for_each_user_by_external_id(tenant_id, [&](const intake::store::StoredUserView& u) {
+    planner.add_known(
+        {u.id, u.external_id, u.first_name, u.last_name, u.email, u.phone, u.group, u.manual, u.removed});
+  });
+  const auto plan = planner.finish();
+  CHECK(plan.adds.empty());
+  CHECK(plan.removals.empty());
+  CHECK(plan.updates.empty());
+  CHECK(plan.unchanged == names.size());
+}
+
+TEST_CASE("plan: a changed group is flagged, an unchanged one leaves the membership alone") {
+  const std::vector<KnownUser> known{{1, "same-group", "A", "B", "a@x.org", "", "G", false, false},
+                                     {2, "new-group", "A", "B", "a@x.org", "", "G", false, false}};
+  std::vector<UserRow> file{{"same-group", "Changed", "B", "a@x.org", "", "G", 2},
+                            {"new-group", "A", "B", "a@x.org", "", "H", 3}};
+  const auto plan = plan_snapshot(known, file);
+  REQUIRE(plan.updates.size() == 2);
+  CHECK(plan.updates[0].row->external_id == "same-group");
+  CHECK(!plan.updates[0].group_changed);
+  CHECK(plan.updates[1].group_changed);
+}
