@@ -219,6 +219,7 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"max_invalid_rows_percent", count_setting(config.ingest.max_invalid_rows_percent, 0, 100)},
       {"max_removal_percent", count_setting(config.ingest.max_removal_percent, 0, 100)},
       {"archive_days", count_setting(config.ingest.archive_days, 1, 36500)},
+      {"ingest_backlog_wait", duration_setting(config.ingest.backlog_wait)},
   };
   for (const auto& [key, value] : table) {
     const auto setting = settings.find(key.str());

@@ -15,6 +15,7 @@ struct IngestConfig {
   unsigned max_invalid_rows_percent = 10;
   unsigned max_removal_percent = 25;
   unsigned archive_days = 90;
+  std::chrono::seconds backlog_wait{10};  // flow control at OPEN, see JournalSink
 };
 
 struct Config {

@@ -92,7 +92,7 @@ void serve(Context& context, const ServeOptions& options) {
   if (const auto resumed = queue.resume()) {
     server::log_event(spdlog::level::info, "", "ingest.resumed", {{"count", std::to_string(resumed)}});
   }
-  JournalSink sink(ingest_settings, queue);
+  JournalSink sink(ingest_settings, queue, config.ingest.backlog_wait);
   server::sftp::GhostRegistry ghosts(config.server.sftp.ghost_ttl);
   const auto tenants_dir = context.data_dir() / "tenants";
   server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts});

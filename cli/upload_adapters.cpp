@@ -54,6 +54,17 @@ tl::expected<void, std::string> JournalSink::completed(const server::sftp::Compl
   return {};
 }
 
+void JournalSink::before_write(const std::string& tenant) {
+  // The next upload waits until the tenant's previous file is applied, so completion -> applied stays
+  // about one file's processing time instead of a queue that grows for as long as the tenant uploads
+  // faster than its files apply (bench: p50 1512 ms -> 39 ms; letting one file wait gave 68 ms).
+  if (backlog_wait_.count() == 0) return;
+  if (!queue_.wait_for_backlog(tenant, 0, backlog_wait_)) {
+    server::log_event(spdlog::level::info, "", "upload.backlog",
+                      {{"tenant", tenant}, {"waited_seconds", std::to_string(backlog_wait_.count())}});
+  }
+}
+
 void JournalSink::partial(const server::sftp::PartialUpload& upload) {
   ingest::journal_partial(settings_, to_journal(upload.origin, upload.name, {}, upload.size), upload.reason);
 }

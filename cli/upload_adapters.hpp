@@ -25,14 +25,18 @@ class ProfileNamePolicy : public server::sftp::UploadNamePolicy {
 // Completed uploads go into the ingest journal and onto the ingest queue; partial ones are recorded.
 class JournalSink : public server::sftp::UploadSink {
  public:
-  JournalSink(ingest::IngestSettings settings, ingest::IngestQueue& queue)
-      : settings_(std::move(settings)), queue_(queue) {}
+  // `backlog_wait`: how long an OPEN for writing may wait while an earlier file of the tenant is still
+  // waiting for ingest or being applied (0: never).
+  JournalSink(ingest::IngestSettings settings, ingest::IngestQueue& queue, std::chrono::seconds backlog_wait)
+      : settings_(std::move(settings)), queue_(queue), backlog_wait_(backlog_wait) {}
   tl::expected<void, std::string> completed(const server::sftp::CompletedUpload& upload) override;
   void partial(const server::sftp::PartialUpload& upload) override;
+  void before_write(const std::string& tenant) override;
 
  private:
   ingest::IngestSettings settings_;
   ingest::IngestQueue& queue_;
+  std::chrono::seconds backlog_wait_;
 };
 
 // Removes files left in tenants' upload/ folders for longer than `ttl` (abandoned partial uploads).

@@ -408,7 +408,19 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
   if (found == strands_.end()) {
     found = strands_.emplace(tenant, boost::asio::make_strand(pool_.get_executor())).first;
   }
-  boost::asio::post(found->second, [this, id] {
+  ++unfinished_[tenant];
+  boost::asio::post(found->second, [this, id, tenant] {
+    struct Concluded {  // however the job ends
+      IngestQueue& queue;
+      const std::string& tenant;
+      ~Concluded() {
+        {
+          std::lock_guard done_lock(queue.mutex_);
+          if (--queue.unfinished_[tenant] == 0) queue.unfinished_.erase(tenant);
+        }
+        queue.concluded_.notify_all();
+      }
+    } concluded{*this, tenant};
     ::pthread_setname_np(::pthread_self(), "intake-ingest");  // for top -H, perf and gdb
     // A failure (say the database locked past its busy timeout) is retried here, on the tenant's
     // strand, so that no later file of the tenant overtakes it; after that it stays queued/processing
@@ -432,6 +444,15 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
       if (attempt < kBackoff.size()) std::this_thread::sleep_for(kBackoff[attempt]);
     }
     if (settings_.on_error) settings_.on_error(id, error);
+  });
+}
+
+bool IngestQueue::wait_for_backlog(const std::string& tenant, std::size_t max_waiting,
+                                   std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return concluded_.wait_for(lock, timeout, [&] {
+    const auto found = unfinished_.find(tenant);
+    return found == unfinished_.end() || found->second <= max_waiting;
   });
 }
 

@@ -4,6 +4,8 @@
 // Exactly once: a final ingest is never processed again; a crash before the commit re-runs it.
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -61,6 +63,11 @@ class IngestQueue {
   IngestQueue(IngestSettings settings, std::size_t workers);
   ~IngestQueue();
   void submit(const std::string& tenant, const std::string& id);
+  // Flow control: waits until `tenant` has at most `max_waiting` files submitted and not yet
+  // concluded, or `timeout` passes; false on timeout. Keeps a tenant that uploads faster than its
+  // files are applied from building a backlog (its reports would lag ever further behind).
+  bool wait_for_backlog(const std::string& tenant, std::size_t max_waiting,
+                        std::chrono::milliseconds timeout);
   // Queues every ingest left queued or processing (at start, after a crash), oldest first.
   std::size_t resume();
   void stop();  // waits for running jobs
@@ -70,6 +77,8 @@ class IngestQueue {
   boost::asio::thread_pool pool_;
   std::mutex mutex_;
   std::map<std::string, boost::asio::strand<boost::asio::thread_pool::executor_type>> strands_;
+  std::map<std::string, std::size_t> unfinished_;  // per tenant: submitted, not yet concluded
+  std::condition_variable concluded_;
 };
 
 }  // namespace intake::ingest

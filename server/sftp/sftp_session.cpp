@@ -245,6 +245,7 @@ SftpSession::Reply SftpSession::on(const Open& request) {
         return status(request.id, Status::PermissionDenied, *refusal);
       }
     }
+    if (environment_.sink) environment_.sink->before_write(session_.tenant);
     flags |= (request.flags & open_flags::kRead) ? O_RDWR : O_WRONLY;
     if (request.flags & open_flags::kCreate) flags |= O_CREAT;
     if (request.flags & open_flags::kTruncate) flags |= O_TRUNC;

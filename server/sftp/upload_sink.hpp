@@ -39,6 +39,9 @@ class UploadSink {
   // An upload that will not complete (dropped connection, failed write): kept for resume, recorded
   // so support can see it.
   virtual void partial(const PartialUpload& upload) = 0;
+  // Called when the tenant opens a file in upload/ for writing, before the open is answered. May wait
+  // (bounded) while the tenant's earlier files are still being processed: flow control.
+  virtual void before_write(const std::string& /*tenant*/) {}
 };
 
 class UploadNamePolicy {

@@ -122,6 +122,7 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(example->ingest.max_invalid_rows_percent == defaults.ingest.max_invalid_rows_percent);
   CHECK(example->ingest.max_removal_percent == defaults.ingest.max_removal_percent);
   CHECK(example->ingest.archive_days == defaults.ingest.archive_days);
+  CHECK(example->ingest.backlog_wait == defaults.ingest.backlog_wait);
   // Every key the parser knows appears in the example (commented out or set).
   for (const char* key : {"listen",
                           "max_connections",
@@ -143,7 +144,8 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
                           "allow_ssh_rsa_sha1",
                           "compression",
                           "log_format",
-                          "log_level"}) {
+                          "log_level",
+                          "ingest_backlog_wait"}) {
     CAPTURE(key);
     CHECK(text.str().find(std::string(key) + " =") != std::string::npos);
   }

@@ -380,3 +380,32 @@ TEST_CASE("plan: a changed group is flagged, an unchanged one leaves the members
   CHECK(!plan.updates[0].group_changed);
   CHECK(plan.updates[1].group_changed);
 }
+
+TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") {
+  intake::test::TempDir dir;
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  auto db = intake::store::Database::open(dir.path() / "intake.db");
+  intake::store::Tenant tenant;
+  tenant.name = "acme-corp";
+  tenant.org_id = "ORG1";
+  tenant.profile = "livesafe";
+  REQUIRE(intake::store::TenantRepository(db).add(tenant));
+  const auto path = dir.path() / "livesafe_snapshot.csv";
+  const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
+  std::ofstream(path) << content;
+  const auto id = journal_upload(
+      settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(), "127.0.0.1", "SHA256:k", "s1"});
+  REQUIRE(id);
+
+  IngestQueue queue(settings, 2);
+  CHECK(queue.wait_for_backlog("acme-corp", 0, std::chrono::milliseconds(0)));  // nothing submitted
+  {
+    intake::store::Transaction hold_the_lock(db);  // the ingest cannot conclude while this is open
+    queue.submit("acme-corp", *id);
+    CHECK(!queue.wait_for_backlog("acme-corp", 0, std::chrono::milliseconds(300)));  // bounded: gives up
+    CHECK(queue.wait_for_backlog("acme-corp", 1, std::chrono::milliseconds(0)));     // one may wait
+    CHECK(queue.wait_for_backlog("other-tenant", 0, std::chrono::milliseconds(0)));  // tenants apart
+  }
+  CHECK(queue.wait_for_backlog("acme-corp", 0, std::chrono::seconds(20)));  // concluded once released
+  CHECK(intake::store::IngestRepository(db).find(*id)->status == "applied");
+}
