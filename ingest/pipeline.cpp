@@ -295,7 +295,9 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   }
   FileSource source(archived);
   CsvReader reader(source);
-  auto parsed = parse_snapshot(reader, *rules, tenant->org_id);
+  // A row of any real profile takes more than 32 bytes; the estimate only reserves address space.
+  auto parsed =
+      parse_snapshot(reader, *rules, tenant->org_id, 1000, static_cast<std::size_t>(record->size) / 32);
   report.rows = parsed.rows;
   report.invalid = parsed.invalid;
   report.ignored_columns = parsed.ignored_columns;

@@ -133,8 +133,9 @@ bool valid_e164(std::string_view phone) {
 }
 
 ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std::string_view org_id,
-                              std::size_t max_errors_kept) {
+                              std::size_t max_errors_kept, std::size_t expected_rows) {
   ParsedSnapshot result;
+  result.users.reserve(expected_rows);
   const auto reject = [&](std::size_t line, std::string column, std::string message) {
     result.rejection = RowIssue{line, std::move(column), std::move(message)};
     result.users.clear();

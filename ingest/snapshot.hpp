@@ -55,8 +55,10 @@ struct ParsedSnapshot {
   std::vector<std::uint32_t> by_username;
 };
 
+// `expected_rows` only sizes the row vector up front (growing it by doubling would move every row
+// ~twice; capacity never touched costs address space, not memory).
 ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std::string_view org_id,
-                              std::size_t max_errors_kept = 1000);
+                              std::size_t max_errors_kept = 1000, std::size_t expected_rows = 0);
 
 bool valid_email(std::string_view email);
 bool valid_e164(std::string_view phone);
