@@ -4,6 +4,11 @@
 # Run as root (or with sudo available). Never downloads anything but Debian packages.
 set -euo pipefail
 
+# `--bench` adds what bench/run.sh needs: OpenSSH's server as the reference peer (started privately by
+# the benchmark, never as the system service).
+with_bench=0
+[ "${1:-}" = --bench ] && with_bench=1
+
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git
@@ -17,6 +22,7 @@ packages=(
   # deploy checks: systemd-analyze verify on the unit
   systemd
 )
+if [ "$with_bench" = 1 ]; then packages+=(openssh-server procps); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -39,4 +45,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -q
+# Installing openssh-server must not start a system sshd on port 22: a policy-rc.d answering 101
+# ("action forbidden") tells Debian's maintainer scripts not to start services, for this install only.
+policy=/usr/sbin/policy-rc.d
+added_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod 755 "$policy"
+  added_policy=1
+fi
+remove_policy() { if [ "$added_policy" = 1 ]; then "${sudo_cmd[@]}" rm -f "$policy"; fi; }
+trap remove_policy EXIT
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

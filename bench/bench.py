@@ -1,0 +1,373 @@
+#!/usr/bin/python3
+"""Intake's benchmarks, side by side with OpenSSH's own server (bench/README.md).
+
+Run through bench/run.sh, which builds a Release tree first. Prints one table; --json FILE also keeps
+the raw figures. Never part of the test suite: a missed target is reported, not failed.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peers import SSH_OPTIONS, IntakeServer, OpenSshServer, proc_status, sftp_batch  # noqa: E402
+
+HEADER = "organizationid,username,firstname,lastname,email,mobilephone,groupname\n"
+CIPHERS = ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"]
+MiB = 1024 * 1024
+
+
+def snapshot(org, users, first_name=lambda i: "First"):
+    """A LiveSafe snapshot of `users` rows; `first_name(i)` varies rows between snapshots."""
+    lines = [HEADER]
+    for i in range(users):
+        first = first_name(i)
+        lines.append(f"{org},user{i:07d},{first},Last{i},user{i:07d}@example.org,+1555{i:07d},Group{i % 50}\n")
+    return "".join(lines)
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def parse_time(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def latency_ms(ingest, start="received_at"):
+    return (parse_time(ingest["finished_at"]) - parse_time(ingest[start])).total_seconds() * 1000
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def mib(kib):
+    return kib / 1024
+
+
+class Bench:
+    def __init__(self, args, root):
+        self.args = args
+        self.root = root
+        self.results = []  # rows of the table
+        self.raw = {}
+        self.intake = args.intake
+        self.client = args.client
+
+    def row(self, what, intake, openssh, ratio, target, met):
+        self.results.append({"what": what, "intake": intake, "openssh": openssh, "ratio": ratio,
+                             "target": target, "met": met})
+        print(f"  {what}: Intake {intake}; OpenSSH {openssh}; ratio {ratio}; target {target}: "
+              f"{'met' if met else 'MISSED' if met is not None else '-'}", flush=True)
+
+    def intake_server(self, name, **settings):
+        base = {"max_connections": 1500, "max_connections_per_ip": 1500, "ban_max_failures": 0,
+                "login_grace": '"120s"', "idle_timeout": '"1h"'}
+        base.update(settings)
+        return IntakeServer(self.intake, self.root, name, base)
+
+    # --- upload throughput -------------------------------------------------------------------------
+    def throughput(self, openssh):
+        size = self.args.throughput_mib * MiB
+        source = os.path.join(self.root, "throughput.bin")
+        with open(source, "wb") as f:
+            for _ in range(self.args.throughput_mib):
+                f.write(os.urandom(MiB))
+        durable = self.intake_server("intake-durable", durable_close="true").start()
+        fast = self.intake_server("intake-nodurable", durable_close="false").start()
+        try:
+            servers = {"durable": durable, "nodurable": fast}
+            keys = {name: server.add_tenant("bulk", "BULK") for name, server in servers.items()}
+            batches = {name: write(os.path.join(self.root, f"put-{name}.batch"),
+                                   f"put {source} /upload/livesafe_snapshot.csv\n") for name in servers}
+            openssh_batch = write(os.path.join(self.root, "put-openssh.batch"),
+                                  f"put {source} {openssh.upload_dir}/livesafe_snapshot.csv\n")
+            uploads = {"durable": 0, "nodurable": 0}
+
+            def run(side, cipher):
+                os.sync()
+                start = time.monotonic()
+                if side == "openssh":
+                    sftp_batch(openssh.port, openssh.user, openssh.key, openssh_batch, cipher)
+                else:
+                    sftp_batch(servers[side].port, "bulk", keys[side], batches[side], cipher)
+                seconds = time.monotonic() - start
+                if side == "openssh":
+                    received = os.path.join(openssh.upload_dir, "livesafe_snapshot.csv")
+                    if os.path.getsize(received) != size:
+                        raise RuntimeError(f"OpenSSH received {os.path.getsize(received)} of {size} bytes")
+                    os.unlink(received)
+                else:  # the ingest (a hash of the file, then a rejection) must not overlap the next run
+                    uploads[side] += 1
+                    received = servers[side].wait_concluded(uploads[side])[-1]
+                    if received["size"] != size:  # a fast upload must also be a whole one
+                        raise RuntimeError(f"Intake received {received['size']} of {size} bytes")
+                    servers[side].drop_archive()
+                return size / MiB / seconds
+
+            for cipher in CIPHERS:
+                speeds = {"openssh": [], "durable": [], "nodurable": []}
+                for round_number in range(self.args.rounds):
+                    order = ["openssh", "durable", "nodurable"]
+                    if round_number % 2:
+                        order.reverse()
+                    for side in order:
+                        speeds[side].append(run(side, cipher))
+                self.raw[f"throughput {cipher}"] = speeds
+                short = cipher.split("@")[0]
+                for side, label in (("durable", "durable_close on"), ("nodurable", "durable_close off")):
+                    ratios = [a / b for a, b in zip(speeds[side], speeds["openssh"])]
+                    ratio = statistics.median(ratios)
+                    self.row(f"upload {self.args.throughput_mib} MiB, {short}, {label}",
+                             f"{statistics.median(speeds[side]):.0f} MB/s",
+                             f"{statistics.median(speeds['openssh']):.0f} MB/s", f"{ratio:.2f}x",
+                             ">= 1.0x", ratio >= 1.0)
+        finally:
+            durable.stop()
+            fast.stop()
+            os.unlink(source)
+
+    # --- many tenants uploading at once (small-file latency, concurrency) ---------------------------
+    def tenant_batches(self, server, prefix, tenants, files, rows):
+        """Per tenant: a key and an sftp batch putting `files` snapshots of `rows` users, each a little
+        different from the one before (so every one is applied, none a duplicate)."""
+        jobs = []
+        for t in range(tenants):
+            tenant, org = f"{prefix}{t:03d}", f"{prefix.upper()}{t:03d}"
+            key = server.add_tenant(tenant, org)
+            lines = []
+            for n in range(files):
+                changed = n % max(rows // 10, 1)  # ten rows change per file
+                path = write(os.path.join(self.root, f"{tenant}-{n}.csv"),
+                             snapshot(org, rows, lambda i, n=n, c=changed: f"First{n}" if i // 10 == c else "First"))
+                lines.append(f"put {path} /upload/livesafe_snapshot.csv\n")
+            jobs.append((tenant, key, write(os.path.join(self.root, f"{tenant}.batch"), "".join(lines))))
+        return jobs
+
+    @staticmethod
+    def run_batches(server, jobs):
+        """All tenants' sftp clients at once; returns the stderr of each client that failed."""
+        clients = [subprocess.Popen(["sftp", "-q", "-b", batch, "-i", key, "-P", str(server.port), *SSH_OPTIONS,
+                                     f"{tenant}@127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    text=True) for tenant, key, batch in jobs]
+        failures = []
+        for client in clients:
+            _, err = client.communicate()
+            if client.returncode != 0:
+                failures.append(err.strip())
+        return failures
+
+    def small_files(self):
+        connections, rows = 10, 1000
+        per_connection = self.args.small_uploads // connections
+        server = self.intake_server("intake-small").start()
+        try:
+            jobs = self.tenant_batches(server, "small", connections, per_connection, rows)
+            start = time.monotonic()
+            failures = self.run_batches(server, jobs)
+            upload_seconds = time.monotonic() - start
+            ingests = server.wait_concluded(connections * per_connection - len(failures) * per_connection)
+            applied = [i for i in ingests if i["status"] == "applied"]
+            latencies = [latency_ms(i) for i in ingests]
+            processing = [latency_ms(i, "started_at") for i in ingests]
+            p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+            self.raw["small files"] = {"latency_ms": latencies, "processing_ms": processing,
+                                       "upload_seconds": upload_seconds, "client_failures": failures[:5]}
+            self.row(f"small files: {len(ingests)} x {rows}-row snapshot over {connections} connections in "
+                     f"{upload_seconds:.1f} s, completion -> applied ({len(applied)} applied, {len(failures)} "
+                     f"failed clients; processing alone p50 {percentile(processing, 50):.0f} ms, "
+                     f"p99 {percentile(processing, 99):.0f} ms)",
+                     f"p50 {p50:.0f} ms, p99 {p99:.0f} ms", "-", "-", "p50 <= 20 ms, p99 <= 100 ms",
+                     p50 <= 20 and p99 <= 100 and not failures and len(applied) == len(ingests))
+        finally:
+            server.stop()
+
+    def concurrency(self):
+        sessions, files = self.args.sessions, 10
+        server = self.intake_server("intake-concurrency").start()
+        try:
+            jobs = self.tenant_batches(server, "conc", sessions, files, 100)
+            os.sync()
+            before = proc_status(server.pid)
+            with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+                f.write("5")  # resets VmHWM, so the peak below is this phase's
+            start = time.monotonic()
+            failures = self.run_batches(server, jobs)
+            ingests = server.wait_concluded(sessions * files - len(failures) * files, timeout=600)
+            seconds = time.monotonic() - start
+            per_tenant = {}
+            for ingest in ingests:
+                per_tenant.setdefault(ingest["tenant"], []).append(ingest["status"])
+            lost = sum(files - len(per_tenant.get(tenant, [])) for tenant, _, _ in jobs)
+            not_applied = sum(1 for i in ingests if i["status"] != "applied")
+            peak = proc_status(server.pid)["VmHWM"]
+            self.raw["concurrency"] = {"failures": failures[:5], "lost": lost, "not_applied": not_applied,
+                                       "rss_before_kib": before["VmRSS"], "peak_kib": peak, "seconds": seconds}
+            self.row(f"concurrency: {sessions} sessions x {files} uploads, all applied in {seconds:.1f} s "
+                     f"({lost} lost, {len(failures)} failed sessions, {not_applied} not applied)",
+                     f"peak RSS {mib(peak):.0f} MiB", "-", "-", "0 failures, 0 lost",
+                     lost == 0 and not failures and not_applied == 0)
+        finally:
+            server.stop()
+
+    # --- idle sessions -----------------------------------------------------------------------------
+    def idle(self):
+        sessions = self.args.idle_sessions
+        server = self.intake_server("intake-idle").start()
+        try:
+            key = server.add_tenant("idle", "IDLE")
+            warm = subprocess.run([self.client, "logins", "--port", str(server.port), "--user", "idle",
+                                   "--key", key, "--threads", "2", "--seconds", "1"], capture_output=True)
+            if warm.returncode != 0:
+                raise RuntimeError("warm-up logins failed: " + warm.stderr.decode())
+            time.sleep(0.5)
+            before = proc_status(server.pid)
+            holder = subprocess.Popen([self.client, "idle", "--port", str(server.port), "--user", "idle", "--key",
+                                       key, "--sessions", str(sessions), "--threads", "4"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+            ready = holder.stdout.readline().split()
+            time.sleep(1)
+            during = proc_status(server.pid)
+            holder.stdin.close()
+            holder.wait(timeout=120)
+            opened = int(ready[1]) if len(ready) >= 4 else 0
+            per_session = (during["VmRSS"] - before["VmRSS"]) / max(opened, 1)
+            self.raw["idle"] = {"before": before, "during": during, "opened": opened}
+            self.row(f"idle: {opened} of {sessions} sessions logged in and idle "
+                     f"(RSS {mib(before['VmRSS']):.1f} -> {mib(during['VmRSS']):.1f} MiB, "
+                     f"{during['Threads']} threads)",
+                     f"{per_session:.0f} KiB per session", "-", "-", "<= 512 KiB per session",
+                     opened == sessions and per_session <= 512)
+        finally:
+            server.stop()
+
+    # --- login rate --------------------------------------------------------------------------------
+    def logins(self, openssh):
+        server = self.intake_server("intake-logins").start()
+        try:
+            key = server.add_tenant("logins", "LOGINS")
+            rates = {"intake": [], "openssh": []}
+            failed = 0
+
+            def run(side):
+                nonlocal failed
+                port, user, k = ((server.port, "logins", key) if side == "intake"
+                                 else (openssh.port, openssh.user, openssh.key))
+                out = subprocess.run([self.client, "logins", "--port", str(port), "--user", user, "--key", k,
+                                      "--threads", "4", "--seconds", str(self.args.login_seconds)],
+                                     capture_output=True, text=True)
+                words = out.stdout.split()
+                failed += int(words[3])
+                rates[side].append(int(words[1]) / float(words[5]))
+
+            for round_number in range(self.args.rounds):
+                for side in (["openssh", "intake"] if round_number % 2 == 0 else ["intake", "openssh"]):
+                    run(side)
+            ratio = statistics.median(a / b for a, b in zip(rates["intake"], rates["openssh"]))
+            self.raw["logins"] = rates
+            self.row(f"login rate: connect + key login + SFTP init + close, 4 parallel clients "
+                     f"({failed} failed)",
+                     f"{statistics.median(rates['intake']):.0f}/s", f"{statistics.median(rates['openssh']):.0f}/s",
+                     f"{ratio:.2f}x", ">= 1.0x", ratio >= 1.0 and failed == 0)
+        finally:
+            server.stop()
+
+    # --- ingest of a large directory ---------------------------------------------------------------
+    def ingest(self):
+        users = self.args.ingest_rows
+        server = self.intake_server("intake-ingest").start()
+        try:
+            key = server.add_tenant("bigorg", "BIG")
+            steps = [("initial load into an empty directory", lambda i: "First", None),
+                     (f"{users:,} rows over {users:,} existing users, every row changed", lambda i: "Given", 10),
+                     ("1% of the rows changed", lambda i: "Other" if i % 100 == 7 else "Given", 2)]
+            for number, (label, first_name, target) in enumerate(steps):
+                path = write(os.path.join(self.root, "big.csv"), snapshot("BIG", users, first_name))
+                batch = write(os.path.join(self.root, "big.batch"), f"put {path} /upload/livesafe_snapshot.csv\n")
+                with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+                    f.write("5")
+                sftp_batch(server.port, "bigorg", key, batch)
+                ingest = server.wait_concluded(number + 1)[-1]
+                seconds = latency_ms(ingest) / 1000
+                processing = latency_ms(ingest, "started_at") / 1000
+                peak = proc_status(server.pid)["VmHWM"]
+                counts = (f"+{ingest['rows_added']} ~{ingest['rows_updated']} -{ingest['rows_removed']} "
+                          f"={ingest['rows_unchanged']}")
+                self.raw[f"ingest {number}"] = {"seconds": seconds, "processing_seconds": processing,
+                                                "peak_kib": peak, "status": ingest["status"], "counts": counts}
+                met = None if target is None else (ingest["status"] == "applied" and seconds <= target
+                                                   and peak <= 500 * 1024)
+                self.row(f"ingest: {label} ({ingest['status']}, {counts})",
+                         f"{seconds:.2f} s, peak RSS {mib(peak):.0f} MiB", "-", "-",
+                         "-" if target is None else f"<= {target} s, <= 500 MB", met)
+                os.unlink(path)
+        finally:
+            server.stop()
+
+
+def table(results):
+    lines = ["| benchmark | Intake | OpenSSH | ratio (median) | target | met |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        met = "yes" if r["met"] else ("**no**" if r["met"] is not None else "-")
+        lines.append(f"| {r['what']} | {r['intake']} | {r['openssh']} | {r['ratio']} | {r['target']} | {met} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--intake", required=True, help="the intake binary")
+    parser.add_argument("--client", required=True, help="the intake-bench-client binary")
+    parser.add_argument("--only", nargs="*", default=[],
+                        choices=["throughput", "small", "concurrency", "idle", "logins", "ingest"])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for trying the script out")
+    parser.add_argument("--json", help="also write the raw figures here")
+    args = parser.parse_args()
+    args.rounds = 5
+    args.throughput_mib, args.small_uploads, args.sessions = 1024, 1000, 200
+    args.idle_sessions, args.login_seconds, args.ingest_rows = 1000, 3, 1_000_000
+    if args.quick:
+        args.rounds, args.throughput_mib, args.small_uploads, args.sessions = 2, 64, 100, 20
+        args.idle_sessions, args.login_seconds, args.ingest_rows = 100, 1, 20_000
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as root:
+        bench = Bench(args, root)
+        openssh = OpenSshServer(root).start()
+        try:
+            wanted = set(args.only) or {"throughput", "small", "concurrency", "idle", "logins", "ingest"}
+            for name, run in (("throughput", lambda: bench.throughput(openssh)), ("small", bench.small_files),
+                              ("concurrency", bench.concurrency), ("idle", bench.idle),
+                              ("logins", lambda: bench.logins(openssh)), ("ingest", bench.ingest)):
+                if name in wanted:
+                    print(f"== {name}", flush=True)
+                    phase = time.monotonic()
+                    run()
+                    print(f"   ({time.monotonic() - phase:.0f} s)", flush=True)
+        finally:
+            openssh.stop()
+    elapsed = time.monotonic() - started
+    print()
+    print(f"Intake benchmarks, {datetime.date.today()}, {platform.node()}: {os.cpu_count()} cores, "
+          f"{platform.platform()}; {elapsed / 60:.1f} min")
+    print(subprocess.run(["ssh", "-V"], capture_output=True, text=True).stderr.strip())
+    print(table(bench.results))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"date": str(datetime.date.today()), "elapsed_seconds": elapsed, "rows": bench.results,
+                       "raw": bench.raw}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
