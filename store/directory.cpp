@@ -34,14 +34,6 @@ DirectoryUser row_to_user(const Statement& row) {
 
 }  // namespace
 
-std::vector<DirectoryUser> DirectoryRepository::all_users(std::int64_t tenant_id) {
-  auto select = db_.prepare(kSelect + "WHERE u.tenant_id = ?1");
-  select.bind(1, tenant_id);
-  std::vector<DirectoryUser> out;
-  while (select.step()) out.push_back(row_to_user(select));
-  return out;
-}
-
 void DirectoryRepository::for_each_user_by_external_id(
     std::int64_t tenant_id, const std::function<void(const StoredUserView&)>& visit) {
   // Group names once (a tenant has few groups); per user only the group id, read from the

@@ -46,11 +46,9 @@ class DirectoryRepository {
  public:
   explicit DirectoryRepository(Database& db) : db_(db) {}
 
-  // Every user of the tenant, removed ones included, with their group.
-  std::vector<DirectoryUser> all_users(std::int64_t tenant_id);
-  // The same users one at a time, in ascending byte order of external_id (the UNIQUE index's order),
-  // so that a million-user directory is compared with a file without being held in memory. The view
-  // is valid during the call only. Its `group` is the synced membership (set_user_group keeps at most
+  // Every user of the tenant, removed ones included, one at a time, in ascending byte order of
+  // external_id (the UNIQUE index's order), so that a million-user directory is compared with a file
+  // without being held in memory. The view is valid during the call only. Its `group` is the synced membership (set_user_group keeps at most
   // one): what a file manages; a manual membership is not the file's business.
   void for_each_user_by_external_id(std::int64_t tenant_id,
                                     const std::function<void(const StoredUserView&)>& visit);
