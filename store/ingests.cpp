@@ -106,20 +106,6 @@ void IngestRepository::set_status(const std::string& id, const std::string& stat
 }
 
 void IngestRepository::start(const std::string& id, const std::string& sha256) {
-  // The start marker is for support's eyes: lost in a power cut, the ingest is still `queued` and
-  // runs again at the next start, as it would anyway. So it skips the WAL fsync (synchronous=NORMAL;
-  // the next FULL commit makes it durable with its own), one fsync fewer per ingest.
-  db_.execute("PRAGMA synchronous=NORMAL");
-  struct RestoreFull {
-    Database& db;
-    ~RestoreFull() {
-      try {
-        db.execute("PRAGMA synchronous=FULL");
-      } catch (const DatabaseError&) {
-        // Only fails with the connection broken, which then fails its next statement anyway.
-      }
-    }
-  } restore{db_};
   db_.prepare(
          std::string("UPDATE ingests SET status = CASE WHEN status = 'queued' THEN 'processing' ELSE status "
                      "END, sha256 = ?2, started_at = ") +
