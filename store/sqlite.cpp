@@ -21,9 +21,8 @@ constexpr int kBusyTimeoutMs = 15000;
 }
 
 // SQLite's own busy handler (sqlite3_busy_timeout) sleeps in steps growing to 100 ms, so a writer that
-// meets a lock held for 2 ms by an upload's journal entry often waits 50-100 ms: the bench measured
-// completion -> applied p50 43 ms, p99 741 ms with 10 uploading sessions. Write locks here are held for
-// one short transaction (plus its fsync), so poll finely: 0.2 ms doubling to 5 ms, for the same 15 s.
+// meets a lock held for a couple of milliseconds (one journal entry or ingest and its fsync) may sleep
+// far longer than the lock is held. Poll finely instead: 0.2 ms doubling to 5 ms, for the same 15 s.
 int wait_while_busy(void* /*unused*/, int attempt) {
   using namespace std::chrono;
   constexpr auto kFirst = microseconds(200), kLongest = microseconds(5000);
