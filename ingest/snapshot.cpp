@@ -15,6 +15,11 @@ std::string lower_trimmed(std::string_view text) {
   return out;
 }
 
+bool is_blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+}
+
 // Trims in place: most cells have nothing to trim and are moved, not copied.
 std::string trimmed(std::string&& text) {
   const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
@@ -184,7 +189,7 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
     if (!*record) break;
     auto& fields = (*record)->fields;
     const auto line = (*record)->line;
-    if (fields.size() == 1 && lower_trimmed(fields[0]).empty()) continue;  // a blank line
+    if (fields.size() == 1 && is_blank(fields[0])) continue;  // a blank line
     ++result.rows;
     UserRow row;
     row.line = line;
