@@ -74,6 +74,16 @@ ParsedSnapshot parse(const std::string& text, const std::string& org = "ORG1") {
 
 const std::string kHeader = "organizationid,username,firstname,lastname,email,mobilephone,groupname\n";
 
+// The LiveSafe tenant "acme-corp" with org id ORG1; returns its id.
+std::int64_t add_acme_tenant(intake::store::Database& db) {
+  intake::store::Tenant tenant;
+  tenant.name = "acme-corp";
+  tenant.org_id = "ORG1";
+  tenant.profile = "livesafe";
+  REQUIRE(intake::store::TenantRepository(db).add(tenant));
+  return intake::store::TenantRepository(db).find("acme-corp")->id;
+}
+
 }  // namespace
 
 TEST_CASE("CSV: RFC 4180 quoting, embedded separators and newlines, CRLF and LF, line numbers") {
@@ -245,11 +255,7 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
   IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
   {
     auto db = intake::store::Database::open(dir.path() / "intake.db");
-    intake::store::Tenant tenant;
-    tenant.name = "acme-corp";
-    tenant.org_id = "ORG1";
-    tenant.profile = "livesafe";
-    REQUIRE(intake::store::TenantRepository(db).add(tenant));
+    add_acme_tenant(db);
   }
   std::filesystem::create_directories(dir.path() / "tenants" / "acme-corp" / "upload");
   const auto upload = [&](const std::string& content) {
@@ -331,12 +337,7 @@ TEST_CASE("snapshot: every repeat of a username is a row error pointing at its f
 
 TEST_CASE("the store streams users in the planner's order, whatever the case or script of the names") {
   auto db = intake::store::Database::open_in_memory();
-  intake::store::Tenant tenant;
-  tenant.name = "acme-corp";
-  tenant.org_id = "ORG1";
-  tenant.profile = "livesafe";
-  REQUIRE(intake::store::TenantRepository(db).add(tenant));
-  const auto tenant_id = intake::store::TenantRepository(db).find("acme-corp")->id;
+  const auto tenant_id = add_acme_tenant(db);
   intake::store::DirectoryRepository directory(db);
   const std::vector<std::string> names{"zed", "Zed", "\xc3\xa9mile", "emile", "a",
                                        "a-b", "a.b", "10",           "9",     "ab"};
@@ -385,11 +386,7 @@ TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") 
   intake::test::TempDir dir;
   IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
   auto db = intake::store::Database::open(dir.path() / "intake.db");
-  intake::store::Tenant tenant;
-  tenant.name = "acme-corp";
-  tenant.org_id = "ORG1";
-  tenant.profile = "livesafe";
-  REQUIRE(intake::store::TenantRepository(db).add(tenant));
+  add_acme_tenant(db);
   const auto path = dir.path() / "livesafe_snapshot.csv";
   const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
   std::ofstream(path) << content;
