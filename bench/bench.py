@@ -129,8 +129,8 @@ class Bench:
                     ratios = [a / b for a, b in zip(speeds[side], speeds["openssh"])]
                     ratio = statistics.median(ratios)
                     self.row(f"upload {self.args.throughput_mib} MiB, {short}, {label}",
-                             f"{statistics.median(speeds[side]):.0f} MB/s",
-                             f"{statistics.median(speeds['openssh']):.0f} MB/s", f"{ratio:.2f}x",
+                             f"{statistics.median(speeds[side]):.0f} MiB/s",
+                             f"{statistics.median(speeds['openssh']):.0f} MiB/s", f"{ratio:.2f}x",
                              ">= 1.0x", ratio >= 1.0)
         finally:
             durable.stop()
