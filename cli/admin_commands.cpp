@@ -100,7 +100,7 @@ void clear_bans(Context& context, const std::string& ip, bool all, bool json) {
 void add_admin_commands(CLI::App& app, Context& context) {
   auto json = std::make_shared<bool>(false);
   auto* hostkeys = app.add_subcommand(
-      "hostkeys", "Create missing host keys (ed25519, RSA-3072) and print their fingerprints");
+      "hostkeys", "Create missing host keys (ed25519, RSA-3072, ECDSA P-256) and print their fingerprints");
   hostkeys->add_flag("--json", *json, "Print JSON");
   hostkeys->callback([&context, json] { show_host_keys(context, *json); });
 

@@ -185,6 +185,8 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"public_port", count_setting(public_port, 1, 65535)},
       {"max_connections", count_setting(server.max_connections, 1, 100000)},
       {"max_connections_per_ip", count_setting(server.max_connections_per_ip, 1, 100000)},
+      {"max_unauthenticated", count_setting(server.max_unauthenticated, 1, 100000)},
+      {"max_unauthenticated_per_ip", count_setting(server.max_unauthenticated_per_ip, 1, 100000)},
       {"max_auth_tries", count_setting(server.max_auth_tries, 1, 100)},
       {"login_grace", duration_setting(server.login_grace)},
       {"idle_timeout", duration_setting(server.idle_timeout)},

@@ -1,8 +1,10 @@
 // intake serve: the composition root of the running server.
 #include <grp.h>
 #include <pwd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -38,6 +40,24 @@ void drop_privileges(const std::string& user) {
                     {{"user", user}, {"uid", std::to_string(uid)}});
 }
 
+// Each session holds a socket plus up to max_open_handles files, and Linux starts a process with a
+// soft limit of 1,024 descriptors: raise it to the hard limit, and say so when even that is short.
+void raise_descriptor_limit(const server::ServerSettings& settings) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  const auto wanted = static_cast<rlim_t>(settings.max_connections) * 8 + 64;
+  server::log_event(limit.rlim_cur < wanted ? spdlog::level::warn : spdlog::level::info, "",
+                    "limits.descriptors",
+                    {{"limit", std::to_string(limit.rlim_cur)},
+                     {"advice", limit.rlim_cur < wanted ? "below max_connections x 8; raise LimitNOFILE (systemd) "
+                                                          "or ulimit -Hn, or lower max_connections"
+                                                        : "ok"}});
+}
+
 void serve(Context& context, const ServeOptions& options) {
   Config config = context.config();
   if (!options.listen.empty()) config.server.listen = options.listen;
@@ -45,6 +65,7 @@ void serve(Context& context, const ServeOptions& options) {
       !problem.empty()) {
     throw UserError(context.config_path().string() + ": " + problem);
   }
+  raise_descriptor_limit(config.server);
   // Host keys are created (as `intake hostkeys` does) and loaded before privileges are dropped.
   auto host_keys = keys::ensure_host_keys(context.data_dir() / "hostkeys");
   if (!host_keys) throw UserError(host_keys.error());
@@ -82,7 +103,7 @@ void serve(Context& context, const ServeOptions& options) {
                                          {}};
   ingest_settings.on_error = [](const std::string& id, const std::string& error) {
     server::log_event(spdlog::level::err, "", "ingest.error",
-                      {{"id", id}, {"error", error}, {"retry", "at next start"}});
+                      {{"id", id}, {"error", error}});
   };
   const unsigned workers =
       config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());
@@ -95,11 +116,19 @@ void serve(Context& context, const ServeOptions& options) {
   JournalSink sink(ingest_settings, queue, config.ingest.backlog_wait);
   server::sftp::GhostRegistry ghosts(config.server.sftp.ghost_ttl);
   const auto tenants_dir = context.data_dir() / "tenants";
-  server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts});
+  server::sftp::NameClaims claims;
+  server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts, &claims});
 
   auto partial_ttl = config.server.sftp.partial_ttl;
+  const bool config_file_at_start = std::filesystem::exists(context.config_path());
   const auto reload = [&]() -> std::optional<server::ServerSettings> {
-    auto fresh = context.reread_config();
+    // A file that vanished is an accident (a bad deploy, a wrong path), not "use every default": the
+    // safelist and limits would silently reset.
+    auto fresh = config_file_at_start && !std::filesystem::exists(context.config_path())
+                     ? tl::expected<Config, std::string>(
+                           tl::unexpect, "config file " + context.config_path().string() +
+                                             " is gone; the running settings stay until it is back")
+                     : context.reread_config();
     if (!fresh) {
       server::log_event(spdlog::level::err, "", "config.reload_failed", {{"error", fresh.error()}});
       return std::nullopt;

@@ -18,7 +18,7 @@ packages=(
   # fuzzing and sanitizers (clang's libFuzzer and runtime)
   clang libclang-rt-14-dev
   # tests drive real clients
-  openssh-client python3 python3-paramiko curl lftp rclone
+  openssh-client python3 python3-paramiko curl lftp rclone sshfs fuse3
   # deploy checks: systemd-analyze verify on the unit
   systemd
 )

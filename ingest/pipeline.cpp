@@ -1,7 +1,6 @@
 #include "ingest/pipeline.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -12,6 +11,8 @@
 #include <fstream>
 #include <thread>
 
+#include "base/sha256.hpp"
+#include "base/unique_fd.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/report.hpp"
 #include "ingest/snapshot.hpp"
@@ -50,17 +51,9 @@ class FileSource : public ByteSource {
 };
 
 std::optional<std::string> sha256_of(const fs::path& path) {
-  FileSource source(path);
-  if (!source.ok()) return std::nullopt;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 16);
-  while (const auto got = source.read(buffer)) EVP_DigestUpdate(context.get(), buffer.data(), got);
-  std::vector<std::uint8_t> digest(EVP_MAX_MD_SIZE);
-  unsigned length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  digest.resize(length);
-  return keys::hex_encode(digest);
+  const base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  return base::sha256_of_fd(fd.get());
 }
 
 // Sortable and unique: the receive time to the millisecond, a counter within the millisecond, and a
@@ -167,6 +160,7 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
     record.key_fingerprint = upload.key_fingerprint;
     record.session_id = upload.session_id;
     record.received_at = received_at;
+    if (!upload.sha256.empty()) record.sha256 = upload.sha256;
     record.status = "queued";
     // The row first (committed, fsynced), then the move: a crash in between leaves a queued row
     // without its file, which resume marks failed while the file stays in upload/ unacknowledged.
@@ -270,6 +264,23 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   const auto sha = sha256_of(archived);
   if (!sha) return tl::unexpected("cannot read " + archived.string());
   report.sha256 = *sha;
+  if (record->sha256 && *record->sha256 != *sha) {
+    // The archive is immutable once journalled: a file that changed since is never applied.
+    report.sha256 = *record->sha256;
+    store::Transaction transaction(db);
+    const auto json =
+        finish("failed",
+               "the archived file no longer matches what was received (sha256 " + *record->sha256 +
+                   " at upload, " + *sha + " now): it was not applied; upload the file again",
+               {});
+    transaction.commit();
+    if (json && tenant) publish_report(settings, *tenant, *json);
+    if (settings.on_error) {
+      settings.on_error(id, "the archived file " + archived.string() + " changed after it was received (sha256 " +
+                                *record->sha256 + " journalled, " + *sha + " now); not applied");
+    }
+    return current_status();
+  }
   ingests.start(id, *sha);
 
   if (release == Release::No && ingests.last_applied_sha256(tenant->id, record->kind) == *sha) {
@@ -445,7 +456,7 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
       db.reset();
       if (attempt < kBackoff.size()) std::this_thread::sleep_for(kBackoff[attempt]);
     }
-    if (settings_.on_error) settings_.on_error(id, error);
+    if (settings_.on_error) settings_.on_error(id, error + " (it runs again at the next start)");
   });
 }
 

@@ -36,6 +36,7 @@ struct UploadToJournal {
   std::filesystem::path path;  // where the upload is now (the tenant's upload/)
   std::uint64_t size = 0;
   std::string client_ip, key_fingerprint, session_id;
+  std::string sha256;  // of the bytes received; journalled, and checked again before the file is applied
 };
 
 // Journals an upload: returns its ingest id once the row is committed and the file is in the archive.

@@ -35,6 +35,8 @@ struct HostKeySpec {
 constexpr HostKeySpec kHostKeys[] = {
     {"ssh_host_ed25519_key", SSH_KEYTYPE_ED25519, 0},
     {"ssh_host_rsa_key", SSH_KEYTYPE_RSA, 3072},
+    // For clients that know neither ed25519 nor RSA with SHA-2 (older Java integrations).
+    {"ssh_host_ecdsa_key", SSH_KEYTYPE_ECDSA_P256, 256},
 };
 
 std::string errno_text() { return std::strerror(errno); }

@@ -1,5 +1,5 @@
 #pragma once
-// The server's host keys: one ed25519 and one RSA-3072 key in DATA_DIR/hostkeys/, mode 0600.
+// The server's host keys: ed25519, RSA-3072 and ECDSA P-256 in DATA_DIR/hostkeys/, mode 0600.
 #include <filesystem>
 #include <string>
 #include <tl/expected.hpp>

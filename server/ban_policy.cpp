@@ -41,12 +41,13 @@ std::optional<Ban> BanPolicy::active_ban(std::uint32_t ip, WallTime now) const {
   return Ban{ip, found->second.banned_until, found->second.strikes};
 }
 
-void BanPolicy::lift(std::uint32_t ip) {
-  if (auto found = entries_.find(ip); found != entries_.end()) {
-    found->second.banned_until = {};
-    found->second.failures.clear();
+void BanPolicy::record_success(std::uint32_t ip, WallTime now) {
+  if (auto found = entries_.find(ip); found != entries_.end() && found->second.banned_until <= now) {
+    entries_.erase(found);
   }
 }
+
+void BanPolicy::lift(std::uint32_t ip) { entries_.erase(ip); }
 
 void BanPolicy::restore(const Ban& ban) {
   auto& entry = entries_[ban.ip];

@@ -29,7 +29,9 @@ class BanPolicy {
   std::optional<Ban> record_failure(std::uint32_t ip, WallTime now);
   std::optional<Ban> active_ban(std::uint32_t ip, WallTime now) const;
   bool safelisted(std::uint32_t ip) const;
-  void lift(std::uint32_t ip);   // an operator cleared the ban
+  // A successful login: the address's failures and repeat count are forgotten (not an active ban).
+  void record_success(std::uint32_t ip, WallTime now);
+  void lift(std::uint32_t ip);   // an operator cleared the ban: failures and repeat count go too
   void restore(const Ban& ban);  // a ban read back from the store at start
 
   std::size_t tracked_addresses() const { return entries_.size(); }

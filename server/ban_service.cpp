@@ -35,6 +35,11 @@ bool BanService::refuses(std::uint32_t ip, std::string& until) {
   return true;
 }
 
+void BanService::record_success(std::uint32_t ip) {
+  std::lock_guard lock(mutex_);
+  policy_.record_success(ip, WallClock::now());
+}
+
 void BanService::record_failure(std::uint32_t ip, const std::string& session, const std::string& why) {
   std::lock_guard lock(mutex_);
   const auto now = WallClock::now();

@@ -20,6 +20,8 @@ class BanService {
   bool refuses(std::uint32_t ip, std::string& until);
   // A connection from `ip` ended without logging in.
   void record_failure(std::uint32_t ip, const std::string& session, const std::string& why);
+  // A key login from `ip` succeeded: its strikes are forgotten (customers behind one NAT).
+  void record_success(std::uint32_t ip);
 
  private:
   std::mutex mutex_;

@@ -43,7 +43,10 @@ struct Connection {
   std::string id;
   std::uint32_t ip = 0;
   std::shared_ptr<SocketGuard> guard;
+  Clock::time_point accepted;
   Clock::time_point login_deadline;
+  bool evicted = false;  // cut to make room: its thread is ending, it holds no pre-login slot
+  bool waiting_for_login() const { return !evicted && !guard->authenticated; }
 };
 
 }  // namespace
@@ -126,7 +129,9 @@ tl::expected<std::unique_ptr<Server>, std::string> Server::open(const ServerSett
   }
   const auto& algorithms = settings.algorithms;
   const std::string pubkeys = pubkey_algorithms(algorithms);
-  const std::string hostkeys = "ssh-ed25519,rsa-sha2-512,rsa-sha2-256";
+  // ECDSA and SHA-1 "ssh-rsa" for older clients (a widely used Java SSH library offers only those).
+  std::string hostkeys = "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256";
+  if (algorithms.allow_ssh_rsa_sha1) hostkeys += ",ssh-rsa";
   const std::pair<ssh_bind_options_e, const std::string*> options[] = {
       {SSH_BIND_OPTIONS_KEY_EXCHANGE, &algorithms.kex},
       {SSH_BIND_OPTIONS_CIPHERS_C_S, &algorithms.ciphers},
@@ -191,6 +196,26 @@ void Server::Impl::on_accept(tcp::socket socket) {
       over = "max_connections";
     else if (per_ip[ip] >= settings.max_connections_per_ip)
       over = "max_connections_per_ip";
+    if (!over) {
+      // Pre-login slots: count them, and find the connection that has waited longest.
+      unsigned waiting = 0, waiting_here = 0;
+      Connection* oldest = nullptr;
+      for (auto& [id, connection] : connections) {
+        if (!connection.waiting_for_login()) continue;
+        ++waiting;
+        if (connection.ip == ip) ++waiting_here;
+        if (!oldest || connection.accepted < oldest->accepted) oldest = &connection;
+      }
+      if (waiting_here >= settings.max_unauthenticated_per_ip) {
+        over = "max_unauthenticated_per_ip";
+      } else if (waiting >= settings.max_unauthenticated && oldest) {
+        oldest->evicted = true;
+        oldest->guard->cut();
+        log_event(spdlog::level::warn, oldest->id, "connection.evicted",
+                  {{"ip", store::ipv4_to_string(oldest->ip)},
+                   {"reason", "max_unauthenticated: the longest wait for a login makes room"}});
+      }
+    }
     if (over) {
       if (per_ip[ip] == 0) per_ip.erase(ip);
       log_event(spdlog::level::warn, "", "connection.refused",
@@ -214,7 +239,8 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
   {
     std::lock_guard lock(mutex);
     snapshot = settings;
-    connections.emplace(id, Connection{id, ip, guard, Clock::now() + settings.login_grace});
+    const auto now = Clock::now();
+    connections.emplace(id, Connection{id, ip, guard, now, now + settings.login_grace});
     per_ip[ip] += 1;
   }
   log_event(spdlog::level::info, id, "connection.accepted", {{"ip", store::ipv4_to_string(ip)}});
@@ -225,7 +251,10 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
       try {
         Session session(id, fd, ip, guard, environment, std::move(snapshot));
         const auto outcome = session.run();
-        if (outcome != SessionOutcome::LoggedIn) bans->record_failure(ip, id, session.failure());
+        if (outcome == SessionOutcome::LoggedIn)
+          bans->record_success(ip);
+        else if (outcome == SessionOutcome::Denied || outcome == SessionOutcome::Aborted)
+          bans->record_failure(ip, id, session.failure());
       } catch (const std::exception& error) {
         log_event(spdlog::level::err, id, "session.error", {{"error", error.what()}});
       }

@@ -158,6 +158,7 @@ int Session::on_auth_pubkey(ssh_session, const char* user, ssh_key key, char sta
   }
   if (state == SSH_PUBLICKEY_STATE_NONE) return SSH_AUTH_SUCCESS;  // the probe: answers PK_OK only
   self.authenticated_ = true;
+  self.guard_->authenticated = true;
   self.tenant_ = tenant;
   self.fingerprint_ = fingerprint;
   log_event(spdlog::level::info, self.id_, "login.accepted",
@@ -225,6 +226,7 @@ void Session::on_channel_close(ssh_session, ssh_channel, void* self_pointer) {
   auto& self = *static_cast<Session*>(self_pointer);
   self.clean_end_ = true;
   self.channel_closed_ = true;
+  self.peer_closed_channel_ = true;
 }
 
 int Session::on_message(ssh_session, ssh_message message, void* self_pointer) {
@@ -267,7 +269,18 @@ bool Session::establish() {
   ssh_set_message_callback(session_.get(), on_message, this);
 
   if (ssh_handle_key_exchange(session_.get()) != SSH_OK) {
-    failure_ = std::string("handshake failed: ") + ssh_get_error(session_.get());
+    const std::string error = ssh_get_error(session_.get());
+    failure_ = "handshake failed: " + error;
+    if (error.find("no match for method") != std::string::npos) {
+      unauthenticated_outcome_ = SessionOutcome::Incompatible;
+      log_event(spdlog::level::warn, id_, "handshake.incompatible",
+                {{"ip", client_ip_text_},
+                 {"reason", error},
+                 {"hint", "the client offers no algorithm this server accepts; see the algorithm settings"}});
+    } else if (error.find("Socket error") == std::string::npos &&
+               error.find("disconnected") == std::string::npos) {
+      unauthenticated_outcome_ = SessionOutcome::Aborted;  // garbage instead of SSH, or a stalled handshake
+    }
     return false;
   }
   EventPtr event(ssh_event_new());
@@ -276,6 +289,7 @@ bool Session::establish() {
     if (failed_attempts_ >= settings_.max_auth_tries) break;  // deny() set the reason and cut
     const auto left = time_left();
     if (left.count() <= 0) {
+      unauthenticated_outcome_ = SessionOutcome::Aborted;
       failure_ = authenticated_ ? "no sftp subsystem requested within the login grace time"
                                 : "login grace time (" + std::to_string(settings_.login_grace.count()) +
                                       " s) passed without a login";
@@ -327,6 +341,13 @@ void Session::serve() {
   }
   handler_->on_end(clean_end_);
   log_event(spdlog::level::info, id_, "session.end", {{"tenant", tenant_}, {"reason", end_reason}});
+  const bool protocol_error = writer_->close_requested();
+  if ((clean_end_ || protocol_error) && !peer_closed_channel_ && ssh_is_connected(session_.get())) {
+    // Like sshd: the subsystem's exit status, then EOF, before the channel closes. OpenSSH 9's scp runs
+    // over SFTP and exits 1 after a perfectly good transfer without it.
+    ssh_channel_request_send_exit_status(channel_, protocol_error ? 1 : 0);
+    ssh_channel_send_eof(channel_);
+  }
   if (clean_end_) {
     // The client closed the channel: let it close the connection too (as sshd does). Disconnecting
     // first makes some clients (rclone) report "use of closed network connection" as a failure.
@@ -354,9 +375,9 @@ SessionOutcome Session::run() {
   ssh_options_set(session_.get(), SSH_OPTIONS_TIMEOUT, &timeout);
 
   const bool ready = establish();
-  SessionOutcome outcome = authenticated_         ? SessionOutcome::LoggedIn
-                           : failed_attempts_ > 0 ? SessionOutcome::Denied
-                                                  : SessionOutcome::Aborted;
+  const SessionOutcome outcome = authenticated_         ? SessionOutcome::LoggedIn
+                                 : failed_attempts_ > 0 ? SessionOutcome::Denied
+                                                        : unauthenticated_outcome_;
   if (ready) {
     serve();
   } else {

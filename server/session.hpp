@@ -25,7 +25,17 @@ struct SessionEnvironment {
   SubsystemFactory* sftp = nullptr;  // null: the sftp subsystem is refused
 };
 
-enum class SessionOutcome { LoggedIn, Denied, Aborted };
+// How a connection ended, for the failed-login defence: only Denied and Aborted count against the
+// address. A connection that simply closes (a health check, ssh-keyscan, a cut pre-login slot) is
+// Quiet; a client that shares no algorithm with the server is Incompatible (a compatibility problem
+// to log clearly, not an attack).
+enum class SessionOutcome {
+  LoggedIn,
+  Denied,        // a refused authentication (bad key, password attempt, …)
+  Aborted,       // protocol garbage, or no login within login_grace
+  Quiet,         // closed before trying to log in
+  Incompatible,  // key exchange failed on algorithm negotiation
+};
 
 // Lets the server cut a connection from another thread (login deadline, shutdown) without ever
 // touching a descriptor number the session has already closed and the kernel may have reused.
@@ -34,7 +44,8 @@ class SocketGuard {
   explicit SocketGuard(int fd) : fd_(fd) {}
   void cut();      // shutdown(2) if still open: the session's poll wakes up with an error
   void closing();  // called by the session just before the descriptor is closed
-  std::atomic<bool> established{false};  // logged in with the subsystem running: no login deadline
+  std::atomic<bool> established{false};    // logged in with the subsystem running: no login deadline
+  std::atomic<bool> authenticated{false};  // past the login: no longer counts as a pre-login slot
 
  private:
   std::mutex mutex_;
@@ -87,8 +98,10 @@ class Session {
   bool authenticated_ = false;
   bool subsystem_ready_ = false;
   bool channel_closed_ = false;
+  bool peer_closed_channel_ = false;  // the client sent CLOSE: nothing more may be sent on the channel
   bool clean_end_ = false;
   unsigned failed_attempts_ = 0;
+  SessionOutcome unauthenticated_outcome_ = SessionOutcome::Quiet;  // when nobody logged in
   std::string tenant_;
   std::string fingerprint_;
   std::string failure_ = "closed before logging in";

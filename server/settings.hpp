@@ -52,6 +52,11 @@ struct ServerSettings {
   std::string listen = "0.0.0.0:2222";
   unsigned max_connections = 1000;
   unsigned max_connections_per_ip = 20;
+  // Connections not yet logged in (OpenSSH's MaxStartups): over the total, the one waiting longest is
+  // cut so that a new customer still gets in; over the per-address bound, the new one is refused.
+  // The rest of max_connections stays free for logged-in sessions.
+  unsigned max_unauthenticated = 64;
+  unsigned max_unauthenticated_per_ip = 8;
   Seconds login_grace{30};  // the whole handshake and login
   unsigned max_auth_tries = 6;
   Seconds idle_timeout{900};

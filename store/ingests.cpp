@@ -48,9 +48,8 @@ bool is_final_status(const std::string& status) {
 void IngestRepository::insert(const IngestRecord& r) {
   db_.prepare(
          "INSERT INTO ingests (id, tenant_id, file_name, kind, size, archive_path, client_ip, "
-         "key_fingerprint, "
-         "session_id, received_at, status, status_message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-         "?11, ?12)")
+         "key_fingerprint, session_id, received_at, status, status_message, sha256) VALUES (?1, ?2, ?3, ?4, "
+         "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
       .bind(1, r.id)
       .bind(2, r.tenant_id)
       .bind(3, r.file_name)
@@ -63,6 +62,7 @@ void IngestRepository::insert(const IngestRecord& r) {
       .bind(10, r.received_at)
       .bind(11, r.status)
       .bind(12, r.status_message)
+      .bind_optional(13, r.sha256)
       .run();
 }
 

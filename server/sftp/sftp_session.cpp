@@ -76,9 +76,9 @@ Status status_for_errno(int error) {
   }
 }
 
-int open_folder(int parent, const char* name) {
+base::UniqueFd open_folder(int parent, const char* name) {
   ::mkdirat(parent, name, 0700);  // created on first use; EEXIST is fine
-  return ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return base::UniqueFd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
 bool write_all(int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset, bool append) {
@@ -109,30 +109,22 @@ SftpSession::SftpSession(const SessionInfo& session, ChannelWriter& writer,
 tl::expected<std::unique_ptr<SftpSession>, std::string> SftpSession::open(
     const SessionInfo& session, ChannelWriter& writer, const SftpEnvironment& environment) {
   std::unique_ptr<SftpSession> sftp(new SftpSession(session, writer, environment));
-  const int tenants = open_folder(AT_FDCWD, environment.tenants_dir.c_str());
-  if (tenants < 0)
+  const auto tenants = open_folder(AT_FDCWD, environment.tenants_dir.c_str());
+  if (!tenants)
     return tl::unexpected("cannot open " + environment.tenants_dir.string() + ": " + std::strerror(errno));
-  sftp->root_fd_ = open_folder(tenants, session.tenant.c_str());
-  ::close(tenants);
-  if (sftp->root_fd_ < 0)
+  sftp->root_fd_ = open_folder(tenants.get(), session.tenant.c_str());
+  if (!sftp->root_fd_)
     return tl::unexpected("cannot open the tenant's folder: " + std::string(std::strerror(errno)));
-  sftp->upload_fd_ = open_folder(sftp->root_fd_, "upload");
-  sftp->reports_fd_ = open_folder(sftp->root_fd_, "reports");
-  if (sftp->upload_fd_ < 0 || sftp->reports_fd_ < 0) {
+  sftp->upload_fd_ = open_folder(sftp->root_fd_.get(), "upload");
+  sftp->reports_fd_ = open_folder(sftp->root_fd_.get(), "reports");
+  if (!sftp->upload_fd_ || !sftp->reports_fd_) {
     return tl::unexpected("cannot open the tenant's upload/ or reports/: " +
                           std::string(std::strerror(errno)));
   }
   return sftp;
 }
 
-SftpSession::~SftpSession() {
-  for (auto& [name, handle] : handles_) {
-    if (handle.fd >= 0) ::close(handle.fd);
-  }
-  for (const int fd : {upload_fd_, reports_fd_, root_fd_}) {
-    if (fd >= 0) ::close(fd);
-  }
-}
+SftpSession::~SftpSession() = default;
 
 UploadOrigin SftpSession::origin() const {
   return {session_.tenant, session_.client_ip, session_.key_fingerprint, session_.session_id};
@@ -143,7 +135,9 @@ std::string SftpSession::upload_path(const std::string& name) const {
 }
 
 int SftpSession::folder_fd(Area area) const {
-  return area == Area::Upload ? upload_fd_ : area == Area::Reports ? reports_fd_ : root_fd_;
+  return area == Area::Upload    ? upload_fd_.get()
+         : area == Area::Reports ? reports_fd_.get()
+                                 : root_fd_.get();
 }
 
 std::size_t SftpSession::on_data(std::span<const std::uint8_t> bytes) {
@@ -214,19 +208,45 @@ SftpSession::Reply SftpSession::on(const Init&) {
                          {"statvfs@openssh.com", "2"}});
 }
 
+std::optional<NameClaims::Claim> SftpSession::claim(std::vector<std::string> names) {
+  return environment_.claims->try_claim(session_.tenant, std::move(names));
+}
+
+SftpSession::Reply SftpSession::claimed_elsewhere(std::uint32_t id, const std::string& name) {
+  return status(id, Status::Failure,
+                name + " is being uploaded by another connection right now; wait until that upload "
+                       "has finished, then try again");
+}
+
+bool SftpSession::still_named(int fd, const std::string& name) const {
+  struct stat info {};
+  struct stat named {};
+  return ::fstat(fd, &info) == 0 &&
+         ::fstatat(upload_fd_.get(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+         named.st_ino == info.st_ino && named.st_dev == info.st_dev;
+}
+
 SftpSession::Reply SftpSession::on(const Open& request) {
+  const bool writing = (request.flags & (open_flags::kWrite | open_flags::kAppend | open_flags::kCreate |
+                                         open_flags::kTruncate)) != 0;
   const auto path = resolve_path(request.path);
-  if (!path) return status(request.id, path.error().status, path.error().message);
+  if (!path) {
+    // Most often a forgotten `cd upload`: say where files go, with FAILURE so that clients show it.
+    if (writing && path.error().status == Status::NoSuchFile) {
+      return status(request.id, Status::Failure,
+                    path.error().message + ": upload files into upload/ (cd upload, then put the file)");
+    }
+    return status(request.id, path.error().status, path.error().message);
+  }
   if (path->is_folder()) return status(request.id, Status::Failure, path->display() + " is a folder");
   if (handles_.size() >= environment_.settings.max_open_handles) {
     return status(request.id, Status::Failure, "too many open files in this session");
   }
-  const bool writing = (request.flags & (open_flags::kWrite | open_flags::kAppend | open_flags::kCreate |
-                                         open_flags::kTruncate)) != 0;
   int flags = O_CLOEXEC | O_NOFOLLOW;
+  std::optional<NameClaims::Claim> name_claim;
   if (path->area == Area::Root) {
-    return status(request.id, Status::PermissionDenied,
-                  "the home folder is read-only: upload files into upload/");
+    return status(request.id, Status::Failure,
+                  "the home folder is read-only: upload files into upload/ (cd upload, then put the file)");
   }
   if (path->area == Area::Reports) {
     if (writing) return status(request.id, Status::PermissionDenied, "reports/ is read-only");
@@ -238,57 +258,98 @@ SftpSession::Reply SftpSession::on(const Open& request) {
     }
     flags |= O_RDONLY;
   } else {
+    // Refused with FAILURE, not PERMISSION_DENIED: most clients show the server's text only for FAILURE.
     if (!is_temporary_name(environment_.settings, path->name) && environment_.names) {
       if (auto refusal = environment_.names->refusal(session_.tenant, path->name)) {
         log_event(spdlog::level::info, session_.session_id, "upload.refused",
                   {{"name", path->name}, {"reason", *refusal}});
-        return status(request.id, Status::PermissionDenied, *refusal);
+        return status(request.id, Status::Failure, *refusal);
       }
     }
+    name_claim = claim({path->name});
+    if (!name_claim) return claimed_elsewhere(request.id, path->name);
     if (environment_.sink) environment_.sink->before_write(session_.tenant);
     flags |= (request.flags & open_flags::kRead) ? O_RDWR : O_WRONLY;
     if (request.flags & open_flags::kCreate) flags |= O_CREAT;
     if (request.flags & open_flags::kTruncate) flags |= O_TRUNC;
     if (request.flags & open_flags::kExclusive) flags |= O_EXCL;
     if (request.flags & open_flags::kAppend) flags |= O_APPEND;
+    struct stat existing {};
+    if (::fstatat(upload_fd_.get(), path->name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0 &&
+        errno == ENOENT && environment_.ghosts->find(session_.tenant, path->name)) {
+      // The name is a ghost: its last upload was taken. A resume or an append (`reput`, `put -a`, which
+      // STAT the ghost and would send only the tail) would complete as a fragment: refuse it. A
+      // truncating open is a fresh upload, with or without CREAT (sshfs `cp`, shell redirection).
+      if ((request.flags & open_flags::kAppend) || !(request.flags & open_flags::kTruncate)) {
+        return status(request.id, Status::Failure,
+                      "the previous upload of " + path->name +
+                          " was already taken for processing, so there is nothing to resume or append "
+                          "to; upload the whole file again");
+      }
+      flags |= O_CREAT;
+    }
   }
-  const int fd = ::openat(folder_fd(path->area), path->name.c_str(), flags, 0600);
-  if (fd < 0) return errno_status(request.id, errno, "cannot open " + path->display());
+  base::UniqueFd fd(::openat(folder_fd(path->area), path->name.c_str(), flags, 0600));
+  if (!fd) return errno_status(request.id, errno, "cannot open " + path->display());
   struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    ::close(fd);
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) {
     return status(request.id, Status::Failure, path->display() + " is not a regular file");
   }
-  const std::string handle = std::to_string(next_handle_++);
-  handles_.emplace(handle, Handle{fd, false, writing, false, *path, {}, false});
+  Handle handle;
+  handle.fd = std::move(fd);
+  handle.writing = writing;
+  handle.path = *path;
+  handle.claim = std::move(name_claim);
+  if (writing) {
+    handle.hash.emplace();
+    handle.hash_in_order = info.st_size == 0;
+  }
+  const std::string id = std::to_string(next_handle_++);
+  handles_.emplace(id, std::move(handle));
   if (writing) log_event(spdlog::level::debug, session_.session_id, "upload.open", {{"name", path->name}});
-  return encode_handle(request.id, handle);
+  return encode_handle(request.id, id);
 }
 
-bool SftpSession::complete_upload(std::uint32_t id, const std::string& name, int fd, Reply& reply) {
+bool SftpSession::complete_upload(std::uint32_t id, const std::string& name, int fd,
+                                  std::optional<std::string> sha256, Reply& reply) {
   if (environment_.settings.durable_close && ::fsync(fd) != 0) {
     reply = errno_status(id, errno, "cannot save " + name);
     return false;
   }
   struct stat info {};
   ::fstat(fd, &info);
-  // The name must still be this file: another connection may have replaced it meanwhile.
-  struct stat named {};
-  if (::fstatat(upload_fd_, name.c_str(), &named, AT_SYMLINK_NOFOLLOW) != 0 || named.st_ino != info.st_ino ||
-      named.st_dev != info.st_dev) {
+  // The caller holds the name's claim, so nothing can replace the file between this check and the
+  // sink's move into the archive; the check stays as the last line of defence.
+  if (!still_named(fd, name)) {
     reply = status(id, Status::Failure,
                    name +
                        " was replaced by another upload of the same name while this one was "
                        "open; upload it again");
     return false;
   }
-  const CompletedUpload upload{origin(), name, upload_path(name), static_cast<std::uint64_t>(info.st_size)};
+  if (!sha256) {
+    // Hashed afresh (a resume, a rename, out-of-order writes): through a descriptor that can read, on
+    // the same file.
+    const base::UniqueFd reader(::openat(upload_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (reader && still_named(reader.get(), name)) sha256 = base::sha256_of_fd(reader.get());
+  }
+  if (!sha256) {
+    reply = errno_status(id, errno, "cannot read back " + name);
+    return false;
+  }
+  const CompletedUpload upload{origin(), name, upload_path(name), static_cast<std::uint64_t>(info.st_size),
+                               *sha256};
   auto taken = environment_.sink ? environment_.sink->completed(upload)
                                  : tl::expected<void, std::string>(tl::unexpect, "no upload sink configured");
   if (!taken) {
+    // The reason names server paths and internals: it goes to the log, the client hears what to do.
     log_event(spdlog::level::err, session_.session_id, "upload.not_taken",
               {{"name", name}, {"reason", taken.error()}});
-    reply = status(id, Status::Failure, "the upload could not be taken for processing: " + taken.error());
+    reply = status(id, Status::Failure,
+                   "the server could not take " + name +
+                       " for processing; it is still in upload/, try again in a few minutes (support "
+                       "finds the reason in the server log under session " +
+                       session_.session_id + ")");
     return false;
   }
   environment_.ghosts->remember(session_.tenant, name,
@@ -302,34 +363,49 @@ bool SftpSession::complete_upload(std::uint32_t id, const std::string& name, int
 SftpSession::Reply SftpSession::on(const Close& request) {
   const auto found = handles_.find(request.handle);
   if (found == handles_.end()) return status(request.id, Status::Failure, "invalid handle");
+  // Taken out of the table, but its claim and descriptor live until this reply is decided.
   Handle handle = std::move(found->second);
   handles_.erase(found);
   Reply reply = status(request.id, Status::Ok);
-  if (handle.writing && !handle.directory) {
-    const auto& name = handle.path.name;
-    if (handle.write_failed) {
-      struct stat info {};
-      ::fstat(handle.fd, &info);
-      if (environment_.sink) {
-        environment_.sink->partial(
-            {origin(), name, static_cast<std::uint64_t>(info.st_size), "a write failed"});
-      }
-    } else if (!is_temporary_name(environment_.settings, name)) {
-      complete_upload(request.id, name, handle.fd, reply);
+  if (!handle.writing || handle.directory) return reply;
+  const auto& name = handle.path.name;
+  if (!handle.write_error.empty()) {
+    // Never OK: a client that ignored the failed WRITE's status (paramiko's pipelined put) would
+    // believe the file was delivered.
+    struct stat info {};
+    ::fstat(handle.fd.get(), &info);
+    if (environment_.sink && still_named(handle.fd.get(), name)) {
+      environment_.sink->partial({origin(), name, static_cast<std::uint64_t>(info.st_size),
+                                  "a write failed: " + handle.write_error});
     }
+    return status(request.id, Status::Failure,
+                  name + " was not taken for processing: a write failed (" + handle.write_error +
+                      "); upload the whole file again");
   }
-  if (handle.fd >= 0) ::close(handle.fd);
+  if (is_temporary_name(environment_.settings, name)) return reply;
+  std::optional<std::string> sha256;
+  struct stat info {};
+  if (handle.hash && handle.hash_in_order && ::fstat(handle.fd.get(), &info) == 0 &&
+      static_cast<std::uint64_t>(info.st_size) == handle.hashed) {
+    sha256 = handle.hash->finish_hex();
+  }
+  complete_upload(request.id, name, handle.fd.get(), std::move(sha256), reply);
   return reply;
 }
 
 SftpSession::Reply SftpSession::on(const Read& request) {
   Handle* handle = find_handle(request.handle);
   if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
+  if (handle->path.area == Area::Upload && !environment_.settings.allow_read_uploads) {
+    // Also for a handle opened READ|WRITE: upload/ is write-only unless the operator allows reading.
+    return status(request.id, Status::PermissionDenied,
+                  "files in upload/ cannot be read back: they are taken for processing once complete");
+  }
   const std::uint32_t length = std::min(request.length, kMaxRead);  // oversized READs are shortened
   std::vector<std::uint8_t> data(length);
   ssize_t got;
   do {
-    got = ::pread(handle->fd, data.data(), length, static_cast<off_t>(request.offset));
+    got = ::pread(handle->fd.get(), data.data(), length, static_cast<off_t>(request.offset));
   } while (got < 0 && errno == EINTR);
   if (got < 0) return errno_status(request.id, errno, "cannot read");
   if (got == 0) return status(request.id, Status::Eof);
@@ -343,7 +419,7 @@ std::optional<std::string> SftpSession::disk_space_problem(std::uint64_t incomin
   const auto now = std::chrono::steady_clock::now();
   if (now - last_disk_check_ > std::chrono::seconds(1) || written_since_check_ > (16u << 20)) {
     struct statvfs info {};
-    if (::fstatvfs(upload_fd_, &info) == 0) {
+    if (::fstatvfs(upload_fd_.get(), &info) == 0) {
       free_bytes_at_check_ = static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
       last_disk_check_ = now;
       written_since_check_ = 0;
@@ -363,31 +439,40 @@ SftpSession::Reply SftpSession::on(const Write& request) {
   if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
   if (!handle->writing)
     return status(request.id, Status::PermissionDenied, "this file was not opened for writing");
-  if (handle->write_failed)
-    return status(request.id, Status::Failure, "an earlier write to this file failed");
+  if (!handle->write_error.empty())
+    return status(request.id, Status::Failure, "an earlier write to this file failed: " + handle->write_error);
   const auto fail = [&](Status code, const std::string& message) {
-    handle->write_failed = true;
+    handle->write_error = message;
     log_event(spdlog::level::warn, session_.session_id, "upload.write_failed",
               {{"name", handle->path.name}, {"reason", message}});
     return status(request.id, code, message);
   };
   const auto limit = environment_.settings.max_file_size;
-  const bool append = (::fcntl(handle->fd, F_GETFL) & O_APPEND) != 0;
+  const int fd = handle->fd.get();
+  const bool append = (::fcntl(fd, F_GETFL) & O_APPEND) != 0;
   std::uint64_t offset = request.offset;
   if (append) {
     struct stat info {};
-    ::fstat(handle->fd, &info);
+    ::fstat(fd, &info);
     offset = static_cast<std::uint64_t>(info.st_size);  // appends land at the end, whatever offset says
   }
   if (offset > limit || request.data.size() > limit - offset) {
     return fail(Status::Failure, "file too large: the limit is " + std::to_string(limit) + " bytes");
   }
   if (auto problem = disk_space_problem(request.data.size())) return fail(Status::Failure, *problem);
-  if (!write_all(handle->fd, request.data.data(), request.data.size(), request.offset, append)) {
+  if (!write_all(fd, request.data.data(), request.data.size(), request.offset, append)) {
     const int error = errno;
     auto reply = errno_status(request.id, error, "cannot write " + handle->path.display());
     fail(Status::Failure, std::strerror(error));
     return reply;
+  }
+  if (handle->hash) {
+    if (handle->hash_in_order && offset == handle->hashed) {
+      handle->hash->update(request.data);
+      handle->hashed += request.data.size();
+    } else {
+      handle->hash_in_order = false;
+    }
   }
   return status(request.id, Status::Ok);
 }
@@ -423,7 +508,7 @@ SftpSession::Reply SftpSession::on(const Fstat& request) {
   if (handle->directory)
     return encode_attrs(request.id, folder_attributes(handle->path.area == Area::Upload));
   struct stat info {};
-  if (::fstat(handle->fd, &info) != 0) return errno_status(request.id, errno, "cannot stat");
+  if (::fstat(handle->fd.get(), &info) != 0) return errno_status(request.id, errno, "cannot stat");
   return encode_attrs(request.id, attributes_of(info));
 }
 
@@ -450,8 +535,15 @@ SftpSession::Reply SftpSession::on(const Setstat& request) {
   if (path->area != Area::Upload || path->is_folder()) {
     return status(request.id, Status::PermissionDenied, path->display() + " cannot be changed");
   }
-  const int fd = ::openat(upload_fd_, path->name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
+  // A size change rewrites content: not while another handle writes the name. Times are harmless.
+  std::optional<NameClaims::Claim> name_claim;
+  if (request.attrs.size) {
+    name_claim = claim({path->name});
+    if (!name_claim) return claimed_elsewhere(request.id, path->name);
+  }
+  base::UniqueFd fd(
+      ::openat(upload_fd_.get(), path->name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
     const int error = errno;
     if (error == ENOENT && environment_.ghosts->find(session_.tenant, path->name)) {
       if (request.attrs.mtime)
@@ -460,8 +552,7 @@ SftpSession::Reply SftpSession::on(const Setstat& request) {
     }
     return errno_status(request.id, error, "cannot change " + path->display());
   }
-  const int error = apply_attributes(fd, request.attrs, environment_.settings.max_file_size);
-  ::close(fd);
+  const int error = apply_attributes(fd.get(), request.attrs, environment_.settings.max_file_size);
   if (error != 0) return errno_status(request.id, error, "cannot change " + path->display());
   return status(request.id, Status::Ok);
 }
@@ -471,10 +562,12 @@ SftpSession::Reply SftpSession::on(const Fsetstat& request) {
   if (!handle) return status(request.id, Status::Failure, "invalid handle");
   if (!handle->writing)
     return status(request.id, Status::PermissionDenied, handle->path.display() + " cannot be changed");
-  if (const int error = apply_attributes(handle->fd, request.attrs, environment_.settings.max_file_size);
+  if (const int error =
+          apply_attributes(handle->fd.get(), request.attrs, environment_.settings.max_file_size);
       error != 0) {
     return errno_status(request.id, error, "cannot change " + handle->path.display());
   }
+  if (request.attrs.size && handle->hash) handle->hash_in_order = false;
   return status(request.id, Status::Ok);
 }
 
@@ -489,25 +582,16 @@ SftpSession::Reply SftpSession::on(const Opendir& request) {
   handle.directory = true;
   handle.path = *path;
   if (path->area == Area::Root) {
-    handle.listing = {{"upload", "", folder_attributes(true)}, {"reports", "", folder_attributes(false)}};
+    handle.fixed_listing = {{"upload", "", folder_attributes(true)}, {"reports", "", folder_attributes(false)}};
+    for (auto& entry : handle.fixed_listing)
+      entry.long_name = long_name(entry.name, entry.attrs, session_.tenant);
   } else {
-    const int fd = ::openat(folder_fd(path->area), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
-    if (!dir) {
-      if (fd >= 0) ::close(fd);
-      return errno_status(request.id, errno, "cannot list " + path->display());
-    }
-    while (const dirent* entry = ::readdir(dir)) {
-      struct stat info {};
-      if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
-        continue;
-      handle.listing.push_back({entry->d_name, "", attributes_of(info)});
-    }
-    ::closedir(dir);
-    std::sort(handle.listing.begin(), handle.listing.end(),
-              [](const NameEntry& a, const NameEntry& b) { return a.name < b.name; });
+    base::UniqueFd fd(::openat(folder_fd(path->area), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    DIR* dir = fd ? ::fdopendir(fd.get()) : nullptr;
+    if (!dir) return errno_status(request.id, errno, "cannot list " + path->display());
+    fd.release();  // the DIR owns it now
+    handle.dir.reset(dir);
   }
-  for (auto& entry : handle.listing) entry.long_name = long_name(entry.name, entry.attrs, session_.tenant);
   const std::string id = std::to_string(next_handle_++);
   handles_.emplace(id, std::move(handle));
   return encode_handle(request.id, id);
@@ -516,12 +600,27 @@ SftpSession::Reply SftpSession::on(const Opendir& request) {
 SftpSession::Reply SftpSession::on(const Readdir& request) {
   Handle* handle = find_handle(request.handle);
   if (!handle || !handle->directory) return status(request.id, Status::Failure, "invalid handle");
-  if (handle->listing.empty()) return status(request.id, Status::Eof);
-  const auto count = std::min(handle->listing.size(), kNamesPerReaddir);
-  std::vector<NameEntry> batch(handle->listing.begin(),
-                               handle->listing.begin() + static_cast<std::ptrdiff_t>(count));
-  handle->listing.erase(handle->listing.begin(),
-                        handle->listing.begin() + static_cast<std::ptrdiff_t>(count));
+  std::vector<NameEntry> batch;
+  if (!handle->dir) {
+    batch = std::move(handle->fixed_listing);
+    handle->fixed_listing.clear();
+  } else {
+    DIR* dir = handle->dir.get();
+    while (batch.size() < kNamesPerReaddir) {
+      errno = 0;
+      const dirent* entry = ::readdir(dir);
+      if (!entry) {
+        if (errno != 0) return errno_status(request.id, errno, "cannot list " + handle->path.display());
+        break;
+      }
+      struct stat info {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
+        continue;
+      const auto attrs = attributes_of(info);
+      batch.push_back({entry->d_name, long_name(entry->d_name, attrs, session_.tenant), attrs});
+    }
+  }
+  if (batch.empty()) return status(request.id, Status::Eof);
   return encode_name(request.id, batch);
 }
 
@@ -531,7 +630,9 @@ SftpSession::Reply SftpSession::on(const Remove& request) {
   if (path->area != Area::Upload || path->is_folder()) {
     return status(request.id, Status::PermissionDenied, path->display() + " cannot be removed");
   }
-  if (::unlinkat(upload_fd_, path->name.c_str(), 0) == 0) {
+  const auto name_claim = claim({path->name});
+  if (!name_claim) return claimed_elsewhere(request.id, path->name);
+  if (::unlinkat(upload_fd_.get(), path->name.c_str(), 0) == 0) {
     log_event(spdlog::level::info, session_.session_id, "upload.removed", {{"name", path->name}});
     return status(request.id, Status::Ok);
   }
@@ -574,24 +675,37 @@ SftpSession::Reply SftpSession::on(const Rename& request) {
                          !is_temporary_name(environment_.settings, to->name);
   if (!is_temporary_name(environment_.settings, to->name) && environment_.names) {
     if (auto refusal = environment_.names->refusal(session_.tenant, to->name)) {
-      return status(request.id, Status::PermissionDenied, *refusal);
+      return status(request.id, Status::Failure, *refusal);
     }
+  }
+  // Neither name may be open for writing (here or elsewhere): a file renamed while a handle still
+  // writes it would be taken with bytes still arriving.
+  const auto names_claim = claim({from->name, to->name});
+  if (!names_claim) {
+    const bool from_busy = environment_.claims->held(session_.tenant, from->name);
+    return status(request.id, Status::Failure,
+                  (from_busy ? from->name : to->name) +
+                      " is open for writing right now; close it (or wait until that upload has finished) "
+                      "before renaming");
+  }
+  // Taken by descriptor: the file renamed is the file completed.
+  base::UniqueFd taken;
+  if (completes) {
+    taken.reset(::openat(upload_fd_.get(), from->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!taken) return errno_status(request.id, errno, "cannot open " + from->display());
   }
   // SFTP v3 RENAME must not replace; posix-rename@openssh.com may.
   const unsigned flags = request.posix ? 0 : RENAME_NOREPLACE;
-  if (::renameat2(upload_fd_, from->name.c_str(), upload_fd_, to->name.c_str(), flags) != 0) {
+  if (::renameat2(upload_fd_.get(), from->name.c_str(), upload_fd_.get(), to->name.c_str(), flags) != 0) {
     const int error = errno;
     if (error == EEXIST) return status(request.id, Status::Failure, to->display() + " already exists");
     return errno_status(request.id, error, "cannot rename " + from->display());
   }
   if (!completes) return status(request.id, Status::Ok);
-  const int fd = ::openat(upload_fd_, to->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return errno_status(request.id, errno, "cannot open " + to->display());
   Reply reply;
-  const bool taken = complete_upload(request.id, to->name, fd, reply);
-  ::close(fd);
+  const bool done = complete_upload(request.id, to->name, taken.get(), std::nullopt, reply);
   // Not taken: put the file back under its temporary name so that nothing is lost.
-  if (!taken) ::renameat(upload_fd_, to->name.c_str(), upload_fd_, from->name.c_str());
+  if (!done) ::renameat(upload_fd_.get(), to->name.c_str(), upload_fd_.get(), from->name.c_str());
   return reply;
 }
 
@@ -606,7 +720,7 @@ SftpSession::Reply SftpSession::on(const Symlink& request) {
 SftpSession::Reply SftpSession::on(const Fsync& request) {
   Handle* handle = find_handle(request.handle);
   if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
-  if (::fsync(handle->fd) != 0) return errno_status(request.id, errno, "fsync failed");
+  if (::fsync(handle->fd.get()) != 0) return errno_status(request.id, errno, "fsync failed");
   return status(request.id, Status::Ok);
 }
 
@@ -619,7 +733,7 @@ SftpSession::Reply SftpSession::on(const Statvfs& request) {
   const auto path = resolve_path(request.path);
   if (!path) return status(request.id, path.error().status, path.error().message);
   struct statvfs info {};
-  if (::fstatvfs(upload_fd_, &info) != 0) return errno_status(request.id, errno, "statvfs failed");
+  if (::fstatvfs(upload_fd_.get(), &info) != 0) return errno_status(request.id, errno, "statvfs failed");
   return encode_statvfs_reply(
       request.id, {info.f_bsize, info.f_frsize, info.f_blocks, info.f_bfree, info.f_bavail, info.f_files,
                    info.f_ffree, info.f_favail, info.f_fsid, info.f_flag, info.f_namemax});
@@ -632,22 +746,19 @@ SftpSession::Reply SftpSession::on(const Unsupported& request) {
 
 void SftpSession::on_end(bool clean) {
   // A handle still open for writing when the connection ends is a partial upload: never ingested,
-  // kept for resume, reported so support can see it.
+  // kept for resume, reported so support can see it — if the file is still the one under its name.
   for (auto& [id, handle] : handles_) {
-    if (handle.writing && handle.fd >= 0) {
-      struct stat info {};
-      ::fstat(handle.fd, &info);
-      const auto reason = clean ? "closed with the file still open" : "connection dropped";
-      // Recorded first, logged second: whoever sees the log line finds the record.
-      if (environment_.sink) {
-        environment_.sink->partial(
-            {origin(), handle.path.name, static_cast<std::uint64_t>(info.st_size), reason});
-      }
-      log_event(spdlog::level::warn, session_.session_id, "upload.partial",
-                {{"name", handle.path.name}, {"size", std::to_string(info.st_size)}, {"reason", reason}});
+    if (!handle.writing || !handle.fd || !still_named(handle.fd.get(), handle.path.name)) continue;
+    struct stat info {};
+    ::fstat(handle.fd.get(), &info);
+    const auto reason = clean ? "closed with the file still open" : "connection dropped";
+    // Recorded first, logged second: whoever sees the log line finds the record.
+    if (environment_.sink) {
+      environment_.sink->partial(
+          {origin(), handle.path.name, static_cast<std::uint64_t>(info.st_size), reason});
     }
-    if (handle.fd >= 0) ::close(handle.fd);
-    handle.fd = -1;
+    log_event(spdlog::level::warn, session_.session_id, "upload.partial",
+              {{"name", handle.path.name}, {"size", std::to_string(info.st_size)}, {"reason", reason}});
   }
   handles_.clear();
 }

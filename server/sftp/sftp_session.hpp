@@ -1,6 +1,8 @@
 #pragma once
 // The SFTP server for one session: decodes requests, runs them against the tenant's virtual root,
 // encodes replies, and turns completed uploads into UploadSink calls (CLIENTS.md policy).
+#include <dirent.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -10,9 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "base/sha256.hpp"
+#include "base/unique_fd.hpp"
 #include "server/settings.hpp"
 #include "server/sftp/codec.hpp"
 #include "server/sftp/ghosts.hpp"
+#include "server/sftp/name_claims.hpp"
 #include "server/sftp/upload_sink.hpp"
 #include "server/sftp/virtual_path.hpp"
 #include "server/subsystem.hpp"
@@ -20,13 +25,14 @@
 namespace intake::server::sftp {
 
 // What every SFTP session shares: settings, the sink and name policy from the composition root, the
-// ghosts, and where tenants' folders live (DATA_DIR/tenants).
+// ghosts and the name claims, and where tenants' folders live (DATA_DIR/tenants).
 struct SftpEnvironment {
   SftpSettings settings;
   std::filesystem::path tenants_dir;
   UploadSink* sink = nullptr;
   UploadNamePolicy* names = nullptr;
   GhostRegistry* ghosts = nullptr;
+  NameClaims* claims = nullptr;
 };
 
 bool is_temporary_name(const SftpSettings& settings, const std::string& name);
@@ -43,14 +49,25 @@ class SftpSession : public SubsystemHandler {
   void on_end(bool clean) override;
 
  private:
+  struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+  };
   struct Handle {
-    int fd = -1;
+    base::UniqueFd fd;
     bool directory = false;
     bool writing = false;
-    bool write_failed = false;
+    std::string write_error;  // why a WRITE failed: the CLOSE answers FAILURE with it
     VirtualPath path;
-    std::vector<NameEntry> listing;  // directories: what READDIR has yet to send
-    bool listed = false;
+    std::optional<NameClaims::Claim> claim;  // a handle writing in upload/ holds its name
+    // Writing: SHA-256 of the bytes written in order from offset 0; anything else (a resume, an
+    // overwrite, a truncation) clears `hash_in_order` and the completion hashes the file instead.
+    std::optional<base::Sha256> hash;
+    std::uint64_t hashed = 0;
+    bool hash_in_order = false;
+    // Directories: the home's two entries, or a folder read page by page as READDIR asks (a listing
+    // is never copied whole: a folder of many files must not cost memory per open handle).
+    std::vector<NameEntry> fixed_listing;
+    std::unique_ptr<DIR, DirCloser> dir;
   };
   using Reply = std::vector<std::uint8_t>;
 
@@ -87,7 +104,12 @@ class SftpSession : public SubsystemHandler {
 
   Reply stat_path(std::uint32_t id, std::string_view path);
   // fsync, hand to the sink, remember the ghost. `reply` is the answer to the CLOSE or RENAME.
-  bool complete_upload(std::uint32_t id, const std::string& name, int fd, Reply& reply);
+  bool complete_upload(std::uint32_t id, const std::string& name, int fd,
+                       std::optional<std::string> sha256, Reply& reply);
+  // True while `fd` is still the file named `name` in upload/ (no other upload replaced or took it).
+  bool still_named(int fd, const std::string& name) const;
+  std::optional<NameClaims::Claim> claim(std::vector<std::string> names);
+  Reply claimed_elsewhere(std::uint32_t id, const std::string& name);
   Handle* find_handle(std::string_view handle);
   int folder_fd(Area area) const;
   std::string upload_path(const std::string& name) const;
@@ -97,9 +119,9 @@ class SftpSession : public SubsystemHandler {
   SessionInfo session_;
   ChannelWriter& writer_;
   SftpEnvironment environment_;
-  int root_fd_ = -1;
-  int upload_fd_ = -1;
-  int reports_fd_ = -1;
+  base::UniqueFd root_fd_;
+  base::UniqueFd upload_fd_;
+  base::UniqueFd reports_fd_;
   bool initialised_ = false;
   std::map<std::string, Handle, std::less<>> handles_;
   std::uint64_t next_handle_ = 1;

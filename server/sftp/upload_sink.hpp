@@ -20,6 +20,7 @@ struct CompletedUpload {
   std::string name;            // the final name in upload/
   std::filesystem::path path;  // where it is now; the sink moves it away
   std::uint64_t size = 0;
+  std::string sha256;  // of the bytes the client sent, as hex: the ingest verifies the archive with it
 };
 
 struct PartialUpload {

@@ -20,7 +20,7 @@ class TenantCommands(IntakeTestCase):
             self.assertIn(needle, out)
         self.assertEqual(stat.S_IMODE(os.stat(self.data_dir).st_mode), 0o700)
         self.assertTrue(os.path.isfile(os.path.join(self.data_dir, "intake.db")))
-        for name in ("ssh_host_ed25519_key", "ssh_host_rsa_key"):
+        for name in ("ssh_host_ed25519_key", "ssh_host_rsa_key", "ssh_host_ecdsa_key"):
             path = os.path.join(self.data_dir, "hostkeys", name)
             self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         for folder in ("upload", "reports"):
@@ -291,7 +291,7 @@ class AuditAndConcurrency(IntakeTestCase):
         self.run_intake("tenant", "add", "acme-corp", expect=1)
         everything = self.json_of("audit")
         self.assertEqual(len(everything), 7)
-        self.assertEqual(sorted(e["action"] for e in everything if not e["tenant"]), ["hostkey.create"] * 2)
+        self.assertEqual(sorted(e["action"] for e in everything if not e["tenant"]), ["hostkey.create"] * 3)
 
     def test_many_cli_processes_writing_at_once(self):
         self.run_intake("tenant", "add", "seed-tenant")  # creates the database and host keys first
@@ -325,7 +325,7 @@ class AuditAndConcurrency(IntakeTestCase):
         fingerprints = [sorted(line for line in out.splitlines() if "SHA256:" in line) for out, _ in outputs]
         self.assertEqual(fingerprints[0], fingerprints[1])
         self.assertEqual(sorted(os.listdir(os.path.join(self.data_dir, "hostkeys"))),
-                         ["ssh_host_ed25519_key", "ssh_host_rsa_key"])
+                         ["ssh_host_ecdsa_key", "ssh_host_ed25519_key", "ssh_host_rsa_key"])
 
 
 class CommandLine(IntakeTestCase):
@@ -360,11 +360,12 @@ class CommandLine(IntakeTestCase):
 
     def test_hostkeys_command(self):
         first = self.json_of("hostkeys")
-        self.assertEqual([k["created"] for k in first], [True, True])
+        self.assertEqual([k["created"] for k in first], [True, True, True])
+        self.assertEqual([k["algorithm"] for k in first], ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256"])
         for key in first:
             self.assertEqual(key["fingerprint"], self.keygen_fingerprint(key["path"]))
         second = self.json_of("hostkeys")
-        self.assertEqual([k["created"] for k in second], [False, False])
+        self.assertEqual([k["created"] for k in second], [False, False, False])
         self.assertEqual([k["fingerprint"] for k in first], [k["fingerprint"] for k in second])
         text = self.run_intake("hostkeys").stdout
         self.assertIn("known_hosts lines:", text)

@@ -196,12 +196,12 @@ class Listener(ServerTestCase):
 
     def test_host_keys_are_created_on_first_start_and_logged(self):
         self.start_server()
-        self.assertEqual(self.log().count("event=hostkey.loaded"), 2)
+        self.assertEqual(self.log().count("event=hostkey.loaded"), 3)
         hostkeys = self.json_of("hostkeys")
         for key in hostkeys:
             self.assertIn(key["fingerprint"], self.log())
         actions = [e["action"] for e in self.json_of("audit")]
-        self.assertEqual(actions.count("hostkey.create"), 2)
+        self.assertEqual(actions.count("hostkey.create"), 3)
 
     def test_silent_client_is_dropped_at_the_login_deadline(self):
         self.write_config("login_grace = 2\nban_max_failures = 0\n")

@@ -236,14 +236,59 @@ class OtherClients(SftpTestCase):
         self.assert_completed([content])
 
 
+class CleanExits(SftpTestCase):
+    """OpenSSH 9's scp runs over SFTP and reports the channel's exit status as its own."""
+
+    def ssh_options(self):
+        return ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
+                "-o", "BatchMode=yes", "-i", self.key]
+
+    def scp(self, *args):
+        return subprocess.run(["scp", *self.ssh_options(), "-P", str(self.port), *args],
+                              capture_output=True, text=True, timeout=60, cwd=self.tmp)
+
+    def test_scp_upload_and_download_exit_0(self):
+        first, second = csv_bytes(10, "scp1"), csv_bytes(11, "scp2")
+        result = self.scp(self.local("one.csv", first), f"acme-corp@127.0.0.1:upload/{NAME_OK}")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        os.makedirs(os.path.join(self.tmp, "named"))
+        with open(os.path.join(self.tmp, "named", NAME_OK), "wb") as f:
+            f.write(second)
+        result = self.scp(os.path.join(self.tmp, "named", NAME_OK), "acme-corp@127.0.0.1:upload/")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assert_completed([first, second])
+        reports = os.path.join(self.data_dir, "tenants", "acme-corp", "reports")
+        deadline = time.time() + 20
+        while time.time() < deadline and len(os.listdir(reports)) < 2:
+            time.sleep(0.05)
+        report = sorted(os.listdir(reports))[0]
+        result = self.scp(f"acme-corp@127.0.0.1:reports/{report}", os.path.join(self.tmp, "fetched.txt"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(self.tmp, "fetched.txt"), "rb") as fetched, open(os.path.join(reports, report),
+                                                                                   "rb") as original:
+            self.assertEqual(fetched.read(), original.read())
+
+    def test_scp_refusal_exits_non_zero_and_ssh_subsystem_exits_0(self):
+        result = self.scp(self.local("wrong.csv", b"x"), "acme-corp@127.0.0.1:upload/wrong.csv")
+        self.assertNotEqual(result.returncode, 0)
+        result = subprocess.run(["ssh", *self.ssh_options(), "-p", str(self.port), "-s", "acme-corp@127.0.0.1", "sftp"],
+                                input=b"", capture_output=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
 class Policy(SftpTestCase):
     def test_wrong_file_name_is_refused_at_open_with_the_expected_name(self):
         raw = self.raw()
         refused = raw.open("/upload/livesafe_snapshot_2026-11-21.csv", WRITE_F | CREAT_F | TRUNC_F)
-        self.assertEqual(refused.code, PERMISSION_DENIED)
+        # FAILURE, not PERMISSION_DENIED: most clients show the server's text only for FAILURE.
+        self.assertEqual(refused.code, FAILURE)
         self.assertIn("livesafe_snapshot.csv", refused.message)
-        self.assertEqual(raw.open("/upload/anything.tmp", WRITE_F | CREAT_F).kind, HANDLE)
-        self.assertEqual(raw.rename("/upload/anything.tmp", "/upload/other.csv").code, PERMISSION_DENIED)
+        opened = raw.open("/upload/anything.tmp", WRITE_F | CREAT_F)
+        self.assertEqual(opened.kind, HANDLE)
+        self.assertEqual(raw.close(opened.handle).code, OK)
+        renamed = raw.rename("/upload/anything.tmp", "/upload/other.csv")
+        self.assertEqual(renamed.code, FAILURE)
+        self.assertIn("livesafe_snapshot.csv", renamed.message)
         self.run_intake("tenant", "set", "acme-corp", "--file-name", "users.csv")
         self.assertEqual(raw.open("/upload/users.csv", WRITE_F | CREAT_F).kind, HANDLE)
 
@@ -256,7 +301,8 @@ class Policy(SftpTestCase):
         handle = raw.upload(f"/upload/{NAME_OK}", content)
         refused = raw.close(handle)
         self.assertEqual(refused.code, FAILURE)
-        self.assertIn("could not be taken for processing", refused.message)
+        self.assertIn("could not take livesafe_snapshot.csv for processing", refused.message)
+        self.assertNotIn(self.data_dir, refused.message)  # server paths stay in the server's log
         with open(os.path.join(self.upload_dir(), NAME_OK), "rb") as f:
             self.assertEqual(f.read(), content)
         part = f"/upload/{NAME_OK}.filepart"
@@ -284,7 +330,9 @@ class Policy(SftpTestCase):
             self.assertEqual((reply.kind, reply.code), (STATUS, FAILURE), raw_path)
         self.assertEqual(raw.call(MKDIR, s("/upload/sub"), attrs()).code, PERMISSION_DENIED)
         self.assertEqual(raw.call(SYMLINK, s("/upload/link"), s("/etc/passwd")).code, PERMISSION_DENIED)
-        self.assertEqual(raw.open("/x.csv", WRITE_F | CREAT_F).code, PERMISSION_DENIED if False else NO_SUCH_FILE)
+        in_home = raw.open("/x.csv", WRITE_F | CREAT_F)  # the forgotten `cd upload`
+        self.assertEqual(in_home.code, FAILURE)
+        self.assertIn("upload files into upload/", in_home.message)
         self.assertEqual(raw.open("/upload", WRITE_F | CREAT_F).code, FAILURE)
         # A symlink planted in upload/ (not by a client: they cannot) is never followed.
         os.symlink(canary, os.path.join(self.upload_dir(), "planted.tmp"))
@@ -319,7 +367,9 @@ class Policy(SftpTestCase):
         too_big = raw.write(opened.handle, 900, b"x" * 200)
         self.assertEqual(too_big.code, FAILURE)
         self.assertIn("file too large", too_big.message)
-        self.assertEqual(raw.close(opened.handle).code, OK)
+        closed = raw.close(opened.handle)
+        self.assertEqual(closed.code, FAILURE, "a CLOSE after a failed WRITE must not say OK")
+        self.assertIn("a write failed (file too large", closed.message)
         self.assertEqual(self.completions(), [], "a handle that saw a failed WRITE never completes")
         self.assertIn("a write failed", self.partials()[0]["message"])
 

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "base/sha256.hpp"
 #include "ingest/csv_reader.hpp"
 #include "ingest/pipeline.hpp"
 #include "ingest/plan.hpp"
@@ -16,6 +17,12 @@
 using namespace intake::ingest;
 
 namespace {
+
+std::string sha256_hex(const std::string& content) {
+  intake::base::Sha256 sha;
+  sha.update(std::span(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
+  return sha.finish_hex();
+}
 
 // Hands out one byte per read: every boundary case of the streaming reader gets exercised.
 class TrickleSource : public ByteSource {
@@ -262,7 +269,7 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
     const auto path = dir.path() / "tenants" / "acme-corp" / "upload" / "livesafe_snapshot.csv";
     std::ofstream(path) << content;
     auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
-                                        "127.0.0.1", "SHA256:k", "s1"});
+                                        "127.0.0.1", "SHA256:k", "s1", sha256_hex(content)});
     REQUIRE_MESSAGE(id, (id ? "" : id.error()));
     CHECK(!std::filesystem::exists(path));  // taken out of upload/
     return *id;
@@ -390,8 +397,8 @@ TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") 
   const auto path = dir.path() / "livesafe_snapshot.csv";
   const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
   std::ofstream(path) << content;
-  const auto id = journal_upload(
-      settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(), "127.0.0.1", "SHA256:k", "s1"});
+  const auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
+                                            "127.0.0.1", "SHA256:k", "s1", sha256_hex(content)});
   REQUIRE(id);
 
   IngestQueue queue(settings, 2);
@@ -405,4 +412,29 @@ TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") 
   }
   CHECK(queue.wait_for_backlog("acme-corp", 0, std::chrono::seconds(20)));  // concluded once released
   CHECK(intake::store::IngestRepository(db).find(*id)->status == "applied");
+}
+
+TEST_CASE("an archived file that changed after it was journalled is never applied") {
+  intake::test::TempDir dir;
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  std::string alert;
+  settings.on_error = [&](const std::string&, const std::string& error) { alert = error; };
+  auto db = intake::store::Database::open(dir.path() / "intake.db");
+  add_acme_tenant(db);
+  const auto path = dir.path() / "livesafe_snapshot.csv";
+  const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
+  std::ofstream(path) << content;
+  const auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
+                                            "127.0.0.1", "SHA256:k", "s1", sha256_hex(content)});
+  REQUIRE(id);
+  intake::store::IngestRepository ingests(db);
+  CHECK(ingests.find(*id)->sha256 == sha256_hex(content));  // journalled with the upload
+  std::ofstream(*ingests.find(*id)->archive_path, std::ios::app) << "ORG1,b,Late,Bytes,b@example.org,,G\n";
+
+  const auto status = process_ingest(settings, db, *id);
+  REQUIRE(status);
+  CHECK(*status == "failed");
+  CHECK(ingests.find(*id)->status_message.find("no longer matches what was received") != std::string::npos);
+  CHECK(alert.find("changed after it was received") != std::string::npos);
+  CHECK(intake::store::DirectoryRepository(db).find_users(1, {}).empty());
 }

@@ -58,6 +58,23 @@ TEST_CASE("ban policy: failures within the window ban, repeats double up to the 
   CHECK(policy.record_failure(kAttacker, t + 2s)->strikes == 1);
 }
 
+TEST_CASE("ban policy: a key login forgets the address's strikes; lifting a ban forgets its history") {
+  server::BanPolicy policy(ban_settings());
+  const auto t0 = server::WallTime{} + 1000000s;
+  policy.record_failure(kAttacker, t0);
+  policy.record_failure(kAttacker, t0 + 1s);
+  policy.record_success(kAttacker, t0 + 2s);  // a customer behind the same NAT logged in
+  CHECK(!policy.record_failure(kAttacker, t0 + 3s));
+  CHECK(!policy.record_failure(kAttacker, t0 + 4s));
+  const auto ban = policy.record_failure(kAttacker, t0 + 5s);
+  REQUIRE(ban);
+  policy.record_success(kAttacker, t0 + 6s);  // a session accepted before the ban: the ban stands
+  CHECK(policy.active_ban(kAttacker, t0 + 7s));
+  policy.lift(kAttacker);
+  for (int i = 0; i < 2; ++i) policy.record_failure(kAttacker, t0 + 10s + std::chrono::seconds(i));
+  CHECK(policy.record_failure(kAttacker, t0 + 12s)->strikes == 1);  // not 2: the history went with it
+}
+
 TEST_CASE("ban policy: the window slides, the safelist is never banned, lift and restore") {
   server::BanPolicy policy(ban_settings());
   const auto t0 = server::WallTime{} + 1000000s;

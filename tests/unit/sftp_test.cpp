@@ -197,3 +197,25 @@ TEST_CASE("temporary names") {
     CHECK(!is_temporary_name(settings, name));
   }
 }
+
+TEST_CASE("name claims: one holder per tenant and name, all or none, released with the claim") {
+  intake::server::sftp::NameClaims claims;
+  auto held = claims.try_claim("acme", {"a.csv"});
+  REQUIRE(held);
+  CHECK(!claims.try_claim("acme", {"a.csv"}));
+  CHECK(claims.try_claim("beta", {"a.csv"}));  // tenants apart (released at once: a temporary)
+  CHECK(!claims.try_claim("acme", {"b.partial", "a.csv"}));
+  CHECK(!claims.held("acme", "b.partial"));  // all or none: b was not left claimed
+  {
+    auto both = claims.try_claim("acme", {"b.partial", "c.csv"});
+    REQUIRE(both);
+    CHECK(claims.held("acme", "c.csv"));
+    auto moved = std::move(*both);
+    both.reset();
+    CHECK(claims.held("acme", "c.csv"));  // a moved claim is still held
+  }
+  CHECK(!claims.held("acme", "c.csv"));
+  held.reset();
+  CHECK(claims.try_claim("acme", {"a.csv"}));
+  CHECK(claims.try_claim("acme", {"x", "x"}));  // naming one name twice is one claim
+}

@@ -1,0 +1,31 @@
+#pragma once
+// SHA-256 of a byte stream (OpenSSL underneath), fed piece by piece, as lower-case hex.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace intake::base {
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(Sha256&&) noexcept;
+  Sha256& operator=(Sha256&&) noexcept;
+
+  void update(std::span<const std::uint8_t> bytes);
+  // The digest of everything fed so far, as 64 hex characters; the object starts afresh afterwards.
+  std::string finish_hex();
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> context_;
+};
+
+// The SHA-256 of what `fd` holds, read from offset 0 with pread (the file position is untouched);
+// nullopt when it cannot be read.
+std::optional<std::string> sha256_of_fd(int fd);
+
+}  // namespace intake::base

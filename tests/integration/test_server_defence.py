@@ -1,0 +1,146 @@
+"""No anonymous client can lock customers out: pre-login slots, bans that count attacks and not
+health checks, and host-key algorithms for older clients (a real `intake serve`, real clients)."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import paramiko
+
+from server_harness import ServerTestCase, load_private_key
+
+
+def ssh_options(key):
+    return ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes", "-i", key]
+
+
+class PreLoginSlots(ServerTestCase):
+    config = ("ban_max_failures = 0\nmax_unauthenticated = 20\nmax_unauthenticated_per_ip = 5\n"
+              "max_connections = 500\nmax_connections_per_ip = 100\n")
+
+    def silent_connection(self, source):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind((source, 0))
+        sock.connect(("127.0.0.1", self.port))
+        self.addCleanup(sock.close)
+        return sock
+
+    def test_silent_connections_from_many_addresses_never_lock_a_customer_out(self):
+        key = self.tenant_with_key("acme-corp")
+        self.start_server()
+        # 50 addresses x 5 silent connections: far more than the 20 pre-login slots.
+        for address in range(2, 52):
+            for _ in range(5):
+                self.silent_connection(f"127.0.0.{address}")
+        self.wait_for_log("event=connection.evicted")
+        for _ in range(3):
+            transport = self.login("acme-corp", key)
+            self.assertTrue(transport.is_authenticated())
+            sftp = paramiko.SFTPClient.from_transport(transport)
+            self.assertEqual(sorted(sftp.listdir("/")), ["reports", "upload"])
+            transport.close()
+        # One address cannot take more than its share of the slots.
+        extra = self.silent_connection("127.0.0.60")
+        for _ in range(5):
+            self.silent_connection("127.0.0.60")
+        self.wait_for_log("ip=127.0.0.60 reason=max_unauthenticated_per_ip")
+        self.assertIsNotNone(extra)
+
+
+class StrikesThatCount(ServerTestCase):
+    config = "ban_max_failures = 3\nban_window = 600\nban_time = 600\n"
+
+    def setUp(self):
+        super().setUp()
+        self.key = self.tenant_with_key("acme-corp")
+        self.stranger = self.make_key("stranger", "-t", "ed25519")[:-4]
+        self.start_server()
+
+    def fail_login(self):
+        transport = self.transport()
+        with self.assertRaises(paramiko.AuthenticationException):
+            transport.auth_publickey("acme-corp", load_private_key(self.stranger))
+        transport.close()
+
+    def banned(self):
+        return any(b["ip"] == "127.0.0.1" for b in self.json_of("bans"))
+
+    def test_bare_connects_and_keyscans_are_not_strikes(self):
+        for _ in range(10):
+            socket.create_connection(("127.0.0.1", self.port), timeout=5).close()  # a TCP health check
+        for _ in range(5):
+            subprocess.run(["ssh-keyscan", "-p", str(self.port), "127.0.0.1"], capture_output=True, timeout=30)
+        self.assertTrue(self.login("acme-corp", self.key).is_authenticated())
+        self.assertFalse(self.banned())
+        self.assertNotIn("event=ban.added", self.log())
+
+    def test_a_key_login_forgets_the_strikes_of_its_address(self):
+        for _ in range(2):
+            self.fail_login()
+        self.login("acme-corp", self.key).close()  # a customer behind the same NAT
+        for _ in range(2):
+            self.fail_login()
+        self.assertFalse(self.banned())
+        self.fail_login()
+        self.wait_for_log("event=ban.added ip=127.0.0.1")
+        self.assertTrue(self.banned())
+
+    def test_garbage_instead_of_ssh_is_a_strike(self):
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+                sock.recv(256)
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                try:
+                    sock.recv(256)
+                except OSError:
+                    pass
+        self.wait_for_log("event=ban.added ip=127.0.0.1")
+
+    def test_algorithm_mismatch_is_logged_and_is_not_a_strike(self):
+        for _ in range(5):
+            result = subprocess.run(["ssh", *ssh_options(self.key), "-o", "HostKeyAlgorithms=ssh-dss", "-p",
+                                     str(self.port), "acme-corp@127.0.0.1", "true"], capture_output=True, timeout=30)
+            self.assertNotEqual(result.returncode, 0)
+        self.wait_for_log("event=handshake.incompatible")
+        self.assertFalse(self.banned())
+
+
+class HostKeysForOlderClients(ServerTestCase):
+    config = "ban_max_failures = 0\n"
+
+    def sftp_with(self, key, host_key_algorithm):
+        return subprocess.run(["sftp", *ssh_options(key), "-o", f"HostKeyAlgorithms={host_key_algorithm}", "-P",
+                               str(self.port), "acme-corp@127.0.0.1"], input="ls\n", capture_output=True,
+                              text=True, timeout=30)
+
+    def test_ecdsa_host_key_and_ssh_rsa_when_allowed(self):
+        key = self.tenant_with_key("acme-corp")
+        pack = self.run_intake("tenant", "show", "acme-corp").stdout
+        self.assertIn("(ECDSA)", pack)
+        self.start_server()
+        result = self.sftp_with(key, "ecdsa-sha2-nistp256")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotEqual(self.sftp_with(key, "ssh-rsa").returncode, 0)  # SHA-1 signatures: off by default
+        self.stop_server()
+        self.write_config(self.config + "allow_ssh_rsa_sha1 = true\n")
+        self.start_server()
+        result = self.sftp_with(key, "ssh-rsa")
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
+class Reload(ServerTestCase):
+    config = "ban_max_failures = 0\nmax_connections_per_ip = 1\n"
+
+    def test_sighup_after_the_config_file_was_deleted_keeps_the_running_settings(self):
+        self.start_server()
+        os.remove(os.path.join(self.data_dir, "intake.toml"))
+        self.server.send_signal(signal.SIGHUP)
+        self.wait_for_log("event=config.reload_failed")
+        first = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.addCleanup(first.close)
+        self.assertTrue(first.recv(64).startswith(b"SSH-2.0-"))
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as second:
+            self.assertEqual(second.recv(64), b"")  # max_connections_per_ip = 1 still holds
+        self.assertNotIn("event=config.reloaded", self.log())
