@@ -212,6 +212,13 @@ std::optional<NameClaims::Claim> SftpSession::claim(std::vector<std::string> nam
   return environment_.claims->try_claim(session_.tenant, std::move(names));
 }
 
+SftpSession::Reply SftpSession::already_taken(std::uint32_t id, const std::string& name) {
+  return status(id, Status::Failure,
+                "the previous upload of " + name +
+                    " was already taken for processing, so there is nothing to resume or append to; "
+                    "upload the whole file again");
+}
+
 SftpSession::Reply SftpSession::claimed_elsewhere(std::uint32_t id, const std::string& name) {
   return status(id, Status::Failure,
                 name + " is being uploaded by another connection right now; wait until that upload "
@@ -244,6 +251,7 @@ SftpSession::Reply SftpSession::on(const Open& request) {
   }
   int flags = O_CLOEXEC | O_NOFOLLOW;
   std::optional<NameClaims::Claim> name_claim;
+  bool over_ghost = false;
   if (path->area == Area::Root) {
     return status(request.id, Status::Failure,
                   "the home folder is read-only: upload files into upload/ (cd upload, then put the file)");
@@ -277,16 +285,13 @@ SftpSession::Reply SftpSession::on(const Open& request) {
     struct stat existing {};
     if (::fstatat(upload_fd_.get(), path->name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0 &&
         errno == ENOENT && environment_.ghosts->find(session_.tenant, path->name)) {
-      // The name is a ghost: its last upload was taken. A resume or an append (`reput`, `put -a`, which
-      // STAT the ghost and would send only the tail) would complete as a fragment: refuse it. A
-      // truncating open is a fresh upload, with or without CREAT (sshfs `cp`, shell redirection).
-      if ((request.flags & open_flags::kAppend) || !(request.flags & open_flags::kTruncate)) {
-        return status(request.id, Status::Failure,
-                      "the previous upload of " + path->name +
-                          " was already taken for processing, so there is nothing to resume or append "
-                          "to; upload the whole file again");
-      }
+      // The name is a ghost: its last upload was taken. An append (`reput`, `put -a`, `curl -C -`, which
+      // STAT the ghost and would send only the tail) would complete as a fragment: refused. Any other
+      // write-open is a fresh upload, with or without CREAT or TRUNC (sshfs `cp`, shell redirection,
+      // scp's in-place OPEN); its first WRITE must then start the file (see on(Write)).
+      if (request.flags & open_flags::kAppend) return already_taken(request.id, path->name);
       flags |= O_CREAT;
+      over_ghost = true;
     }
   }
   base::UniqueFd fd(::openat(folder_fd(path->area), path->name.c_str(), flags, 0600));
@@ -300,6 +305,7 @@ SftpSession::Reply SftpSession::on(const Open& request) {
   handle.writing = writing;
   handle.path = *path;
   handle.claim = std::move(name_claim);
+  handle.over_ghost = over_ghost;
   if (writing) {
     handle.hash.emplace();
     handle.hash_in_order = info.st_size == 0;
@@ -455,6 +461,15 @@ SftpSession::Reply SftpSession::on(const Write& request) {
     struct stat info {};
     ::fstat(fd, &info);
     offset = static_cast<std::uint64_t>(info.st_size);  // appends land at the end, whatever offset says
+  }
+  if (handle->over_ghost) {
+    struct stat info {};
+    ::fstat(fd, &info);
+    // A WRITE beyond the end of a file opened over a ghost is a resume of the taken upload.
+    if (offset > static_cast<std::uint64_t>(info.st_size)) {
+      handle->write_error = "a resume of an upload that was already taken";
+      return already_taken(request.id, handle->path.name);
+    }
   }
   if (offset > limit || request.data.size() > limit - offset) {
     return fail(Status::Failure, "file too large: the limit is " + std::to_string(limit) + " bytes");

@@ -59,6 +59,7 @@ class SftpSession : public SubsystemHandler {
     std::string write_error;  // why a WRITE failed: the CLOSE answers FAILURE with it
     VirtualPath path;
     std::optional<NameClaims::Claim> claim;  // a handle writing in upload/ holds its name
+    bool over_ghost = false;  // created where a taken upload's ghost was: nothing there to resume
     // Writing: SHA-256 of the bytes written in order from offset 0; anything else (a resume, an
     // overwrite, a truncation) clears `hash_in_order` and the completion hashes the file instead.
     std::optional<base::Sha256> hash;
@@ -110,6 +111,7 @@ class SftpSession : public SubsystemHandler {
   bool still_named(int fd, const std::string& name) const;
   std::optional<NameClaims::Claim> claim(std::vector<std::string> names);
   Reply claimed_elsewhere(std::uint32_t id, const std::string& name);
+  Reply already_taken(std::uint32_t id, const std::string& name);
   Handle* find_handle(std::string_view handle);
   int folder_fd(Area area) const;
   std::string upload_path(const std::string& name) const;

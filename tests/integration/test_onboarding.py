@@ -35,7 +35,7 @@ class TenantCommands(IntakeTestCase):
         pack = shown["onboarding"]
         self.assertEqual(pack["file_names"], ["livesafe_snapshot.csv"])
         self.assertEqual(pack["sample_csv"][1].split(",")[0], "ORG-42")
-        self.assertEqual(len(pack["host_keys"]), 2)
+        self.assertEqual(len(pack["host_keys"]), 3)
         for host_key in pack["host_keys"]:
             self.assertEqual(host_key["fingerprint"], self.keygen_fingerprint(host_key["path"]))
             self.assertTrue(host_key["known_hosts"].startswith("[" + pack["host"] + "]:2222 "))
@@ -290,7 +290,7 @@ class AuditAndConcurrency(IntakeTestCase):
         self.run_intake("tenant", "show", "acme-corp")
         self.run_intake("tenant", "add", "acme-corp", expect=1)
         everything = self.json_of("audit")
-        self.assertEqual(len(everything), 7)
+        self.assertEqual(len(everything), 8)
         self.assertEqual(sorted(e["action"] for e in everything if not e["tenant"]), ["hostkey.create"] * 3)
 
     def test_many_cli_processes_writing_at_once(self):
@@ -312,7 +312,7 @@ class AuditAndConcurrency(IntakeTestCase):
         self.assertEqual(len(tenants), 17)
         self.assertTrue(all(t["active_keys"] == 1 for t in tenants if t["name"] != "seed-tenant"))
         self.assertEqual(len(self.json_of("audit", "--tenant", "tenant-07")), 2)
-        self.assertEqual(len(self.json_of("audit", "--limit", "100")), 33 + 2)  # + the two host keys
+        self.assertEqual(len(self.json_of("audit", "--limit", "100")), 33 + 3)  # + the three host keys
 
     def test_a_fresh_data_dir_raced_by_two_processes(self):
         procs = [subprocess.Popen([INTAKE, "--data-dir", self.data_dir, "tenant", "add", name],

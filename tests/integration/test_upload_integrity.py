@@ -137,7 +137,13 @@ class Integrity(SftpTestCase):
         refused = raw.open(f"/upload/{NAME_OK}", WRITE_F | CREAT_F | APPEND_F)
         self.assertEqual(refused.code, FAILURE)
         self.assertIn("already taken for processing", refused.message)
-        self.assertEqual(raw.open(f"/upload/{NAME_OK}", WRITE_F).code, FAILURE)  # no TRUNC: a resume too
+        # Without TRUNC (scp's in-place open) it is a fresh file whose first WRITE must start it: a WRITE
+        # at the ghost's size is a resume, refused, and its CLOSE says so.
+        resumed = raw.open(f"/upload/{NAME_OK}", WRITE_F | CREAT_F)
+        self.assertEqual(resumed.kind, HANDLE)
+        self.assertEqual(raw.write(resumed.handle, len(first), bigger[len(first):]).code, FAILURE)
+        self.assertEqual(raw.close(resumed.handle).code, FAILURE)
+        self.assertEqual(raw.remove(f"/upload/{NAME_OK}").code, OK)
         # A whole new upload of the name is fine, with or without CREAT (shell redirection).
         handle = raw.upload(f"/upload/{NAME_OK}", bigger, flags=WRITE_F | TRUNC_F)
         self.assertEqual(raw.close(handle).code, OK)
