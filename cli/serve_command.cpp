@@ -40,8 +40,9 @@ void drop_privileges(const std::string& user) {
                     {{"user", user}, {"uid", std::to_string(uid)}});
 }
 
-// Each session holds a socket plus up to max_open_handles files, and Linux starts a process with a
-// soft limit of 1,024 descriptors: raise it to the hard limit, and say so when even that is short.
+// Each session holds its socket, its three folders and up to max_open_handles files, and Linux starts
+// a process with a soft limit of 1,024 descriptors: raise it to the hard limit, and say so when even
+// that is short of the worst case.
 void raise_descriptor_limit(const server::ServerSettings& settings) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
@@ -49,13 +50,15 @@ void raise_descriptor_limit(const server::ServerSettings& settings) {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
-  const auto wanted = static_cast<rlim_t>(settings.max_connections) * 8 + 64;
-  server::log_event(limit.rlim_cur < wanted ? spdlog::level::warn : spdlog::level::info, "",
-                    "limits.descriptors",
+  const auto worst_case =
+      static_cast<rlim_t>(settings.max_connections) * (settings.sftp.max_open_handles + 4) + 64;
+  const bool short_of_it = limit.rlim_cur < worst_case;
+  server::log_event(short_of_it ? spdlog::level::warn : spdlog::level::info, "", "limits.descriptors",
                     {{"limit", std::to_string(limit.rlim_cur)},
-                     {"advice", limit.rlim_cur < wanted ? "below max_connections x 8; raise LimitNOFILE (systemd) "
-                                                          "or ulimit -Hn, or lower max_connections"
-                                                        : "ok"}});
+                     {"worst_case", std::to_string(worst_case)},
+                     {"advice", short_of_it ? "raise LimitNOFILE (systemd) or the hard limit, or lower "
+                                              "max_connections or max_open_handles"
+                                            : "ok"}});
 }
 
 void serve(Context& context, const ServeOptions& options) {
@@ -102,8 +105,7 @@ void serve(Context& context, const ServeOptions& options) {
                                          context.public_host(),
                                          {}};
   ingest_settings.on_error = [](const std::string& id, const std::string& error) {
-    server::log_event(spdlog::level::err, "", "ingest.error",
-                      {{"id", id}, {"error", error}});
+    server::log_event(spdlog::level::err, "", "ingest.error", {{"id", id}, {"error", error}});
   };
   const unsigned workers =
       config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());

@@ -40,15 +40,15 @@ namespace {
 ingest::UploadToJournal to_journal(const server::sftp::UploadOrigin& origin, const std::string& name,
                                    const std::filesystem::path& path, std::uint64_t size,
                                    const std::string& sha256 = {}) {
-  return {origin.tenant,          name, path, size, origin.client_ip, origin.key_fingerprint,
-          origin.session_id,      sha256};
+  return {origin.tenant,     name,  path, size, origin.client_ip, origin.key_fingerprint,
+          origin.session_id, sha256};
 }
 
 }  // namespace
 
 tl::expected<void, std::string> JournalSink::completed(const server::sftp::CompletedUpload& upload) {
-  auto id =
-      ingest::journal_upload(settings_, to_journal(upload.origin, upload.name, upload.path, upload.size, upload.sha256));
+  auto id = ingest::journal_upload(
+      settings_, to_journal(upload.origin, upload.name, upload.path, upload.size, upload.sha256));
   if (!id) return tl::unexpected(id.error());
   server::log_event(spdlog::level::info, upload.origin.session_id, "ingest.queued",
                     {{"tenant", upload.origin.tenant}, {"id", *id}, {"name", upload.name}});

@@ -274,10 +274,11 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                    " at upload, " + *sha + " now): it was not applied; upload the file again",
                {});
     transaction.commit();
-    if (json && tenant) publish_report(settings, *tenant, *json);
+    if (json) publish_report(settings, *tenant, *json);
     if (settings.on_error) {
-      settings.on_error(id, "the archived file " + archived.string() + " changed after it was received (sha256 " +
-                                *record->sha256 + " journalled, " + *sha + " now); not applied");
+      settings.on_error(id, "the archived file " + archived.string() +
+                                " changed after it was received (sha256 " + *record->sha256 +
+                                " journalled, " + *sha + " now); not applied");
     }
     return current_status();
   }

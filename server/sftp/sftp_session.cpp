@@ -81,6 +81,12 @@ base::UniqueFd open_folder(int parent, const char* name) {
   return base::UniqueFd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 }
 
+std::string already_taken(const std::string& name) {
+  return "the previous upload of " + name +
+         " was already taken for processing, so there is nothing to resume or append to; upload the "
+         "whole file again";
+}
+
 bool write_all(int fd, const std::uint8_t* data, std::size_t size, std::uint64_t offset, bool append) {
   while (size > 0) {
     const ssize_t written =
@@ -135,9 +141,7 @@ std::string SftpSession::upload_path(const std::string& name) const {
 }
 
 int SftpSession::folder_fd(Area area) const {
-  return area == Area::Upload    ? upload_fd_.get()
-         : area == Area::Reports ? reports_fd_.get()
-                                 : root_fd_.get();
+  return area == Area::Upload ? upload_fd_.get() : area == Area::Reports ? reports_fd_.get() : root_fd_.get();
 }
 
 std::size_t SftpSession::on_data(std::span<const std::uint8_t> bytes) {
@@ -212,17 +216,11 @@ std::optional<NameClaims::Claim> SftpSession::claim(std::vector<std::string> nam
   return environment_.claims->try_claim(session_.tenant, std::move(names));
 }
 
-SftpSession::Reply SftpSession::already_taken(std::uint32_t id, const std::string& name) {
-  return status(id, Status::Failure,
-                "the previous upload of " + name +
-                    " was already taken for processing, so there is nothing to resume or append to; "
-                    "upload the whole file again");
-}
-
 SftpSession::Reply SftpSession::claimed_elsewhere(std::uint32_t id, const std::string& name) {
   return status(id, Status::Failure,
-                name + " is being uploaded by another connection right now; wait until that upload "
-                       "has finished, then try again");
+                name +
+                    " is being uploaded by another connection right now; wait until that upload "
+                    "has finished, then try again");
 }
 
 bool SftpSession::still_named(int fd, const std::string& name) const {
@@ -289,7 +287,8 @@ SftpSession::Reply SftpSession::on(const Open& request) {
       // STAT the ghost and would send only the tail) would complete as a fragment: refused. Any other
       // write-open is a fresh upload, with or without CREAT or TRUNC (sshfs `cp`, shell redirection,
       // scp's in-place OPEN); its first WRITE must then start the file (see on(Write)).
-      if (request.flags & open_flags::kAppend) return already_taken(request.id, path->name);
+      if (request.flags & open_flags::kAppend)
+        return status(request.id, Status::Failure, already_taken(path->name));
       flags |= O_CREAT;
       over_ghost = true;
     }
@@ -306,10 +305,7 @@ SftpSession::Reply SftpSession::on(const Open& request) {
   handle.path = *path;
   handle.claim = std::move(name_claim);
   handle.over_ghost = over_ghost;
-  if (writing) {
-    handle.hash.emplace();
-    handle.hash_in_order = info.st_size == 0;
-  }
+  if (writing && info.st_size == 0) handle.hash.emplace();
   const std::string id = std::to_string(next_handle_++);
   handles_.emplace(id, std::move(handle));
   if (writing) log_event(spdlog::level::debug, session_.session_id, "upload.open", {{"name", path->name}});
@@ -340,7 +336,8 @@ bool SftpSession::complete_upload(std::uint32_t id, const std::string& name, int
     if (reader && still_named(reader.get(), name)) sha256 = base::sha256_of_fd(reader.get());
   }
   if (!sha256) {
-    reply = errno_status(id, errno, "cannot read back " + name);
+    reply = status(id, Status::Failure,
+                   "the server could not read " + name + " back to check it; upload it again");
     return false;
   }
   const CompletedUpload upload{origin(), name, upload_path(name), static_cast<std::uint64_t>(info.st_size),
@@ -391,7 +388,8 @@ SftpSession::Reply SftpSession::on(const Close& request) {
   if (is_temporary_name(environment_.settings, name)) return reply;
   std::optional<std::string> sha256;
   struct stat info {};
-  if (handle.hash && handle.hash_in_order && ::fstat(handle.fd.get(), &info) == 0 &&
+  // The running hash covers the file only if nothing beyond the bytes written lies in it.
+  if (handle.hash && ::fstat(handle.fd.get(), &info) == 0 &&
       static_cast<std::uint64_t>(info.st_size) == handle.hashed) {
     sha256 = handle.hash->finish_hex();
   }
@@ -446,7 +444,8 @@ SftpSession::Reply SftpSession::on(const Write& request) {
   if (!handle->writing)
     return status(request.id, Status::PermissionDenied, "this file was not opened for writing");
   if (!handle->write_error.empty())
-    return status(request.id, Status::Failure, "an earlier write to this file failed: " + handle->write_error);
+    return status(request.id, Status::Failure,
+                  "an earlier write to this file failed: " + handle->write_error);
   const auto fail = [&](Status code, const std::string& message) {
     handle->write_error = message;
     log_event(spdlog::level::warn, session_.session_id, "upload.write_failed",
@@ -466,10 +465,8 @@ SftpSession::Reply SftpSession::on(const Write& request) {
     struct stat info {};
     ::fstat(fd, &info);
     // A WRITE beyond the end of a file opened over a ghost is a resume of the taken upload.
-    if (offset > static_cast<std::uint64_t>(info.st_size)) {
-      handle->write_error = "a resume of an upload that was already taken";
-      return already_taken(request.id, handle->path.name);
-    }
+    if (offset > static_cast<std::uint64_t>(info.st_size))
+      return fail(Status::Failure, already_taken(handle->path.name));
   }
   if (offset > limit || request.data.size() > limit - offset) {
     return fail(Status::Failure, "file too large: the limit is " + std::to_string(limit) + " bytes");
@@ -481,13 +478,11 @@ SftpSession::Reply SftpSession::on(const Write& request) {
     fail(Status::Failure, std::strerror(error));
     return reply;
   }
-  if (handle->hash) {
-    if (handle->hash_in_order && offset == handle->hashed) {
-      handle->hash->update(request.data);
-      handle->hashed += request.data.size();
-    } else {
-      handle->hash_in_order = false;
-    }
+  if (handle->hash && offset == handle->hashed) {
+    handle->hash->update(request.data);
+    handle->hashed += request.data.size();
+  } else {
+    handle->hash.reset();
   }
   return status(request.id, Status::Ok);
 }
@@ -582,7 +577,7 @@ SftpSession::Reply SftpSession::on(const Fsetstat& request) {
       error != 0) {
     return errno_status(request.id, error, "cannot change " + handle->path.display());
   }
-  if (request.attrs.size && handle->hash) handle->hash_in_order = false;
+  if (request.attrs.size) handle->hash.reset();
   return status(request.id, Status::Ok);
 }
 
@@ -597,7 +592,8 @@ SftpSession::Reply SftpSession::on(const Opendir& request) {
   handle.directory = true;
   handle.path = *path;
   if (path->area == Area::Root) {
-    handle.fixed_listing = {{"upload", "", folder_attributes(true)}, {"reports", "", folder_attributes(false)}};
+    handle.fixed_listing = {{"upload", "", folder_attributes(true)},
+                            {"reports", "", folder_attributes(false)}};
     for (auto& entry : handle.fixed_listing)
       entry.long_name = long_name(entry.name, entry.attrs, session_.tenant);
   } else {

@@ -60,11 +60,10 @@ class SftpSession : public SubsystemHandler {
     VirtualPath path;
     std::optional<NameClaims::Claim> claim;  // a handle writing in upload/ holds its name
     bool over_ghost = false;  // created where a taken upload's ghost was: nothing there to resume
-    // Writing: SHA-256 of the bytes written in order from offset 0; anything else (a resume, an
-    // overwrite, a truncation) clears `hash_in_order` and the completion hashes the file instead.
+    // Writing: SHA-256 of the bytes written so far, present only while they arrived in order from
+    // offset 0; a resume, an overwrite or a truncation drops it and the completion hashes the file.
     std::optional<base::Sha256> hash;
     std::uint64_t hashed = 0;
-    bool hash_in_order = false;
     // Directories: the home's two entries, or a folder read page by page as READDIR asks (a listing
     // is never copied whole: a folder of many files must not cost memory per open handle).
     std::vector<NameEntry> fixed_listing;
@@ -105,13 +104,12 @@ class SftpSession : public SubsystemHandler {
 
   Reply stat_path(std::uint32_t id, std::string_view path);
   // fsync, hand to the sink, remember the ghost. `reply` is the answer to the CLOSE or RENAME.
-  bool complete_upload(std::uint32_t id, const std::string& name, int fd,
-                       std::optional<std::string> sha256, Reply& reply);
+  bool complete_upload(std::uint32_t id, const std::string& name, int fd, std::optional<std::string> sha256,
+                       Reply& reply);
   // True while `fd` is still the file named `name` in upload/ (no other upload replaced or took it).
   bool still_named(int fd, const std::string& name) const;
   std::optional<NameClaims::Claim> claim(std::vector<std::string> names);
   Reply claimed_elsewhere(std::uint32_t id, const std::string& name);
-  Reply already_taken(std::uint32_t id, const std::string& name);
   Handle* find_handle(std::string_view handle);
   int folder_fd(Area area) const;
   std::string upload_path(const std::string& name) const;
