@@ -39,6 +39,17 @@ std::string pubkey_algorithms(const AlgorithmSettings& algorithms) {
   return list;
 }
 
+std::string_view outcome_name(SessionOutcome outcome) {
+  switch (outcome) {
+    case SessionOutcome::LoggedIn: return "logged_in";
+    case SessionOutcome::Denied: return "denied";
+    case SessionOutcome::Aborted: return "aborted";
+    case SessionOutcome::Quiet: return "quiet";
+    case SessionOutcome::Incompatible: return "incompatible";
+  }
+  return "unknown";
+}
+
 struct Connection {
   std::string id;
   std::uint32_t ip = 0;
@@ -251,10 +262,16 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
       try {
         Session session(id, fd, ip, guard, environment, std::move(snapshot));
         const auto outcome = session.run();
+        const bool strike = outcome == SessionOutcome::Denied || outcome == SessionOutcome::Aborted;
         if (outcome == SessionOutcome::LoggedIn)
           bans->record_success(ip);
-        else if (outcome == SessionOutcome::Denied || outcome == SessionOutcome::Aborted)
+        else if (strike)
           bans->record_failure(ip, id, session.failure());
+        // After the ban bookkeeping, so that whoever reads this line sees its effect.
+        log_event(spdlog::level::info, id, "connection.closed",
+                  {{"ip", store::ipv4_to_string(ip)},
+                   {"outcome", std::string(outcome_name(outcome))},
+                   {"strike", strike ? "yes" : "no"}});
       } catch (const std::exception& error) {
         log_event(spdlog::level::err, id, "session.error", {{"error", error.what()}});
       }

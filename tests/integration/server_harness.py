@@ -69,6 +69,14 @@ class ServerTestCase(IntakeTestCase):
             time.sleep(0.05)
         self.fail(f"no '{pattern}' in the server log after {timeout}s:\n{self.log()}")
 
+    def wait_for_count(self, needle, count, timeout=30):
+        """Waits until `needle` appears `count` times in the server log (e.g. that many sessions ended)."""
+        deadline = time.time() + timeout
+        while self.log().count(needle) < count:
+            if time.time() > deadline:
+                self.fail(f"fewer than {count} '{needle}' in the server log after {timeout}s:\n{self.log()}")
+            time.sleep(0.05)
+
     def transport(self):
         """A paramiko transport past the key exchange, not yet authenticated."""
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)

@@ -389,16 +389,26 @@ TEST_CASE("plan: a changed group is flagged, an unchanged one leaves the members
   CHECK(plan.updates[1].group_changed);
 }
 
+namespace {
+
+// Journals `content` as acme-corp's livesafe_snapshot.csv, as the SFTP server hands it over.
+tl::expected<std::string, std::string> journal_file(const IngestSettings& settings,
+                                                    const std::string& content) {
+  const auto path = settings.data_dir / "livesafe_snapshot.csv";
+  std::ofstream(path) << content;
+  return journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(), "127.0.0.1",
+                                   "SHA256:k", "s1", sha256_hex(content)});
+}
+
+}  // namespace
+
 TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") {
   intake::test::TempDir dir;
   IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
   auto db = intake::store::Database::open(dir.path() / "intake.db");
   add_acme_tenant(db);
-  const auto path = dir.path() / "livesafe_snapshot.csv";
   const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
-  std::ofstream(path) << content;
-  const auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
-                                            "127.0.0.1", "SHA256:k", "s1", sha256_hex(content)});
+  const auto id = journal_file(settings, content);
   REQUIRE(id);
 
   IngestQueue queue(settings, 2);
@@ -421,11 +431,8 @@ TEST_CASE("an archived file that changed after it was journalled is never applie
   settings.on_error = [&](const std::string&, const std::string& error) { alert = error; };
   auto db = intake::store::Database::open(dir.path() / "intake.db");
   add_acme_tenant(db);
-  const auto path = dir.path() / "livesafe_snapshot.csv";
   const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
-  std::ofstream(path) << content;
-  const auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
-                                            "127.0.0.1", "SHA256:k", "s1", sha256_hex(content)});
+  const auto id = journal_file(settings, content);
   REQUIRE(id);
   intake::store::IngestRepository ingests(db);
   CHECK(ingests.find(*id)->sha256 == sha256_hex(content));  // journalled with the upload
