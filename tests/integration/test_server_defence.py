@@ -81,13 +81,13 @@ class StrikesThatCount(ServerTestCase):
         self.assertTrue(self.login("acme-corp", self.key).is_authenticated())
 
     def test_a_key_login_forgets_the_strikes_of_its_address(self):
-        for _ in range(2):
-            self.fail_login()
-        self.login("acme-corp", self.key).close()  # a customer behind the same NAT
-        self.sessions_ended(3)
-        for _ in range(2):
-            self.fail_login()
-        self.sessions_ended(5)
+        # One connection at a time, each waited for: the server sees a client's close when it sees it,
+        # and the order of the strikes and the login is what this test is about.
+        for ended, step in enumerate([self.fail_login, self.fail_login,
+                                      lambda: self.login("acme-corp", self.key).close(),  # behind the same NAT
+                                      self.fail_login, self.fail_login], start=1):
+            step()
+            self.sessions_ended(ended)
         self.assertFalse(self.banned())
         self.fail_login()
         self.wait_for_log("event=ban.added ip=127.0.0.1")
