@@ -16,6 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import abuse  # noqa: E402
 from peers import SSH_OPTIONS, IntakeServer, OpenSshServer, proc_status, sftp_batch  # noqa: E402
 
 HEADER = "organizationid,username,firstname,lastname,email,mobilephone,groupname\n"
@@ -283,6 +284,51 @@ class Bench:
         finally:
             server.stop()
 
+    # --- attacks on memory and on login slots ------------------------------------------------------
+    def abuse(self):
+        sessions, requests = self.args.abuse_sessions, 2000
+        server = self.intake_server("intake-abuse", allow_read_uploads="true", max_open_handles=64).start()
+        try:
+            key = server.add_tenant("mallory", "MALLORY")
+            folder = os.path.join(server.data_dir, "tenants", "mallory", "upload")
+            with open(os.path.join(folder, "big.filepart"), "wb") as f:
+                f.write(os.urandom(4 * MiB))
+            for n in range(self.args.listing_files):  # temporary names: kept, never ingested
+                open(os.path.join(folder, f"f{n:05d}-{'x' * 40}.tmp"), "w").close()
+            for name, make, label in (
+                    ("read backlog", lambda: abuse.read_backlog(server.port, "mallory", key, sessions, requests),
+                     f"{sessions} sessions each pipelining {requests} READs of 255 KiB, reading no reply"),
+                    ("listing", lambda: abuse.listing(server.port, "mallory", key, sessions, 63),
+                     f"{sessions} sessions x 63 open listings of a folder of {self.args.listing_files:,} files")):
+                attackers, attack = make()
+                time.sleep(1)
+                before = proc_status(server.pid)
+                abuse.reset_peak(server.pid)
+                attack()
+                during = abuse.settled_rss(server.pid)
+                per_session = (during["VmHWM"] - before["VmRSS"]) / sessions
+                self.raw[f"abuse {name}"] = {"before": before, "during": during, "sessions": sessions}
+                self.row(f"abuse, {label}: peak RSS {mib(before['VmRSS']):.0f} -> {mib(during['VmHWM']):.0f} MiB",
+                         f"{per_session:.0f} KiB per session", "-", "-", "<= 2 MiB per session",
+                         per_session <= 2048)
+                abuse.close_all(attackers)
+            quiet = abuse.login_seconds(server.port, "mallory", key, 20)
+            held, refused = abuse.silent_connections(server.port, 1000, 50)
+            try:
+                time.sleep(1)
+                loaded = abuse.login_seconds(server.port, "mallory", key, 20)
+            finally:
+                for sock in held:
+                    sock.close()
+            self.raw["abuse logins"] = {"quiet": quiet, "loaded": loaded, "held": len(held), "refused": refused}
+            self.row(f"abuse, a customer's login (connect, key login, SFTP listing) while 1,000 silent "
+                     f"connections from 50 addresses are open ({len(held)} accepted by TCP, {refused} refused); "
+                     f"without them: median {abuse.median_ms(quiet):.0f} ms",
+                     f"median {abuse.median_ms(loaded):.0f} ms, max {max(loaded) * 1000:.0f} ms", "-", "-",
+                     "every login succeeds, median <= 2x quiet", abuse.median_ms(loaded) <= 2 * abuse.median_ms(quiet))
+        finally:
+            server.stop()
+
     # --- ingest of a large directory ---------------------------------------------------------------
     def ingest(self):
         users = self.args.ingest_rows
@@ -330,26 +376,29 @@ def main():
     parser.add_argument("--intake", required=True, help="the intake binary")
     parser.add_argument("--client", required=True, help="the intake-bench-client binary")
     parser.add_argument("--only", nargs="*", default=[],
-                        choices=["throughput", "small", "concurrency", "idle", "logins", "ingest"])
+                        choices=["throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest"])
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the script out")
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args()
     args.rounds = 5
     args.throughput_mib, args.small_uploads, args.sessions = 1024, 1000, 200
     args.idle_sessions, args.login_seconds, args.ingest_rows = 1000, 3, 1_000_000
+    args.abuse_sessions, args.listing_files = 15, 20_000
     if args.quick:
         args.rounds, args.throughput_mib, args.small_uploads, args.sessions = 2, 64, 100, 20
         args.idle_sessions, args.login_seconds, args.ingest_rows = 100, 1, 20_000
+        args.abuse_sessions, args.listing_files = 5, 2_000
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as root:
         bench = Bench(args, root)
         openssh = OpenSshServer(root).start()
         try:
-            wanted = set(args.only) or {"throughput", "small", "concurrency", "idle", "logins", "ingest"}
+            wanted = set(args.only) or {"throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest"}
             for name, run in (("throughput", lambda: bench.throughput(openssh)), ("small", bench.small_files),
                               ("concurrency", bench.concurrency), ("idle", bench.idle),
-                              ("logins", lambda: bench.logins(openssh)), ("ingest", bench.ingest)):
+                              ("logins", lambda: bench.logins(openssh)), ("abuse", bench.abuse),
+                              ("ingest", bench.ingest)):
                 if name in wanted:
                     print(f"== {name}", flush=True)
                     phase = time.monotonic()

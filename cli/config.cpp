@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <map>
 
 namespace intake::cli {
@@ -93,8 +94,9 @@ Setter duration_setting(server::Seconds& target) {
   };
 }
 
-Setter size_setting(std::uint64_t& target) {
-  return [&target](const toml::node& node) -> std::optional<std::string> {
+Setter size_setting(std::uint64_t& target, std::uint64_t least = 0,
+                    std::uint64_t most = std::numeric_limits<std::uint64_t>::max()) {
+  return [&target, least, most](const toml::node& node) -> std::optional<std::string> {
     std::optional<std::uint64_t> value;
     if (const auto number = node.value<std::int64_t>(); number && node.is_integer() && *number >= 0) {
       value = static_cast<std::uint64_t>(*number);
@@ -102,6 +104,9 @@ Setter size_setting(std::uint64_t& target) {
       value = parse_size(*text);
     }
     if (!value) return "must be a size: bytes, or a string such as \"512M\", \"2G\"";
+    if (*value < least || *value > most) {
+      return "must be between " + std::to_string(least) + " and " + std::to_string(most) + " bytes";
+    }
     target = *value;
     return std::nullopt;
   };
@@ -191,6 +196,7 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"login_grace", duration_setting(server.login_grace)},
       {"idle_timeout", duration_setting(server.idle_timeout)},
       {"shutdown_grace", duration_setting(server.shutdown_grace)},
+      {"channel_window", size_setting(server.channel_window, 256 * 1024, 64ULL << 20)},
       {"log_format", text_setting(server.log_format,
                                   [](const std::string& v) {
                                     return one_of(v, {"text", "json"});

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <deque>
 #include <vector>
 
 #include "keys/base64.hpp"
@@ -53,50 +54,66 @@ std::string_view channel_request_name(int subtype) {
 }  // namespace
 
 // Output to the client is queued and flushed by the session loop within the channel window, so a
-// handler never blocks inside a libssh callback waiting for the client to read.
+// handler never blocks inside a libssh call waiting for the client to read. Past kOutputBacklog the
+// session takes no more requests (backpressure); the handler may still finish the request at hand.
 class Session::Writer : public ChannelWriter {
  public:
+  static constexpr std::size_t kOutputBacklog = 1u << 20;
+
   explicit Writer(Session& session) : session_(session) {}
-  bool write(std::span<const std::uint8_t> bytes) override {
+  bool write(std::vector<std::uint8_t>&& bytes) override {
     if (session_.channel_closed_ || close_requested_) return false;
-    if (pending_.size() - sent_ + bytes.size() > kMaxPending) {
-      // A client that pipelines requests but never reads the replies would grow this without end.
+    if (pending_ + bytes.size() > kHardLimit) {
+      // Unreachable while handlers honour congested(); a last guard for the server's memory.
       log_event(spdlog::level::warn, session_.id_, "session.backlog",
-                {{"reason", "the client does not read its replies; closing"}});
+                {{"reason", "replies kept growing while the client read none; closing"}});
       close_requested_ = true;
       return false;
     }
-    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+    pending_ += bytes.size();
+    queued_ += bytes.size();
+    if (bytes.size() < kCoalesce && !queue_.empty() && queue_.back().size() + bytes.size() <= kCoalesce) {
+      // Small replies (WRITE acknowledgements) travel together, in one channel write.
+      queue_.back().insert(queue_.back().end(), bytes.begin(), bytes.end());
+    } else {
+      queue_.push_back(std::move(bytes));
+    }
     return true;
   }
   void close() override { close_requested_ = true; }
+  bool congested() const override { return pending_ >= kOutputBacklog; }
 
-  // Sends what the window allows; false when the channel failed.
+  // Sends what the window allows; false when the channel failed. A sent reply is freed at once.
   bool flush() {
-    while (!pending_.empty() && !session_.channel_closed_) {
+    while (!queue_.empty() && !session_.channel_closed_) {
       const auto window = ssh_channel_window_size(session_.channel_);
       if (window == 0) return true;  // the client has not read yet; poll and try again
-      const auto chunk = std::min<std::size_t>({pending_.size() - sent_, window, 32768});
+      const auto& front = queue_.front();
+      const auto chunk = std::min<std::size_t>({front.size() - sent_, window, kCoalesce});
       const int written =
-          ssh_channel_write(session_.channel_, pending_.data() + sent_, static_cast<uint32_t>(chunk));
+          ssh_channel_write(session_.channel_, front.data() + sent_, static_cast<std::uint32_t>(chunk));
       if (written < 0) return false;
       sent_ += static_cast<std::size_t>(written);
-      if (sent_ == pending_.size()) {
-        pending_.clear();
+      pending_ -= static_cast<std::size_t>(written);
+      if (sent_ == front.size()) {
+        queue_.pop_front();
         sent_ = 0;
       }
     }
     return true;
   }
-  bool has_pending() const { return !pending_.empty(); }
-  static constexpr std::size_t kMaxPending = 64u << 20;
+  std::size_t pending() const { return pending_; }
+  std::uint64_t queued() const { return queued_; }  // every byte ever queued: the handler's output
   bool close_requested() const { return close_requested_; }
-  bool over_limit() const { return pending_.size() - sent_ > kMaxPending / 2; }
 
  private:
+  static constexpr std::size_t kCoalesce = 32768;
+  static constexpr std::size_t kHardLimit = 16u << 20;
   Session& session_;
-  std::vector<std::uint8_t> pending_;
-  std::size_t sent_ = 0;
+  std::deque<std::vector<std::uint8_t>> queue_;
+  std::size_t sent_ = 0;     // of the front reply
+  std::size_t pending_ = 0;  // bytes queued and not yet sent
+  std::uint64_t queued_ = 0;
   bool close_requested_ = false;
 };
 
@@ -178,11 +195,11 @@ ssh_channel Session::on_channel_open(ssh_session session, void* self_pointer) {
   self.channel_ = ssh_channel_new(session);
   if (!self.channel_) return nullptr;
   // Registered here, inside the open callback: a subsystem request arriving in the same poll batch
-  // would otherwise be refused (LIBSSH.md).
+  // would otherwise be refused (LIBSSH.md). No data callback: serve() reads the channel, which is
+  // what sizes its window and stops it when the session stops reading.
   self.channel_callbacks_ = {};
   self.channel_callbacks_.userdata = &self;
   self.channel_callbacks_.channel_subsystem_request_function = on_subsystem;
-  self.channel_callbacks_.channel_data_function = on_channel_data;
   self.channel_callbacks_.channel_eof_function = on_channel_eof;
   self.channel_callbacks_.channel_close_function = on_channel_close;
   ssh_callbacks_init(&self.channel_callbacks_);
@@ -206,14 +223,6 @@ int Session::on_subsystem(ssh_session, ssh_channel, const char* subsystem, void*
   log_event(spdlog::level::info, self.id_, "subsystem.started",
             {{"subsystem", name}, {"tenant", self.tenant_}});
   return 0;
-}
-
-int Session::on_channel_data(ssh_session, ssh_channel, void* data, std::uint32_t length, int is_stderr,
-                             void* self_pointer) {
-  auto& self = *static_cast<Session*>(self_pointer);
-  self.last_activity_ = Clock::now();
-  if (is_stderr || !self.handler_) return static_cast<int>(length);  // nothing to hand it to: drop
-  return static_cast<int>(self.handler_->on_data(std::span(static_cast<const std::uint8_t*>(data), length)));
 }
 
 void Session::on_channel_eof(ssh_session, ssh_channel, void* self_pointer) {
@@ -314,10 +323,34 @@ bool Session::establish() {
   return subsystem_ready_;
 }
 
+// Takes what the client sent, if the session may: false when the channel can give nothing more.
+Session::Input Session::take_input(InputPacing& pacing) {
+  if (!pacing.may_read(writer_->pending())) {
+    // Not reading: a client respecting its window can send only what it was granted. libssh keeps
+    // whatever arrives regardless, so a peer ignoring the window is cut here.
+    const int buffered = ssh_channel_poll(channel_, 0);
+    if (buffered > 0 && static_cast<std::size_t>(buffered) > pacing.most_buffered()) return Input::Flood;
+    return Input::Held;
+  }
+  const auto want = pacing.request_size();
+  auto room = inbox_.reserve_tail(want);
+  const int read =
+      ssh_channel_read_timeout(channel_, room.data(), static_cast<std::uint32_t>(room.size()), 0, 0);
+  if (read > 0) {
+    inbox_.commit(static_cast<std::size_t>(read));
+    last_activity_ = Clock::now();
+    return Input::Taken;
+  }
+  if (read == SSH_ERROR && !channel_closed_) return Input::Lost;
+  if (channel_closed_ && (read == SSH_ERROR || ssh_channel_is_eof(channel_))) return Input::Ended;
+  return Input::Nothing;
+}
+
 void Session::serve() {
   EventPtr event(ssh_event_new());
   ssh_event_add_session(event.get(), session_.get());
   last_activity_ = Clock::now();
+  InputPacing pacing(settings_.channel_window, Writer::kOutputBacklog);
   std::string end_reason = "client closed the channel";
   while (true) {
     if (!writer_->flush()) {
@@ -325,9 +358,32 @@ void Session::serve() {
       clean_end_ = false;
       break;
     }
-    if (channel_closed_ || (writer_->close_requested() && (!writer_->has_pending() || writer_->over_limit())))
+    if (writer_->close_requested() && (writer_->pending() == 0 || writer_->congested())) break;
+    const auto input = take_input(pacing);
+    if (input == Input::Lost) {
+      end_reason = "connection lost";
+      clean_end_ = false;
       break;
-    const int timeout = writer_->has_pending() ? 50 : 1000;
+    }
+    if (input == Input::Flood) {
+      log_event(spdlog::level::warn, id_, "session.flood",
+                {{"tenant", tenant_}, {"reason", "the client sent far more than its SSH window allows"}});
+      end_reason = "sent beyond its window";
+      clean_end_ = false;
+      writer_->close();
+      break;
+    }
+    std::size_t consumed = 0;
+    if (!inbox_.empty() && !writer_->congested() && !writer_->close_requested()) {
+      const auto output_before = writer_->queued();
+      consumed = handler_->on_data(inbox_.unconsumed());
+      inbox_.consume(consumed);
+      pacing.consumed(consumed, static_cast<std::size_t>(writer_->queued() - output_before));
+    }
+    if (input == Input::Ended && consumed == 0) break;   // the client is done and so is its input
+    if (input == Input::Held && channel_closed_) break;  // it ended without reading its replies
+    if (input == Input::Taken || consumed > 0) continue;
+    const int timeout = writer_->pending() > 0 ? 50 : 1000;
     if (ssh_event_dopoll(event.get(), timeout) == SSH_ERROR || !ssh_is_connected(session_.get())) {
       end_reason = "connection lost";
       clean_end_ = false;

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "server/input_buffer.hpp"
+#include "server/input_pacing.hpp"
 #include "server/libssh_handles.hpp"
 #include "server/server_store.hpp"
 #include "server/settings.hpp"
@@ -70,14 +72,14 @@ class Session {
   static int on_auth_pubkey(ssh_session, const char* user, ssh_key key, char state, void* self);
   static ssh_channel on_channel_open(ssh_session, void* self);
   static int on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* self);
-  static int on_channel_data(ssh_session, ssh_channel, void* data, std::uint32_t length, int is_stderr,
-                             void* self);
   static void on_channel_eof(ssh_session, ssh_channel, void* self);
   static void on_channel_close(ssh_session, ssh_channel, void* self);
   static int on_message(ssh_session, ssh_message message, void* self);
 
   bool establish();  // key exchange + login + channel + subsystem, within login_grace
   void serve();      // the subsystem, until the end
+  enum class Input { Taken, Nothing, Held, Ended, Lost, Flood };
+  Input take_input(InputPacing& pacing);
   void deny(const std::string& tenant, const std::string& fingerprint, const std::string& reason);
   std::chrono::milliseconds time_left() const;
 
@@ -109,6 +111,7 @@ class Session {
 
   class Writer;
   std::unique_ptr<Writer> writer_;
+  InputBuffer inbox_;  // channel input read but not yet consumed by the handler
   std::unique_ptr<SubsystemHandler> handler_;
 };
 

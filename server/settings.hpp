@@ -60,6 +60,9 @@ struct ServerSettings {
   Seconds login_grace{30};  // the whole handshake and login
   unsigned max_auth_tries = 6;
   Seconds idle_timeout{900};
+  // The most upload data a session may have in flight (its SSH channel window while it uploads): the
+  // lever for uploads over long round trips, and the bound on a session's buffered input.
+  std::uint64_t channel_window = 4ULL << 20;
   Seconds shutdown_grace{30};
   BanSettings bans;
   AlgorithmSettings algorithms;

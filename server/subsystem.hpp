@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace intake::server {
 
@@ -18,15 +19,18 @@ struct SessionInfo {
 class ChannelWriter {
  public:
   virtual ~ChannelWriter() = default;
-  // Queues bytes to the client; false when the channel is gone.
-  virtual bool write(std::span<const std::uint8_t> bytes) = 0;
+  // Queues a reply to the client (taken over, not copied); false when the channel is gone.
+  virtual bool write(std::vector<std::uint8_t>&& bytes) = 0;
   virtual void close() = 0;  // ends the channel (and with it the session)
+  // The client leaves replies unread: the handler takes no more requests until this clears.
+  virtual bool congested() const = 0;
 };
 
 class SubsystemHandler {
  public:
   virtual ~SubsystemHandler() = default;
   // Bytes from the client. Returns how many were consumed; the rest is offered again, with more.
+  // Stops early (consuming less) while the writer is congested.
   virtual std::size_t on_data(std::span<const std::uint8_t> bytes) = 0;
   // The connection ended: `clean` is false when it dropped (EOF without a close, a timeout, a kill).
   virtual void on_end(bool clean) = 0;

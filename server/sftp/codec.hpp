@@ -163,6 +163,7 @@ std::vector<std::uint8_t> encode_status(std::uint32_t id, Status status, std::st
 std::vector<std::uint8_t> encode_handle(std::uint32_t id, std::string_view handle);
 // The DATA header for `length` bytes; the payload follows it on the wire without being copied here.
 std::vector<std::uint8_t> encode_data_header(std::uint32_t id, std::uint32_t length);
+inline constexpr std::size_t kDataHeaderSize = 13;  // length, type, id, data length
 std::vector<std::uint8_t> encode_name(std::uint32_t id, const std::vector<NameEntry>& entries);
 std::vector<std::uint8_t> encode_attrs(std::uint32_t id, const Attributes& attrs);
 std::vector<std::uint8_t> encode_limits_reply(std::uint32_t id, std::uint64_t max_packet,

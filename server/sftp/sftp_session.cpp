@@ -18,7 +18,8 @@
 namespace intake::server::sftp {
 namespace {
 
-constexpr std::size_t kNamesPerReaddir = 100;
+// A READDIR page: what one getdents64 call returns into this much (about 200 names of 40 characters).
+constexpr std::size_t kListingBuffer = 8192;
 
 Attributes attributes_of(const struct stat& info) {
   Attributes attrs;
@@ -146,7 +147,7 @@ int SftpSession::folder_fd(Area area) const {
 
 std::size_t SftpSession::on_data(std::span<const std::uint8_t> bytes) {
   std::size_t consumed = 0;
-  while (consumed < bytes.size()) {
+  while (consumed < bytes.size() && !writer_.congested()) {
     const auto rest = bytes.subspan(consumed);
     const auto length = frame_length(rest);
     if (!length) {
@@ -178,8 +179,8 @@ void SftpSession::handle_packet(Bytes packet) {
     writer_.close();
     return;
   }
-  const auto reply = std::visit([this](const auto& typed) { return on(typed); }, *request);
-  if (!reply.empty()) writer_.write(reply);
+  auto reply = std::visit([this](const auto& typed) { return on(typed); }, *request);
+  if (!reply.empty()) writer_.write(std::move(reply));
 }
 
 SftpSession::Reply SftpSession::status(std::uint32_t id, Status code, std::string_view message) {
@@ -406,15 +407,18 @@ SftpSession::Reply SftpSession::on(const Read& request) {
                   "files in upload/ cannot be read back: they are taken for processing once complete");
   }
   const std::uint32_t length = std::min(request.length, kMaxRead);  // oversized READs are shortened
-  std::vector<std::uint8_t> data(length);
+  // The file's bytes go straight into the reply (no second copy), which the writer then takes over.
+  std::vector<std::uint8_t> reply(kDataHeaderSize + length);
   ssize_t got;
   do {
-    got = ::pread(handle->fd.get(), data.data(), length, static_cast<off_t>(request.offset));
+    got =
+        ::pread(handle->fd.get(), reply.data() + kDataHeaderSize, length, static_cast<off_t>(request.offset));
   } while (got < 0 && errno == EINTR);
   if (got < 0) return errno_status(request.id, errno, "cannot read");
   if (got == 0) return status(request.id, Status::Eof);
-  auto reply = encode_data_header(request.id, static_cast<std::uint32_t>(got));
-  reply.insert(reply.end(), data.begin(), data.begin() + got);
+  reply.resize(kDataHeaderSize + static_cast<std::size_t>(got));
+  const auto header = encode_data_header(request.id, static_cast<std::uint32_t>(got));
+  std::copy(header.begin(), header.end(), reply.begin());
   return reply;
 }
 
@@ -597,11 +601,8 @@ SftpSession::Reply SftpSession::on(const Opendir& request) {
     for (auto& entry : handle.fixed_listing)
       entry.long_name = long_name(entry.name, entry.attrs, session_.tenant);
   } else {
-    base::UniqueFd fd(::openat(folder_fd(path->area), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    DIR* dir = fd ? ::fdopendir(fd.get()) : nullptr;
-    if (!dir) return errno_status(request.id, errno, "cannot list " + path->display());
-    fd.release();  // the DIR owns it now
-    handle.dir.reset(dir);
+    handle.fd.reset(::openat(folder_fd(path->area), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!handle.fd) return errno_status(request.id, errno, "cannot list " + path->display());
   }
   const std::string id = std::to_string(next_handle_++);
   handles_.emplace(id, std::move(handle));
@@ -612,23 +613,27 @@ SftpSession::Reply SftpSession::on(const Readdir& request) {
   Handle* handle = find_handle(request.handle);
   if (!handle || !handle->directory) return status(request.id, Status::Failure, "invalid handle");
   std::vector<NameEntry> batch;
-  if (!handle->dir) {
+  if (!handle->fd) {
     batch = std::move(handle->fixed_listing);
     handle->fixed_listing.clear();
   } else {
-    DIR* dir = handle->dir.get();
-    while (batch.size() < kNamesPerReaddir) {
-      errno = 0;
-      const dirent* entry = ::readdir(dir);
-      if (!entry) {
-        if (errno != 0) return errno_status(request.id, errno, "cannot list " + handle->path.display());
-        break;
+    // One getdents64 call per page, into a buffer on the stack: an open listing holds only its
+    // descriptor (a DIR would keep 32 KiB per handle, 2 MiB for a session's 63 handles).
+    alignas(dirent64) std::array<char, kListingBuffer> buffer;
+    while (batch.empty()) {
+      const ssize_t got = ::getdents64(handle->fd.get(), buffer.data(), buffer.size());
+      if (got < 0) return errno_status(request.id, errno, "cannot list " + handle->path.display());
+      if (got == 0) break;
+      for (ssize_t at = 0; at < got;) {
+        const auto* entry = reinterpret_cast<const dirent64*>(buffer.data() + at);
+        at += entry->d_reclen;
+        struct stat info {};
+        if (::fstatat(handle->fd.get(), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(info.st_mode))
+          continue;
+        const auto attrs = attributes_of(info);
+        batch.push_back({entry->d_name, long_name(entry->d_name, attrs, session_.tenant), attrs});
       }
-      struct stat info {};
-      if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(info.st_mode))
-        continue;
-      const auto attrs = attributes_of(info);
-      batch.push_back({entry->d_name, long_name(entry->d_name, attrs, session_.tenant), attrs});
     }
   }
   if (batch.empty()) return status(request.id, Status::Eof);

@@ -1,7 +1,6 @@
 #pragma once
 // The SFTP server for one session: decodes requests, runs them against the tenant's virtual root,
 // encodes replies, and turns completed uploads into UploadSink calls (CLIENTS.md policy).
-#include <dirent.h>
 
 #include <chrono>
 #include <cstdint>
@@ -49,9 +48,6 @@ class SftpSession : public SubsystemHandler {
   void on_end(bool clean) override;
 
  private:
-  struct DirCloser {
-    void operator()(DIR* dir) const { ::closedir(dir); }
-  };
   struct Handle {
     base::UniqueFd fd;
     bool directory = false;
@@ -64,10 +60,9 @@ class SftpSession : public SubsystemHandler {
     // offset 0; a resume, an overwrite or a truncation drops it and the completion hashes the file.
     std::optional<base::Sha256> hash;
     std::uint64_t hashed = 0;
-    // Directories: the home's two entries, or a folder read page by page as READDIR asks (a listing
-    // is never copied whole: a folder of many files must not cost memory per open handle).
+    // Directories: the home's two entries, or (fd) a folder read page by page as READDIR asks: a
+    // listing is never copied whole, so a folder of many files costs no memory per open handle.
     std::vector<NameEntry> fixed_listing;
-    std::unique_ptr<DIR, DirCloser> dir;
   };
   using Reply = std::vector<std::uint8_t>;
 

@@ -151,3 +151,64 @@ class Reload(ServerTestCase):
         with socket.create_connection(("127.0.0.1", self.port), timeout=5) as second:
             self.assertEqual(second.recv(64), b"")  # max_connections_per_ip = 1 still holds
         self.assertNotIn("event=config.reloaded", self.log())
+
+
+class Backpressure(ServerTestCase):
+    """A client that pipelines READs and leaves the replies unread is not answered beyond a small
+    backlog (the server stops taking its requests), and gets every reply once it reads again."""
+    config = "allow_read_uploads = true\n"
+
+    def server_memory(self, field):
+        with open(f"/proc/{self.server.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+        raise AssertionError(field)
+
+    def test_unread_replies_hold_the_clients_requests_and_nothing_is_lost(self):
+        import struct
+        from raw_sftp import DATA, READ, READ_F, RawSftp, s
+        key = self.tenant_with_key("acme-corp")
+        self.start_server()
+        content = os.urandom(4 << 20)
+        sftp = paramiko.SFTPClient.from_transport(self.login("acme-corp", key))
+        with sftp.open("/upload/big.filepart", "wb") as f:  # a temporary name: kept, never ingested
+            f.write(content)
+        raw = RawSftp(self.login("acme-corp", key))
+        handle = raw.open("/upload/big.filepart", READ_F).handle
+        chunk, count = 255 * 1024, 1200  # 300 MiB of replies, while the client reads none
+        with open(f"/proc/{self.server.pid}/clear_refs", "w") as f:
+            f.write("5")  # restart the peak-memory count
+        baseline = self.server_memory("VmRSS")
+        offsets = [(i * chunk) % (len(content) - chunk) for i in range(count)]
+        ids = [raw.send(READ, s(handle), struct.pack(">QI", offset, chunk)) for offset in offsets]
+        for request_id, offset in zip(ids, offsets):
+            reply = raw.reply()
+            self.assertEqual((reply.kind, reply.id), (DATA, request_id))
+            self.assertEqual(reply.data, content[offset:offset + chunk])
+        # Before, replies queued up to 64 MiB per session and then the session was cut.
+        self.assertLess(self.server_memory("VmHWM") - baseline, 16 << 20)
+        self.assertNotIn("session.backlog", self.log())
+
+    def test_a_large_folder_is_listed_page_by_page_with_every_name_once(self):
+        from raw_sftp import EOF, NAME, OPENDIR, READDIR, RawSftp, s
+        key = self.tenant_with_key("acme-corp")
+        folder = os.path.join(self.data_dir, "tenants", "acme-corp", "upload")
+        expected = {f"part-{n:05d}-{'x' * 30}.tmp" for n in range(3000)}
+        for name in expected:
+            open(os.path.join(folder, name), "w").close()
+        self.start_server()
+        raw = RawSftp(self.login("acme-corp", key))
+        handles = [raw.call(OPENDIR, s("/upload")).handle for _ in range(63)]  # all open at once
+        for handle in handles[:2]:
+            names, pages = [], 0
+            while True:
+                reply = raw.call(READDIR, s(handle))
+                if reply.kind != NAME:
+                    self.assertEqual(reply.code, EOF)
+                    break
+                names += reply.names
+                pages += 1
+            self.assertEqual(len(names), len(expected))
+            self.assertEqual(set(names), expected)
+            self.assertGreater(pages, 5)  # pages, not the whole folder at once

@@ -31,6 +31,9 @@ TEST_CASE("config: defaults, every setting, and clear errors") {
   CHECK(!parse_config("public_port = \"22\"", "f.toml"));  // a string is not a port number
   CHECK(parse_config("listen = \"0.0.0.0\"", "f.toml").error().find("no valid port") != std::string::npos);
   CHECK(parse_config("listen = ", "f.toml").error().find("f.toml:1") == 0);
+  CHECK(parse_config("channel_window = \"16M\"", "f.toml")->server.channel_window == 16u << 20);
+  CHECK(parse_config("channel_window = \"1K\"", "f.toml").error().find("between 262144 and") !=
+        std::string::npos);
 }
 
 TEST_CASE("port_of") {
@@ -102,6 +105,7 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.max_auth_tries == defaults.server.max_auth_tries);
   CHECK(server.idle_timeout == defaults.server.idle_timeout);
   CHECK(server.shutdown_grace == defaults.server.shutdown_grace);
+  CHECK(server.channel_window == defaults.server.channel_window);
   CHECK(server.bans.max_failures == defaults.server.bans.max_failures);
   CHECK(server.bans.window == defaults.server.bans.window);
   CHECK(server.bans.ban_time == defaults.server.bans.ban_time);
@@ -133,6 +137,7 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
                           "max_auth_tries",
                           "idle_timeout",
                           "shutdown_grace",
+                          "channel_window",
                           "ban_max_failures",
                           "ban_window",
                           "ban_time",

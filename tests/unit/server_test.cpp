@@ -1,7 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <cstring>
+#include <string>
+
 #include "cli/config.hpp"
 #include "server/ban_policy.hpp"
+#include "server/input_buffer.hpp"
+#include "server/input_pacing.hpp"
 #include "server/listen_address.hpp"
 #include "server/login_policy.hpp"
 #include "store/bans.hpp"
@@ -151,6 +156,54 @@ TEST_CASE("login policy: every reason to refuse, and the one way in") {
   other.key_records[0].tenant_name = "beta-inc";
   CHECK(server::decide_login("acme-corp", "SHA256:k", other).reason.find("belongs to tenant 'beta-inc'") !=
         std::string::npos);
+}
+
+TEST_CASE("input pacing: the whole window only while input is consumed and answered with little") {
+  server::InputPacing pacing(4u << 20, 1u << 20);
+  CHECK(pacing.request_size() == server::InputPacing::kSmallRequest);  // nothing shown yet
+  pacing.consumed(32 * 1024 + 40, 28);                                 // a WRITE and its status
+  CHECK(pacing.request_size() == 4u << 20);
+  pacing.consumed(0, 0);  // nothing taken: no change
+  CHECK(pacing.request_size() == 4u << 20);
+  pacing.consumed(33, 255 * 1024);  // a READ of 255 KiB
+  CHECK(pacing.request_size() == server::InputPacing::kSmallRequest);
+  pacing.consumed(1600, 100);  // requests answered with a sixteenth of their size count as an upload
+  CHECK(pacing.request_size() == 4u << 20);
+  pacing.consumed(1600, 101);
+  CHECK(pacing.request_size() == server::InputPacing::kSmallRequest);
+
+  CHECK(pacing.may_read(0));
+  CHECK(pacing.may_read((1u << 20) - 1));
+  CHECK_FALSE(pacing.may_read(1u << 20));  // a client leaving 1 MiB of replies unread is not served
+
+  CHECK(pacing.most_buffered() == 8u << 20);
+  CHECK(server::InputPacing(256 * 1024, 1u << 20).most_buffered() == 2 * 1920000);  // libssh's own refill
+}
+
+TEST_CASE("input buffer: keeps what was not consumed, in order, across reads of any size") {
+  server::InputBuffer buffer;
+  CHECK(buffer.empty());
+  auto room = buffer.reserve_tail(8);
+  REQUIRE(room.size() == 8);
+  std::memcpy(room.data(), "abcdefgh", 8);
+  buffer.commit(5);  // the read returned fewer bytes than asked
+  CHECK(std::string(buffer.unconsumed().begin(), buffer.unconsumed().end()) == "abcde");
+  buffer.consume(3);
+  room = buffer.reserve_tail(4);
+  std::memcpy(room.data(), "WXYZ", 4);
+  buffer.commit(4);
+  CHECK(std::string(buffer.unconsumed().begin(), buffer.unconsumed().end()) == "deWXYZ");
+  room = buffer.reserve_tail(100);  // grows, keeping the unconsumed bytes in front
+  CHECK(buffer.capacity() >= 106);
+  buffer.commit(0);
+  CHECK(std::string(buffer.unconsumed().begin(), buffer.unconsumed().end()) == "deWXYZ");
+  buffer.consume(6);
+  CHECK(buffer.empty());
+  const auto capacity = buffer.capacity();
+  buffer.reserve_tail(capacity);  // all consumed: the space is reused, not grown
+  CHECK(buffer.capacity() == capacity);
+  buffer.commit(capacity + 10);  // never past the space given
+  CHECK(buffer.unconsumed().size() == capacity);
 }
 
 TEST_CASE("listen addresses: IPv4 only") {
