@@ -69,13 +69,14 @@ Setter text_setting(std::string& target,
   };
 }
 
-Setter count_setting(unsigned& target, std::int64_t low, std::int64_t high) {
+template <typename Count>
+Setter count_setting(Count& target, std::int64_t low, std::int64_t high) {
   return [&target, low, high](const toml::node& node) -> std::optional<std::string> {
     const auto value = node.value<std::int64_t>();
     if (!value || *value < low || *value > high) {
       return "must be a whole number from " + std::to_string(low) + " to " + std::to_string(high);
     }
-    target = static_cast<unsigned>(*value);
+    target = static_cast<Count>(*value);
     return std::nullopt;
   };
 }
@@ -220,6 +221,10 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"partial_ttl", duration_setting(server.sftp.partial_ttl)},
       {"max_file_size", size_setting(server.sftp.max_file_size)},
       {"disk_reserve", size_setting(server.sftp.disk_reserve)},
+      {"disk_reserve_inodes", count_setting(server.sftp.disk_reserve_inodes, 0, UINT32_MAX)},
+      {"upload_quota_bytes", size_setting(server.sftp.upload_quota_bytes, 1)},
+      {"upload_quota_files", count_setting(server.sftp.upload_quota_files, 1, 10000000)},
+      {"temp_ttl", duration_setting(server.sftp.temp_ttl)},
       {"allow_read_uploads", flag_setting(server.sftp.allow_read_uploads)},
       {"temp_name_patterns", patterns_setting(server.sftp.temp_name_patterns)},
       {"max_open_handles", count_setting(server.sftp.max_open_handles, 1, 10000)},

@@ -99,6 +99,7 @@ void serve(Context& context, const ServeOptions& options) {
   }
   const auto database = context.data_dir() / "intake.db";
   ProfileNamePolicy names(store::Database::open(database));
+  TenantQuotas quotas(store::Database::open(database));
   ingest::IngestSettings ingest_settings{context.data_dir(),
                                          config.ingest.max_invalid_rows_percent,
                                          config.ingest.max_removal_percent,
@@ -119,9 +120,9 @@ void serve(Context& context, const ServeOptions& options) {
   server::sftp::GhostRegistry ghosts(config.server.sftp.ghost_ttl);
   const auto tenants_dir = context.data_dir() / "tenants";
   server::sftp::NameClaims claims;
-  server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts, &claims});
+  server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts, &claims, &quotas});
 
-  auto partial_ttl = config.server.sftp.partial_ttl;
+  auto sweep_settings = config.server.sftp;
   const bool config_file_at_start = std::filesystem::exists(context.config_path());
   const auto reload = [&]() -> std::optional<server::ServerSettings> {
     // A file that vanished is an accident (a bad deploy, a wrong path), not "use every default": the
@@ -137,12 +138,12 @@ void serve(Context& context, const ServeOptions& options) {
     }
     if (!options.listen.empty()) fresh->server.listen = options.listen;
     sftp.update_settings(fresh->server.sftp);
-    partial_ttl = fresh->server.sftp.partial_ttl;
+    sweep_settings = fresh->server.sftp;
     return fresh->server;
   };
   std::optional<std::chrono::steady_clock::time_point> last_archive_sweep;  // at start, then daily
   const auto housekeeping = [&] {
-    sweep_partial_uploads(tenants_dir, partial_ttl);
+    sweep_uploads(tenants_dir, sweep_settings, claims);
     if (!last_archive_sweep ||
         std::chrono::steady_clock::now() - *last_archive_sweep > std::chrono::hours(24)) {
       last_archive_sweep = std::chrono::steady_clock::now();

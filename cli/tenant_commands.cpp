@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
 #include "cli/onboarding.hpp"
 #include "cli/views.hpp"
 #include "ingest/profile_catalog.hpp"
@@ -33,8 +34,27 @@ struct TenantOptions {
   bool clear_file_names = false;
   bool clear_report_emails = false;
   bool clear_allowed_networks = false;
+  std::string upload_quota;        // a size, or "default"
+  std::string upload_quota_files;  // a count, or "default"
   bool json = false;
 };
+
+// "default" clears the override; anything else must be a positive size (or count).
+std::optional<std::uint64_t> quota_value(const std::string& text, bool size) {
+  if (text == "default") return std::nullopt;
+  std::optional<std::uint64_t> value;
+  if (size) {
+    value = parse_size(text);
+  } else if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 12) {
+    value = std::stoull(text);
+  }
+  if (!value || *value == 0) {
+    throw UserError("'" + text + "' is not a quota: give " +
+                    (size ? std::string("a size such as 5G or 500M") : std::string("a number of files")) +
+                    ", or \"default\" for the server's setting");
+  }
+  return value;
+}
 
 void require(const store::Check& check) {
   if (!check) throw UserError(check.error());
@@ -237,9 +257,16 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   set->add_flag("--clear-file-names", options->clear_file_names, "Use the profile's file names again");
   set->add_flag("--clear-report-emails", options->clear_report_emails, "Remove every report address");
   set->add_flag("--clear-allow-ip", options->clear_allowed_networks, "Allow any IPv4 address again");
+  set->add_option("--upload-quota", options->upload_quota,
+                  "Most bytes the tenant may keep in upload/ at once (e.g. 5G), or \"default\"");
+  set->add_option("--upload-quota-files", options->upload_quota_files,
+                  "Most files the tenant may keep in upload/ at once, or \"default\"");
   set->add_flag("--json", options->json, "Print JSON");
   set->callback([&context, options, set] {
     store::TenantChanges changes;
+    if (set->count("--upload-quota")) changes.upload_quota_bytes = quota_value(options->upload_quota, true);
+    if (set->count("--upload-quota-files"))
+      changes.upload_quota_files = quota_value(options->upload_quota_files, false);
     if (set->count("--profile")) changes.profile = std::string(check_profile(options->profile).name);
     if (options->clear_file_names) changes.file_names = std::vector<std::string>{};
     if (!options->file_names.empty()) changes.file_names = checked_file_names(options->file_names);

@@ -1,6 +1,7 @@
 #include "cli/upload_adapters.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +34,15 @@ std::optional<std::string> ProfileNamePolicy::refusal(const std::string& tenant_
   std::string list;
   for (const auto& file_name : expected) list += (list.empty() ? "" : ", ") + file_name;
   return "'" + name + "' is not accepted: name the file exactly " + list + " (no dates or timestamps)";
+}
+
+server::sftp::UploadQuota TenantQuotas::quota_of(const std::string& tenant_name,
+                                                 const server::sftp::UploadQuota& defaults) {
+  std::lock_guard lock(mutex_);
+  const auto tenant = store::TenantRepository(db_).find(tenant_name);
+  if (!tenant) return defaults;
+  return {tenant->upload_quota_bytes.value_or(defaults.bytes),
+          tenant->upload_quota_files.value_or(defaults.files)};
 }
 
 namespace {
@@ -71,19 +81,40 @@ void JournalSink::partial(const server::sftp::PartialUpload& upload) {
   ingest::journal_partial(settings_, to_journal(upload.origin, upload.name, {}, upload.size), upload.reason);
 }
 
-void sweep_partial_uploads(const fs::path& tenants_dir, std::chrono::seconds ttl) {
+void sweep_uploads(const fs::path& tenants_dir, const server::SftpSettings& settings,
+                   server::sftp::NameClaims& claims) {
+  std::vector<server::sftp::UploadFile> files;
   std::error_code ec;
-  const auto cutoff = fs::file_time_type::clock::now() - ttl;
+  const auto now = fs::file_time_type::clock::now();
   for (const auto& tenant : fs::directory_iterator(tenants_dir, ec)) {
-    const fs::path upload = tenant.path() / "upload";
-    for (const auto& entry : fs::directory_iterator(upload, ec)) {
+    const auto tenant_name = tenant.path().filename().string();
+    for (const auto& entry : fs::directory_iterator(tenant.path() / "upload", ec)) {
       std::error_code entry_ec;
-      if (!entry.is_regular_file(entry_ec) || entry.last_write_time(entry_ec) > cutoff || entry_ec) continue;
-      if (fs::remove(entry.path(), entry_ec)) {
-        server::log_event(
-            spdlog::level::info, "", "upload.partial_swept",
-            {{"tenant", tenant.path().filename().string()}, {"name", entry.path().filename().string()}});
-      }
+      if (!entry.is_regular_file(entry_ec) || entry_ec) continue;
+      const auto written = entry.last_write_time(entry_ec);
+      const auto size = entry.file_size(entry_ec);
+      if (entry_ec) continue;
+      const auto name = entry.path().filename().string();
+      files.push_back({tenant_name, name,
+                       std::chrono::duration_cast<std::chrono::seconds>(std::max(now - written, now - now)),
+                       size, server::sftp::is_temporary_name(settings, name),
+                       claims.held(tenant_name, name)});
+    }
+  }
+  struct statvfs disk {};
+  std::uint64_t bytes_to_free = 0;
+  if (::statvfs(tenants_dir.c_str(), &disk) == 0) {
+    const auto free_bytes = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+    if (free_bytes < settings.disk_reserve) bytes_to_free = settings.disk_reserve - free_bytes;
+  }
+  for (const auto& item : server::sftp::plan_upload_sweep(std::move(files), settings, bytes_to_free)) {
+    // Claimed while removing: an upload opening the name right now waits for nothing and is refused.
+    const auto claim = claims.try_claim(item.tenant, {item.name});
+    if (!claim) continue;
+    std::error_code remove_ec;
+    if (fs::remove(tenants_dir / item.tenant / "upload" / item.name, remove_ec)) {
+      server::log_event(spdlog::level::info, "", "upload.partial_swept",
+                        {{"tenant", item.tenant}, {"name", item.name}, {"reason", item.reason}});
     }
   }
 }

@@ -1,11 +1,15 @@
 #pragma once
 // Adapters the composition root plugs into the SFTP server: which names a tenant may upload (from
-// its profile or its own file names), and where completed uploads go.
+// its profile or its own file names), each tenant's quota, where completed uploads go, and the
+// housekeeping of what is left in upload/.
 #include <filesystem>
 #include <mutex>
 
 #include "ingest/pipeline.hpp"
+#include "server/sftp/name_claims.hpp"
+#include "server/sftp/sftp_session.hpp"
 #include "server/sftp/upload_sink.hpp"
+#include "server/sftp/upload_sweep.hpp"
 #include "store/sqlite.hpp"
 
 namespace intake::cli {
@@ -40,7 +44,21 @@ class JournalSink : public server::sftp::UploadSink {
 };
 
 // Removes files left in tenants' upload/ folders for longer than `ttl` (abandoned partial uploads).
-void sweep_partial_uploads(const std::filesystem::path& tenants_dir, std::chrono::seconds ttl);
+// Removes what plan_upload_sweep chooses from every tenant's upload/ (never a name being written).
+void sweep_uploads(const std::filesystem::path& tenants_dir, const server::SftpSettings& settings,
+                   server::sftp::NameClaims& claims);
+
+// Each tenant's upload quota from the tenant record (`intake tenant set --upload-quota…`).
+class TenantQuotas : public server::sftp::UploadQuotas {
+ public:
+  explicit TenantQuotas(store::Database db) : db_(std::move(db)) {}
+  server::sftp::UploadQuota quota_of(const std::string& tenant,
+                                     const server::sftp::UploadQuota& defaults) override;
+
+ private:
+  std::mutex mutex_;
+  store::Database db_;
+};
 
 // Removes archived files older than `days` whose ingest is final (never one still to be processed).
 void sweep_archive(const ingest::IngestSettings& settings, unsigned days);

@@ -23,6 +23,10 @@ nlohmann::json tenant_json(const store::Tenant& tenant) {
           {"report_emails", tenant.report_emails},
           {"allowed_networks", tenant.allowed_networks},
           {"enabled", tenant.enabled},
+          {"upload_quota_bytes", tenant.upload_quota_bytes ? nlohmann::json(*tenant.upload_quota_bytes)
+                                                           : nlohmann::json("default")},
+          {"upload_quota_files", tenant.upload_quota_files ? nlohmann::json(*tenant.upload_quota_files)
+                                                           : nlohmann::json("default")},
           {"created_at", tenant.created_at},
           {"updated_at", tenant.updated_at}};
 }

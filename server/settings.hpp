@@ -42,7 +42,13 @@ struct SftpSettings {
   Seconds ghost_ttl{300};
   Seconds partial_ttl{86400};  // dropped uploads are kept this long for resume, then swept
   std::uint64_t max_file_size = 2ULL << 30;
-  std::uint64_t disk_reserve = 1ULL << 30;  // uploads are refused before free space falls below this
+  std::uint64_t disk_reserve = 1ULL << 30;    // uploads are refused before free space falls below this
+  std::uint64_t disk_reserve_inodes = 10000;  // new files are refused before free inodes fall below this
+  // What one tenant may keep in upload/ at once (unfinished uploads included); per tenant with
+  // `intake tenant set --upload-quota/--upload-quota-files`.
+  std::uint64_t upload_quota_bytes = 4ULL << 30;
+  std::uint64_t upload_quota_files = 200;
+  Seconds temp_ttl{3600};  // a file under a temporary name untouched this long is swept
   bool allow_read_uploads = false;
   std::vector<std::string> temp_name_patterns{"*.filepart", "*.partial", "*.part", "*.tmp", ".*"};
   unsigned max_open_handles = 64;

@@ -167,7 +167,13 @@ constexpr std::string_view kV3 = R"sql(
 CREATE INDEX directory_memberships_by_user_source ON directory_memberships(user_id, source, group_id);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations{kV1, kV2, kV3};
+// v4: per-tenant upload quotas; NULL means the server's default (upload_quota_bytes/_files).
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE tenants ADD COLUMN upload_quota_bytes INTEGER CHECK (upload_quota_bytes > 0);
+ALTER TABLE tenants ADD COLUMN upload_quota_files INTEGER CHECK (upload_quota_files > 0);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations{kV1, kV2, kV3, kV4};
 
 }  // namespace
 

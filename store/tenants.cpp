@@ -5,7 +5,24 @@
 namespace intake::store {
 namespace {
 
-constexpr std::string_view kColumns = "id, name, org_id, profile, enabled, created_at, updated_at";
+constexpr std::string_view kColumns =
+    "id, name, org_id, profile, enabled, created_at, updated_at, upload_quota_bytes, upload_quota_files";
+
+std::optional<std::uint64_t> optional_count(const Statement& row, int column) {
+  if (row.is_null(column)) return std::nullopt;
+  return static_cast<std::uint64_t>(row.integer(column));
+}
+
+void set_optional_count(Database& db, std::int64_t id, std::string_view column,
+                        std::optional<std::uint64_t> value) {
+  auto update = db.prepare("UPDATE tenants SET " + std::string(column) + " = ?1 WHERE id = ?2");
+  if (value) {
+    update.bind(1, static_cast<std::int64_t>(*value));
+  } else {
+    update.bind_null(1);
+  }
+  update.bind(2, id).run();
+}
 
 Tenant row_to_tenant(const Statement& row) {
   Tenant tenant;
@@ -16,6 +33,8 @@ Tenant row_to_tenant(const Statement& row) {
   tenant.enabled = row.integer(4) != 0;
   tenant.created_at = row.text(5);
   tenant.updated_at = row.text(6);
+  tenant.upload_quota_bytes = optional_count(row, 7);
+  tenant.upload_quota_files = optional_count(row, 8);
   return tenant;
 }
 
@@ -111,6 +130,10 @@ tl::expected<Tenant, StoreError> TenantRepository::update(std::string_view name,
         .bind(2, id)
         .run();
   }
+  if (changes.upload_quota_bytes)
+    set_optional_count(db_, id, "upload_quota_bytes", *changes.upload_quota_bytes);
+  if (changes.upload_quota_files)
+    set_optional_count(db_, id, "upload_quota_files", *changes.upload_quota_files);
   if (changes.file_names) replace_list(db_, id, kFileNames, *changes.file_names);
   if (changes.report_emails) {
     replace_list(db_, id, kReportEmails, *changes.report_emails);

@@ -22,6 +22,9 @@ struct Tenant {
   std::vector<std::string> report_emails;
   std::vector<std::string> allowed_networks;  // IPv4 CIDRs; empty: any address
   bool enabled = true;
+  // What the tenant may keep in upload/ at once; empty: the server's default.
+  std::optional<std::uint64_t> upload_quota_bytes;
+  std::optional<std::uint64_t> upload_quota_files;
   std::string created_at;
   std::string updated_at;
 };
@@ -33,6 +36,9 @@ struct TenantChanges {
   std::optional<std::vector<std::string>> report_emails;
   std::optional<std::vector<std::string>> allowed_networks;
   std::optional<bool> enabled;
+  // Present with no value: back to the server's default.
+  std::optional<std::optional<std::uint64_t>> upload_quota_bytes;
+  std::optional<std::optional<std::uint64_t>> upload_quota_files;
 };
 
 class TenantRepository {

@@ -128,6 +128,11 @@ tl::expected<std::unique_ptr<SftpSession>, std::string> SftpSession::open(
     return tl::unexpected("cannot open the tenant's upload/ or reports/: " +
                           std::string(std::strerror(errno)));
   }
+  const UploadQuota defaults{environment.settings.upload_quota_bytes,
+                             environment.settings.upload_quota_files};
+  sftp->space_.emplace(
+      sftp->upload_fd_.get(), environment.settings,
+      environment.quotas ? environment.quotas->quota_of(session.tenant, defaults) : defaults);
   return sftp;
 }
 
@@ -282,8 +287,17 @@ SftpSession::Reply SftpSession::on(const Open& request) {
     if (request.flags & open_flags::kExclusive) flags |= O_EXCL;
     if (request.flags & open_flags::kAppend) flags |= O_APPEND;
     struct stat existing {};
-    if (::fstatat(upload_fd_.get(), path->name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0 &&
-        errno == ENOENT && environment_.ghosts->find(session_.tenant, path->name)) {
+    const bool absent =
+        ::fstatat(upload_fd_.get(), path->name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0 &&
+        errno == ENOENT;
+    if (absent && (flags & O_CREAT || environment_.ghosts->find(session_.tenant, path->name))) {
+      if (auto problem = space_->new_file_problem(std::chrono::steady_clock::now())) {
+        log_event(spdlog::level::warn, session_.session_id, "upload.refused",
+                  {{"name", path->name}, {"reason", *problem}});
+        return status(request.id, Status::Failure, *problem);
+      }
+    }
+    if (absent && environment_.ghosts->find(session_.tenant, path->name)) {
       // The name is a ghost: its last upload was taken. An append (`reput`, `put -a`, `curl -C -`, which
       // STAT the ghost and would send only the tail) would complete as a fragment: refused. Any other
       // write-open is a fresh upload, with or without CREAT or TRUNC (sshfs `cp`, shell redirection,
@@ -422,26 +436,6 @@ SftpSession::Reply SftpSession::on(const Read& request) {
   return reply;
 }
 
-std::optional<std::string> SftpSession::disk_space_problem(std::uint64_t incoming) {
-  // statvfs at most once a second or every 16 MiB; in between, count what was written.
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_disk_check_ > std::chrono::seconds(1) || written_since_check_ > (16u << 20)) {
-    struct statvfs info {};
-    if (::fstatvfs(upload_fd_.get(), &info) == 0) {
-      free_bytes_at_check_ = static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
-      last_disk_check_ = now;
-      written_since_check_ = 0;
-    }
-  }
-  const auto free_now =
-      free_bytes_at_check_ > written_since_check_ ? free_bytes_at_check_ - written_since_check_ : 0;
-  if (free_now < environment_.settings.disk_reserve + incoming) {
-    return "the server is low on disk space and refuses uploads for now; try again later";
-  }
-  written_since_check_ += incoming;
-  return std::nullopt;
-}
-
 SftpSession::Reply SftpSession::on(const Write& request) {
   Handle* handle = find_handle(request.handle);
   if (!handle || handle->directory) return status(request.id, Status::Failure, "invalid handle");
@@ -475,7 +469,8 @@ SftpSession::Reply SftpSession::on(const Write& request) {
   if (offset > limit || request.data.size() > limit - offset) {
     return fail(Status::Failure, "file too large: the limit is " + std::to_string(limit) + " bytes");
   }
-  if (auto problem = disk_space_problem(request.data.size())) return fail(Status::Failure, *problem);
+  if (auto problem = space_->write_problem(request.data.size(), std::chrono::steady_clock::now()))
+    return fail(Status::Failure, *problem);
   if (!write_all(fd, request.data.data(), request.data.size(), request.offset, append)) {
     const int error = errno;
     auto reply = errno_status(request.id, error, "cannot write " + handle->path.display());

@@ -32,6 +32,7 @@ struct SftpEnvironment {
   UploadNamePolicy* names = nullptr;
   GhostRegistry* ghosts = nullptr;
   NameClaims* claims = nullptr;
+  UploadQuotas* quotas = nullptr;  // null: every tenant gets the settings' defaults
 };
 
 bool is_temporary_name(const SftpSettings& settings, const std::string& name);
@@ -108,7 +109,6 @@ class SftpSession : public SubsystemHandler {
   Handle* find_handle(std::string_view handle);
   int folder_fd(Area area) const;
   std::string upload_path(const std::string& name) const;
-  std::optional<std::string> disk_space_problem(std::uint64_t incoming);
   UploadOrigin origin() const;
 
   SessionInfo session_;
@@ -120,9 +120,7 @@ class SftpSession : public SubsystemHandler {
   bool initialised_ = false;
   std::map<std::string, Handle, std::less<>> handles_;
   std::uint64_t next_handle_ = 1;
-  std::chrono::steady_clock::time_point last_disk_check_{};
-  std::uint64_t free_bytes_at_check_ = 0;
-  std::uint64_t written_since_check_ = 0;
+  std::optional<UploadSpace> space_;  // set once upload/ is open
 };
 
 class SftpFactory : public SubsystemFactory {

@@ -6,6 +6,8 @@
 #include <string>
 #include <tl/expected.hpp>
 
+#include "server/sftp/upload_space.hpp"
+
 namespace intake::server::sftp {
 
 struct UploadOrigin {
@@ -43,6 +45,13 @@ class UploadSink {
   // Called when the tenant opens a file in upload/ for writing, before the open is answered. May wait
   // (bounded) while the tenant's earlier files are still being processed: flow control.
   virtual void before_write(const std::string& /*tenant*/) {}
+};
+
+// Each tenant's quota for its upload/ folder: its own, else the defaults. Asked once per session.
+class UploadQuotas {
+ public:
+  virtual ~UploadQuotas() = default;
+  virtual UploadQuota quota_of(const std::string& tenant, const UploadQuota& defaults) = 0;
 };
 
 class UploadNamePolicy {

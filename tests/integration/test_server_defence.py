@@ -212,3 +212,42 @@ class Backpressure(ServerTestCase):
             self.assertEqual(len(names), len(expected))
             self.assertEqual(set(names), expected)
             self.assertGreater(pages, 5)  # pages, not the whole folder at once
+
+
+class Quotas(ServerTestCase):
+    """A tenant's upload/ holds at most its quota of files and bytes (unfinished uploads included),
+    set per tenant with the CLI; another tenant is not affected."""
+
+    def put(self, key, name, size, user="acme-corp"):
+        sftp = paramiko.SFTPClient.from_transport(self.login(user, key))
+        with sftp.open(f"/upload/{name}", "wb") as f:
+            f.write(os.urandom(size))
+
+    def test_file_and_byte_quotas_refuse_with_the_reason(self):
+        key = self.tenant_with_key("acme-corp")
+        other = self.tenant_with_key("beta-corp")
+        self.run_intake("tenant", "set", "acme-corp", "--upload-quota-files", "2")
+        shown = self.json_of("tenant", "show", "acme-corp")["tenant"]
+        self.assertEqual((shown["upload_quota_files"], shown["upload_quota_bytes"]), (2, "default"))
+        self.start_server()
+        self.put(key, "a.filepart", 10)  # temporary names stay in upload/: unfinished uploads
+        self.put(key, "b.filepart", 10)
+        with self.assertRaises(IOError) as refused:
+            self.put(key, "c.filepart", 10)
+        self.assertIn("already holds 2 files", str(refused.exception))
+        self.put(other, "c.filepart", 10, user="beta-corp")  # another tenant has its own quota
+
+        self.run_intake("tenant", "set", "acme-corp", "--upload-quota-files", "default", "--upload-quota", "100K")
+        with self.assertRaises(IOError) as over:
+            self.put(key, "big.filepart", 300 * 1024)  # 20 bytes already there
+        self.assertIn("upload quota of this account is reached", str(over.exception))
+        # What was written before the refusal stays (resumable) and counts, until the tenant removes it.
+        with self.assertRaises(IOError):
+            self.put(key, "small.filepart", 50 * 1024)
+        paramiko.SFTPClient.from_transport(self.login("acme-corp", key)).remove("/upload/big.filepart")
+        self.put(key, "small.filepart", 50 * 1024)
+        self.assertIn("event=upload.write_failed", self.log())
+
+        bad = self.run_intake("tenant", "set", "acme-corp", "--upload-quota", "lots", expect=None)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("is not a quota", bad.stderr)

@@ -106,6 +106,10 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.idle_timeout == defaults.server.idle_timeout);
   CHECK(server.shutdown_grace == defaults.server.shutdown_grace);
   CHECK(server.channel_window == defaults.server.channel_window);
+  CHECK(server.sftp.upload_quota_bytes == defaults.server.sftp.upload_quota_bytes);
+  CHECK(server.sftp.upload_quota_files == defaults.server.sftp.upload_quota_files);
+  CHECK(server.sftp.temp_ttl == defaults.server.sftp.temp_ttl);
+  CHECK(server.sftp.disk_reserve_inodes == defaults.server.sftp.disk_reserve_inodes);
   CHECK(server.bans.max_failures == defaults.server.bans.max_failures);
   CHECK(server.bans.window == defaults.server.bans.window);
   CHECK(server.bans.ban_time == defaults.server.bans.ban_time);
@@ -138,6 +142,10 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
                           "idle_timeout",
                           "shutdown_grace",
                           "channel_window",
+                          "temp_ttl",
+                          "disk_reserve_inodes",
+                          "upload_quota_bytes",
+                          "upload_quota_files",
                           "ban_max_failures",
                           "ban_window",
                           "ban_time",

@@ -1,10 +1,15 @@
 #include <doctest/doctest.h>
+#include <fcntl.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "server/sftp/codec.hpp"
 #include "server/sftp/sftp_session.hpp"
+#include "server/sftp/upload_space.hpp"
+#include "server/sftp/upload_sweep.hpp"
 #include "server/sftp/virtual_path.hpp"
+#include "test_support.hpp"
 
 using namespace intake::server::sftp;
 
@@ -218,4 +223,66 @@ TEST_CASE("name claims: one holder per tenant and name, all or none, released wi
   held.reset();
   CHECK(claims.try_claim("acme", {"a.csv"}));
   CHECK(claims.try_claim("acme", {"x", "x"}));  // naming one name twice is one claim
+}
+
+TEST_CASE("upload sweep: temporary names sooner, unfinished uploads later, the oldest first when low") {
+  intake::server::SftpSettings settings;
+  settings.temp_ttl = std::chrono::seconds(3600);
+  settings.partial_ttl = std::chrono::seconds(86400);
+  const auto hours = [](int h) { return std::chrono::seconds(3600 * h); };
+  const std::vector<UploadFile> files{
+      {"acme", "a.tmp", hours(2), 10, true, false},                    // temporary, idle 2 h: swept
+      {"acme", "b.tmp", std::chrono::seconds(1800), 10, true, false},  // temporary, idle 30 min: kept
+      {"acme", "snap.csv", hours(25), 10, false, false},               // unfinished for a day: swept
+      {"acme", "busy.csv", hours(30), 10, false, true},                // being written: never
+      {"beta", "old.csv", hours(5), 300, false, false},
+      {"beta", "older.csv", hours(6), 200, false, false},
+      {"beta", "fresh.csv", std::chrono::seconds(60), 900, false, false},  // may be resumed any moment
+  };
+  const auto names = [](const std::vector<SweepItem>& plan) {
+    std::vector<std::string> out;
+    for (const auto& item : plan) out.push_back(item.tenant + "/" + item.name);
+    return out;
+  };
+  CHECK(names(plan_upload_sweep(files, settings, 0)) ==
+        std::vector<std::string>{"acme/a.tmp", "acme/snap.csv"});
+  // Under the disk reserve: the oldest unfinished uploads go, until enough is free.
+  CHECK(names(plan_upload_sweep(files, settings, 150)) ==
+        std::vector<std::string>{"acme/a.tmp", "acme/snap.csv", "beta/older.csv"});
+  CHECK(names(plan_upload_sweep(files, settings, 250)) ==
+        std::vector<std::string>{"acme/a.tmp", "acme/snap.csv", "beta/older.csv", "beta/old.csv"});
+  CHECK(names(plan_upload_sweep(files, settings, 1u << 30)).size() == 5);  // never busy.csv, fresh.csv, b.tmp
+  CHECK(plan_upload_sweep(files, settings, 0)[0].reason.find("temporary name untouched") !=
+        std::string::npos);
+}
+
+TEST_CASE("upload space: the tenant's file and byte quota, counted from the folder") {
+  intake::test::TempDir dir;
+  intake::server::SftpSettings settings;
+  settings.disk_reserve = 0;
+  settings.disk_reserve_inodes = 0;
+  const auto write_file = [&](const std::string& name, std::size_t size) {
+    std::ofstream(dir.path() / name) << std::string(size, 'x');
+  };
+  write_file("one.tmp", 100);
+  write_file("two.tmp", 50);
+  intake::base::UniqueFd folder(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(folder);
+  const auto usage = folder_usage(folder.get());
+  REQUIRE(usage);
+  CHECK(usage->files == 2);
+  CHECK(usage->bytes == 150);
+
+  const auto now = std::chrono::steady_clock::now();
+  UploadSpace space(folder.get(), settings, {200, 3});
+  CHECK_FALSE(space.new_file_problem(now));
+  CHECK_FALSE(space.write_problem(50, now));  // 150 + 50 = 200: at the quota, not over
+  const auto over = space.write_problem(1, now);
+  REQUIRE(over);
+  CHECK(over->find("at most 200 bytes") != std::string::npos);
+  write_file("three.tmp", 0);
+  const auto full = space.new_file_problem(now);
+  REQUIRE(full);
+  CHECK(full->find("already holds 3 files") != std::string::npos);
+  CHECK(full->find("remove the unfinished uploads") != std::string::npos);
 }
