@@ -12,13 +12,8 @@ class InputPacing {
   // (1,280,000 bytes), so such a session is never granted more than that base.
   static constexpr std::size_t kSmallRequest = 256 * 1024;
 
-  // window: the most a session may have in flight (the `channel_window` setting);
-  // output_limit: replies waiting for the client beyond which no more requests are taken.
-  InputPacing(std::size_t window, std::size_t output_limit) : window_(window), output_limit_(output_limit) {}
-
-  // No more input while the client leaves more than output_limit of replies unread: its requests
-  // wait in the window it was granted, and the window stops growing.
-  bool may_read(std::size_t pending_output) const { return pending_output < output_limit_; }
+  // window: the most a session may have in flight (the `channel_window` setting).
+  explicit InputPacing(std::size_t window) : window_(window) {}
 
   // The whole window while input is consumed as it arrives and answered with little (an upload);
   // a small request otherwise, so that a client pipelining READs gains no large window.
@@ -36,7 +31,6 @@ class InputPacing {
  private:
   static constexpr std::size_t kUploadRatio = 16;  // a WRITE of 32 KiB is answered with 28 bytes
   std::size_t window_;
-  std::size_t output_limit_;
   bool uploading_ = false;
 };
 

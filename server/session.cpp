@@ -58,8 +58,6 @@ std::string_view channel_request_name(int subtype) {
 // session takes no more requests (backpressure); the handler may still finish the request at hand.
 class Session::Writer : public ChannelWriter {
  public:
-  static constexpr std::size_t kOutputBacklog = 1u << 20;
-
   explicit Writer(Session& session) : session_(session) {}
   bool write(std::vector<std::uint8_t>&& bytes) override {
     if (session_.channel_closed_ || close_requested_) return false;
@@ -107,6 +105,7 @@ class Session::Writer : public ChannelWriter {
   bool close_requested() const { return close_requested_; }
 
  private:
+  static constexpr std::size_t kOutputBacklog = 1u << 20;
   static constexpr std::size_t kCoalesce = 32768;
   static constexpr std::size_t kHardLimit = 16u << 20;
   Session& session_;
@@ -323,9 +322,10 @@ bool Session::establish() {
   return subsystem_ready_;
 }
 
-// Takes what the client sent, if the session may: false when the channel can give nothing more.
+// Takes what the client sent, unless the client leaves its replies unread: then its requests wait
+// in the window it was granted, and that window stops growing.
 Session::Input Session::take_input(InputPacing& pacing) {
-  if (!pacing.may_read(writer_->pending())) {
+  if (writer_->congested()) {
     // Not reading: a client respecting its window can send only what it was granted. libssh keeps
     // whatever arrives regardless, so a peer ignoring the window is cut here.
     const int buffered = ssh_channel_poll(channel_, 0);
@@ -350,7 +350,7 @@ void Session::serve() {
   EventPtr event(ssh_event_new());
   ssh_event_add_session(event.get(), session_.get());
   last_activity_ = Clock::now();
-  InputPacing pacing(settings_.channel_window, Writer::kOutputBacklog);
+  InputPacing pacing(settings_.channel_window);
   std::string end_reason = "client closed the channel";
   while (true) {
     if (!writer_->flush()) {
