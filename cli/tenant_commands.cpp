@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -45,8 +46,10 @@ std::optional<std::uint64_t> quota_value(const std::string& text, bool size) {
   std::optional<std::uint64_t> value;
   if (size) {
     value = parse_size(text);
-  } else if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 12) {
-    value = std::stoull(text);
+  } else {
+    std::uint64_t count = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+    if (ec == std::errc{} && end == text.data() + text.size()) value = count;
   }
   if (!value || *value == 0) {
     throw UserError("'" + text + "' is not a quota: give " +

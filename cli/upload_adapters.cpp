@@ -96,7 +96,8 @@ void sweep_uploads(const fs::path& tenants_dir, const server::SftpSettings& sett
       if (entry_ec) continue;
       const auto name = entry.path().filename().string();
       files.push_back({tenant_name, name,
-                       std::chrono::duration_cast<std::chrono::seconds>(std::max(now - written, now - now)),
+                       std::chrono::duration_cast<std::chrono::seconds>(
+                           std::max(now - written, fs::file_time_type::duration::zero())),
                        size, server::sftp::is_temporary_name(settings, name),
                        claims.held(tenant_name, name)});
     }

@@ -43,7 +43,6 @@ class JournalSink : public server::sftp::UploadSink {
   std::chrono::seconds backlog_wait_;
 };
 
-// Removes files left in tenants' upload/ folders for longer than `ttl` (abandoned partial uploads).
 // Removes what plan_upload_sweep chooses from every tenant's upload/ (never a name being written).
 void sweep_uploads(const std::filesystem::path& tenants_dir, const server::SftpSettings& settings,
                    server::sftp::NameClaims& claims);

@@ -290,14 +290,15 @@ SftpSession::Reply SftpSession::on(const Open& request) {
     const bool absent =
         ::fstatat(upload_fd_.get(), path->name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) != 0 &&
         errno == ENOENT;
-    if (absent && (flags & O_CREAT || environment_.ghosts->find(session_.tenant, path->name))) {
+    const bool ghost = absent && environment_.ghosts->find(session_.tenant, path->name);
+    if (absent && ((flags & O_CREAT) != 0 || ghost)) {  // this open creates a file
       if (auto problem = space_->new_file_problem(std::chrono::steady_clock::now())) {
         log_event(spdlog::level::warn, session_.session_id, "upload.refused",
                   {{"name", path->name}, {"reason", *problem}});
         return status(request.id, Status::Failure, *problem);
       }
     }
-    if (absent && environment_.ghosts->find(session_.tenant, path->name)) {
+    if (ghost) {
       // The name is a ghost: its last upload was taken. An append (`reput`, `put -a`, `curl -C -`, which
       // STAT the ghost and would send only the tail) would complete as a fragment: refused. Any other
       // write-open is a fresh upload, with or without CREAT or TRUNC (sshfs `cp`, shell redirection,

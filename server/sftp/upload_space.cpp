@@ -14,11 +14,12 @@ namespace {
 
 constexpr std::uint64_t kRecheckBytes = 16u << 20;
 constexpr auto kRecheckAfter = std::chrono::seconds(1);
-constexpr const char* kTryLater = "; try again later";
-
-std::string quota_advice() {
-  return "; finish or remove the unfinished uploads in upload/ (temporary names, interrupted files) first";
-}
+constexpr std::string_view kLowOnDisk =
+    "the server is low on disk space and refuses uploads for now; try again later";
+constexpr std::string_view kLowOnInodes =
+    "the server is low on file slots (inodes) and refuses new uploads for now; try again later";
+constexpr std::string_view kQuotaAdvice =
+    "; finish or remove the unfinished uploads in upload/ (temporary names, interrupted files) first";
 
 }  // namespace
 
@@ -60,15 +61,14 @@ void UploadSpace::refresh(Clock::time_point now, bool force) {
 std::optional<std::string> UploadSpace::new_file_problem(Clock::time_point now) {
   refresh(now, true);  // a new file is rare next to WRITEs: always look at the folder as it is
   if (free_inodes_ < settings_.disk_reserve_inodes) {
-    return std::string("the server is low on file slots (inodes) and refuses new uploads for now") +
-           kTryLater;
+    return std::string(kLowOnInodes);
   }
   if (free_bytes_ < settings_.disk_reserve) {
-    return std::string("the server is low on disk space and refuses uploads for now") + kTryLater;
+    return std::string(kLowOnDisk);
   }
   if (usage_.files >= quota_.files) {
     return "upload/ already holds " + std::to_string(usage_.files) +
-           " files, the most this account may keep there" + quota_advice();
+           " files, the most this account may keep there" + std::string(kQuotaAdvice);
   }
   return std::nullopt;
 }
@@ -77,11 +77,11 @@ std::optional<std::string> UploadSpace::write_problem(std::uint64_t incoming, Cl
   refresh(now, false);
   const auto free_now = free_bytes_ > written_since_check_ ? free_bytes_ - written_since_check_ : 0;
   if (free_now < settings_.disk_reserve + incoming) {
-    return std::string("the server is low on disk space and refuses uploads for now") + kTryLater;
+    return std::string(kLowOnDisk);
   }
   if (usage_.bytes + written_since_check_ + incoming > quota_.bytes) {
     return "the upload quota of this account is reached: upload/ may hold at most " +
-           std::to_string(quota_.bytes) + " bytes at once" + quota_advice();
+           std::to_string(quota_.bytes) + " bytes at once" + std::string(kQuotaAdvice);
   }
   written_since_check_ += incoming;
   return std::nullopt;
