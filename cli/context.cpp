@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "keys/fingerprint.hpp"
-#include "keys/text.hpp"
+#include "base/text.hpp"
 #include "store/audit.hpp"
 
 namespace intake::cli {
@@ -81,11 +81,11 @@ store::Database& Context::db() {
 
 std::string Context::actor() const {
   // Cleaned: the actor is printed in audit listings, so it must not carry terminal escapes.
-  if (!options_.actor.empty()) return keys::clean_comment(options_.actor, 64);
+  if (!options_.actor.empty()) return base::clean_comment(options_.actor, 64);
   for (const char* variable : {"SUDO_USER", "USER"}) {
-    if (const char* value = std::getenv(variable); value && *value) return keys::clean_comment(value, 64);
+    if (const char* value = std::getenv(variable); value && *value) return base::clean_comment(value, 64);
   }
-  if (const passwd* account = ::getpwuid(::geteuid())) return keys::clean_comment(account->pw_name, 64);
+  if (const passwd* account = ::getpwuid(::geteuid())) return base::clean_comment(account->pw_name, 64);
   return "uid " + std::to_string(::geteuid());
 }
 

@@ -11,7 +11,7 @@
 #include "cli/views.hpp"
 #include "keys/fingerprint.hpp"
 #include "keys/public_key.hpp"
-#include "keys/text.hpp"
+#include "base/text.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
@@ -66,7 +66,7 @@ void add_key(Context& context, const KeyOptions& options) {
   const auto text = read_key_text(options);
   auto parsed = keys::parse_public_key(text);
   if (!parsed) throw UserError("key refused: " + parsed.error().message);
-  if (!options.comment.empty()) parsed->comment = keys::clean_comment(options.comment);
+  if (!options.comment.empty()) parsed->comment = base::clean_comment(options.comment);
 
   store::NewSshKey key{std::string(keys::wire_name(parsed->algorithm)),
                        parsed->type_and_data(),

@@ -8,10 +8,11 @@
 #include <memory>
 #include <string>
 
+#include "base/text.hpp"
 #include "keys/ssh_wire.hpp"
-#include "keys/text.hpp"
 
 namespace intake::keys {
+using base::printable_excerpt;
 namespace {
 
 struct AlgorithmInfo {

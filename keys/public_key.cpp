@@ -4,11 +4,13 @@
 #include <array>
 #include <cctype>
 
+#include "base/text.hpp"
 #include "keys/base64.hpp"
 #include "keys/key_blob.hpp"
-#include "keys/text.hpp"
 
 namespace intake::keys {
+using base::clean_comment;
+using base::printable_excerpt;
 namespace {
 
 constexpr std::string_view kRfc4716Begin = "---- BEGIN SSH2 PUBLIC KEY ----";

@@ -8,23 +8,21 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/text.hpp"
+
 namespace intake::server {
 namespace {
 
 std::atomic<bool> g_json{false};
 thread_local std::string t_session;
 
-bool needs_quotes(std::string_view value) {
-  return value.empty() || value.find_first_of(" \t\"=\n") != std::string_view::npos;
-}
-
-std::string quote_value(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += (c == '\n' || c == '\r') ? ' ' : c;
-  }
-  return out + "\"";
+// key=value, the value escaped (clients choose some of these texts: banners, names, libssh's errors
+// quoting them) and quoted when it is empty or holds a space, '=' or anything escaped.
+std::string text_field(std::string_view value) {
+  std::string escaped = base::escape_for_log(value);
+  if (value.empty() || escaped.size() != value.size() || escaped.find_first_of(" =") != std::string::npos)
+    return "\"" + escaped + "\"";
+  return escaped;
 }
 
 std::optional<spdlog::level::level_enum> parse_level(const std::string& level) {
@@ -90,8 +88,7 @@ void log_event(spdlog::level::level_enum level, std::string_view session, std::s
     line = line.substr(1, line.size() - 2);  // the pattern supplies the braces, time and level
   } else {
     line = "session=" + std::string(session.empty() ? "-" : session) + " event=" + std::string(event);
-    for (const auto& [key, value] : fields)
-      line += " " + key + "=" + (needs_quotes(value) ? quote_value(value) : value);
+    for (const auto& [key, value] : fields) line += " " + key + "=" + text_field(value);
   }
   logger->log(level, line);
 }

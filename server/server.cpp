@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/text.hpp"
 #include "keys/fingerprint.hpp"
 #include "keys/hex.hpp"
 #include "server/ban_service.hpp"
@@ -266,7 +267,7 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
         if (outcome == SessionOutcome::LoggedIn)
           bans->record_success(ip);
         else if (strike)
-          bans->record_failure(ip, id, session.failure());
+          bans->record_failure(ip, id, base::clean_comment(session.failure(), 200));  // stored, shown
         // After the ban bookkeeping, so that whoever reads this line sees its effect.
         log_event(spdlog::level::info, id, "connection.closed",
                   {{"ip", store::ipv4_to_string(ip)},

@@ -6,8 +6,8 @@
 #include <deque>
 #include <vector>
 
+#include "base/text.hpp"
 #include "keys/base64.hpp"
-#include "keys/text.hpp"
 #include "server/event_log.hpp"
 #include "store/ipv4_network.hpp"
 
@@ -27,7 +27,7 @@ std::string fingerprint_of(ssh_key key) {
 }
 
 // Client-sent names (user, subsystem) in logs: ASCII only, bounded.
-std::string printable(const char* text) { return keys::printable_excerpt(text ? text : "", 64); }
+std::string printable(const char* text) { return base::printable_excerpt(text ? text : "", 64); }
 
 std::string_view auth_method_name(int subtype) {
   switch (subtype) {
@@ -184,6 +184,14 @@ int Session::on_auth_pubkey(ssh_session, const char* user, ssh_key key, char sta
   return SSH_AUTH_SUCCESS;
 }
 
+// libssh would run a GSSAPI (Kerberos) login itself, outside our callbacks: choosing no mechanism
+// refuses it, and the attempt counts as a denied login like a password would.
+ssh_string Session::on_gssapi(ssh_session, const char* user, int, ssh_string*, void* self_pointer) {
+  auto& self = *static_cast<Session*>(self_pointer);
+  self.deny(printable(user), "", "gssapi-with-mic login attempted; only public keys are accepted");
+  return nullptr;
+}
+
 ssh_channel Session::on_channel_open(ssh_session session, void* self_pointer) {
   auto& self = *static_cast<Session*>(self_pointer);
   if (!self.authenticated_ || self.channel_ != nullptr) {
@@ -272,11 +280,13 @@ bool Session::establish() {
   server_callbacks_.userdata = this;
   server_callbacks_.auth_pubkey_function = on_auth_pubkey;
   server_callbacks_.channel_open_request_session_function = on_channel_open;
+  server_callbacks_.gssapi_select_oid_function = on_gssapi;
   ssh_callbacks_init(&server_callbacks_);
   ssh_set_server_callbacks(session_.get(), &server_callbacks_);
   ssh_set_message_callback(session_.get(), on_message, this);
 
   if (ssh_handle_key_exchange(session_.get()) != SSH_OK) {
+    // libssh's text may quote what the client sent (its banner): the log escapes every field.
     const std::string error = ssh_get_error(session_.get());
     failure_ = "handshake failed: " + error;
     if (error.find("no match for method") != std::string::npos) {

@@ -70,6 +70,7 @@ class Session {
 
  private:
   static int on_auth_pubkey(ssh_session, const char* user, ssh_key key, char state, void* self);
+  static ssh_string on_gssapi(ssh_session, const char* user, int n_oid, ssh_string* oids, void* self);
   static ssh_channel on_channel_open(ssh_session, void* self);
   static int on_subsystem(ssh_session, ssh_channel, const char* subsystem, void* self);
   static void on_channel_eof(ssh_session, ssh_channel, void* self);

@@ -1,6 +1,6 @@
 #include "server/sftp/codec.hpp"
 
-#include "keys/text.hpp"
+#include "base/text.hpp"
 
 namespace intake::server::sftp {
 namespace {
@@ -141,7 +141,7 @@ tl::expected<Request, std::string> decode_extended(Reader& reader, std::uint32_t
   if (name == "limits@openssh.com") return Request{Limits{id}};
   if (name == "expand-path@openssh.com") return checked(reader, ExpandPath{id, reader.text()}, "expand-path");
   if (name == "statvfs@openssh.com") return checked(reader, Statvfs{id, reader.text()}, "statvfs");
-  return Request{Unsupported{id, "extension " + keys::printable_excerpt(name, 64)}};
+  return Request{Unsupported{id, "extension " + base::printable_excerpt(name, 64)}};
 }
 
 }  // namespace

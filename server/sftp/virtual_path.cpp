@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "keys/text.hpp"
+#include "base/text.hpp"
 
 namespace intake::server::sftp {
 
@@ -19,7 +19,7 @@ tl::expected<VirtualPath, PathError> resolve_path(std::string_view path) {
   };
   if (path.size() > kMaxPathLength) return refuse(Status::Failure, "path too long");
   if (path.find('\0') != std::string_view::npos) return refuse(Status::Failure, "path contains a NUL byte");
-  if (!keys::is_valid_utf8(path)) return refuse(Status::Failure, "path is not valid UTF-8");
+  if (!base::is_valid_utf8(path)) return refuse(Status::Failure, "path is not valid UTF-8");
   if (std::any_of(path.begin(), path.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
     return refuse(Status::Failure, "path contains control characters");

@@ -66,6 +66,15 @@ class StrikesThatCount(ServerTestCase):
         """Strikes are counted when a connection ends: wait for its closing line before judging."""
         self.wait_for_count("event=connection.closed", count)
 
+    def send_instead_of_ssh(self, data):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.recv(256)
+            sock.sendall(data)
+            try:
+                sock.recv(256)
+            except OSError:
+                pass
+
     def banned(self):
         return any(b["ip"] == "127.0.0.1" for b in self.json_of("bans"))
 
@@ -95,14 +104,36 @@ class StrikesThatCount(ServerTestCase):
 
     def test_garbage_instead_of_ssh_is_a_strike(self):
         for _ in range(3):
-            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
-                sock.recv(256)
-                sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                try:
-                    sock.recv(256)
-                except OSError:
-                    pass
+            self.send_instead_of_ssh(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         self.wait_for_log("event=ban.added ip=127.0.0.1")
+
+    def test_gssapi_attempts_are_refused_logged_and_counted(self):
+        for _ in range(3):
+            transport = self.transport()
+            with self.assertRaises(paramiko.BadAuthenticationType):
+                transport.auth_none("acme-corp")  # asks for the ssh-userauth service
+            request = paramiko.Message()
+            request.add_byte(paramiko.common.cMSG_USERAUTH_REQUEST)
+            request.add_string("acme-corp")
+            request.add_string("ssh-connection")
+            request.add_string("gssapi-with-mic")
+            request.add_int(1)
+            request.add_string(b"\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02")  # Kerberos V5
+            transport._send_message(request)
+            self.wait_for_log("reason=\"gssapi-with-mic login attempted; only public keys are accepted\"")
+            transport.close()
+        self.wait_for_log("event=ban.added ip=127.0.0.1")
+
+    def test_client_text_reaches_the_log_escaped_and_the_ban_cleaned(self):
+        for _ in range(3):
+            self.send_instead_of_ssh(b"SSH-1.5-\x1b[31mred\x07\xff\rtail\r\n")
+        self.wait_for_log("event=ban.added ip=127.0.0.1")
+        log = self.log()
+        self.assertNotIn("\x1b", log)
+        self.assertNotIn("\x07", log)
+        self.assertIn("(banner: SSH-1.5-\\x1b[31mred\\x07\\xff)", log)  # libssh reads up to the CR
+        reason = next(b["reason"] for b in self.json_of("bans") if b["ip"] == "127.0.0.1")
+        self.assertIn("SSH-1.5-?[31mred??", reason)  # what `intake bans list` shows a terminal
 
     def test_algorithm_mismatch_is_logged_and_is_not_a_strike(self):
         for _ in range(5):

@@ -1,10 +1,10 @@
 #pragma once
-// Making untrusted text safe to store and print: key comments, excerpts in error messages.
+// Making untrusted text safe to store and print: key comments, excerpts in error messages, log fields.
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace intake::keys {
+namespace intake::base {
 
 // ASCII-only excerpt for error messages: control and non-ASCII bytes become '?', long input is cut.
 std::string printable_excerpt(std::string_view text, std::size_t max = 24);
@@ -16,4 +16,10 @@ std::string clean_comment(std::string_view text, std::size_t max = 200);
 
 bool is_valid_utf8(std::string_view text);
 
-}  // namespace intake::keys
+// Text as a log field or a terminal may show it, nothing lost: valid UTF-8 is kept; backslash and
+// double quote are escaped; \n, \r and \t are written as such; other control characters (C0, DEL,
+// C1: terminal escapes) and invalid bytes become \xNN. Reversible, so an operator sees exactly what
+// a client sent.
+std::string escape_for_log(std::string_view text);
+
+}  // namespace intake::base

@@ -1,6 +1,6 @@
-#include "keys/text.hpp"
+#include "base/text.hpp"
 
-namespace intake::keys {
+namespace intake::base {
 namespace {
 
 // Length of the valid UTF-8 sequence at the start of `text`, or 0 when it is not valid
@@ -78,4 +78,45 @@ std::string clean_comment(std::string_view text, std::size_t max) {
   return out;
 }
 
-}  // namespace intake::keys
+std::string escape_for_log(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  const auto escape_byte = [&](unsigned char byte) {
+    out += "\\x";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0x0f];
+  };
+  while (!text.empty()) {
+    const auto byte = static_cast<unsigned char>(text.front());
+    const std::size_t length = utf8_sequence_length(text);
+    if (length == 0) {
+      escape_byte(byte);
+      text.remove_prefix(1);
+      continue;
+    }
+    if (length == 1) {
+      switch (byte) {
+        case '\\': out += "\\\\"; break;
+        case '"': out += "\\\""; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (byte < 0x20 || byte == 0x7f)
+            escape_byte(byte);
+          else
+            out += static_cast<char>(byte);
+      }
+    } else if (byte == 0xc2 && static_cast<unsigned char>(text[1]) < 0xa0) {
+      escape_byte(byte);  // C1 controls (U+0080–U+009F): CSI and friends on some terminals
+      escape_byte(static_cast<unsigned char>(text[1]));
+    } else {
+      out.append(text.substr(0, length));
+    }
+    text.remove_prefix(length);
+  }
+  return out;
+}
+
+}  // namespace intake::base
