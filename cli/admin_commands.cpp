@@ -1,11 +1,14 @@
-// intake hostkeys | audit
+// intake hostkeys | audit | bans | sessions
 #include <iostream>
+#include <thread>
 
+#include "base/process.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
 #include "store/audit.hpp"
 #include "store/bans.hpp"
 #include "store/ipv4_network.hpp"
+#include "store/sessions.hpp"
 
 namespace intake::cli {
 namespace {
@@ -95,6 +98,72 @@ void clear_bans(Context& context, const std::string& ip, bool all, bool json) {
   }
 }
 
+// Rows whose server is gone (killed, crashed) are forgotten here as the next server start would.
+std::vector<store::SessionRecord> live_sessions(Context& context) {
+  store::SessionRepository sessions(context.db());
+  for (const auto pid : sessions.server_pids()) {
+    if (!base::intake_process_running(static_cast<pid_t>(pid))) sessions.remove_server(pid);
+  }
+  return sessions.list();
+}
+
+void list_sessions(Context& context, bool json) {
+  const auto sessions = live_sessions(context);
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows{{"ID", "TENANT", "IP", "STARTED", "KEY", "CLIENT"}};
+  for (const auto& session : sessions) {
+    out.push_back({{"id", session.id},
+                   {"tenant", session.tenant},
+                   {"ip", session.client_ip},
+                   {"started_at", session.started_at},
+                   {"key", session.key_fingerprint},
+                   {"client", session.client_version},
+                   {"server_pid", session.server_pid},
+                   {"ending", session.end_requested_by.has_value()}});
+    rows.push_back({session.id, session.tenant, session.client_ip, session.started_at,
+                    session.key_fingerprint,
+                    session.client_version + (session.end_requested_by ? " (ending)" : "")});
+  }
+  if (json) {
+    print_json(out);
+  } else if (sessions.empty()) {
+    std::cout << "no session is logged in\n";
+  } else {
+    std::cout << render_table(rows);
+  }
+}
+
+// Marks the sessions; their server ends them within about 2 s. Waits to say whether they did.
+void kill_sessions(Context& context, const std::string& target, bool json) {
+  live_sessions(context);
+  auto& db = context.db();
+  std::int64_t marked = 0;
+  {
+    store::Transaction transaction(db);
+    marked = store::SessionRepository(db).request_end(target, context.actor());
+    if (marked == 0) {
+      throw UserError("no live session has the id '" + target + "' and no tenant of that name has one; " +
+                      "`intake sessions` lists them");
+    }
+    audit(context, "session.kill", "", {{"target", target}, {"sessions", marked}});
+    transaction.commit();
+  }
+  std::int64_t left = marked;
+  for (int waited = 0; waited < 100 && left > 0; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = store::SessionRepository(db).count_matching(target);
+  }
+  if (json) {
+    print_json({{"marked", marked}, {"ended", marked - left}, {"still_open", left}});
+  } else {
+    std::cout << "ended " << (marked - left) << " of " << marked << " session(s)\n";
+  }
+  if (left > 0) {
+    throw UserError(std::to_string(left) + " session(s) did not end within 10 s; is `intake serve` " +
+                    "running and reading this data dir? They end as soon as it checks again");
+  }
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, Context& context) {
@@ -125,6 +194,18 @@ void add_admin_commands(CLI::App& app, Context& context) {
   clear->callback([&context, ip, all, json] { clear_bans(context, *ip, *all, *json); });
   bans->callback([&context, bans, json] {
     if (bans->get_subcommands().empty()) list_bans(context, *json);
+  });
+
+  auto* sessions = app.add_subcommand("sessions", "List the logged-in SFTP sessions, or end them");
+  sessions->add_flag("--json", *json, "Print JSON");
+  auto target = std::make_shared<std::string>();
+  auto* kill = sessions->add_subcommand(
+      "kill", "End a session, or every session of a tenant, now (an upload in flight is kept as partial)");
+  kill->add_option("ID|TENANT", *target, "A session id from `intake sessions`, or a tenant name")->required();
+  kill->add_flag("--json", *json, "Print JSON");
+  kill->callback([&context, target, json] { kill_sessions(context, *target, *json); });
+  sessions->callback([&context, sessions, json] {
+    if (sessions->get_subcommands().empty()) list_sessions(context, *json);
   });
 }
 

@@ -6,12 +6,12 @@
 #include <iostream>
 #include <iterator>
 
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/time_text.hpp"
 #include "cli/views.hpp"
 #include "keys/fingerprint.hpp"
 #include "keys/public_key.hpp"
-#include "base/text.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
@@ -142,7 +142,9 @@ void revoke_key(Context& context, const KeyOptions& options) {
     print_json(key_json(*revoked, now, false));
   } else {
     std::cout << "revoked " << revoked->fingerprint << " (" << revoked->comment << ") of tenant "
-              << tenant.name << "; it is refused from the next login on\n";
+              << tenant.name
+              << "; it is refused from now on, and a running server ends the sessions "
+                 "logged in with it within seconds\n";
   }
 }
 

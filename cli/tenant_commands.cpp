@@ -181,7 +181,8 @@ void set_tenant(Context& context, const TenantOptions& options, const std::strin
     }
     if (diff.contains("enabled")) {
       std::cout << (after->enabled ? "Logins are accepted again from the next login on.\n"
-                                   : "Logins are refused from the next login on.\n");
+                                   : "Logins are refused from now on, and a running server ends the tenant's "
+                                     "sessions within seconds.\n");
     }
   }
 }

@@ -58,6 +58,7 @@ struct Connection {
   Clock::time_point accepted;
   Clock::time_point login_deadline;
   bool evicted = false;  // cut to make room: its thread is ending, it holds no pre-login slot
+  bool ending = false;   // cut because its login no longer holds or an operator ended it
   bool waiting_for_login() const { return !evicted && !guard->authenticated; }
 };
 
@@ -77,6 +78,9 @@ struct Server::Impl {
   std::map<std::string, Connection> connections;
   std::unordered_map<std::uint32_t, unsigned> per_ip;
   bool stopping = false;
+  std::int64_t pid = ::getpid();
+  unsigned ticks = 0;
+  Clock::time_point last_login_recheck{};
 
   ServerStore* store = nullptr;
   SubsystemFactory* sftp = nullptr;
@@ -87,6 +91,7 @@ struct Server::Impl {
   void start_session(tcp::socket socket, std::uint32_t ip);
   void finish_session(const std::string& id, std::uint32_t ip);
   void reap(asio::steady_timer& timer);
+  void end_revoked_sessions();
   void begin_shutdown(Clock::time_point started, asio::steady_timer& timer);
   std::size_t active() {
     std::lock_guard lock(mutex);
@@ -276,6 +281,7 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
       } catch (const std::exception& error) {
         log_event(spdlog::level::err, id, "session.error", {{"error", error.what()}});
       }
+      if (guard->authenticated) store->session_ended(id);
       finish_session(id, ip);
     }).detach();
   } catch (const std::system_error& error) {
@@ -300,14 +306,36 @@ void Server::Impl::reap(asio::steady_timer& timer) {
   timer.async_wait([this, &timer](boost::system::error_code ec) {
     if (ec) return;
     const auto now = Clock::now();
-    std::lock_guard lock(mutex);
-    for (auto& [id, connection] : connections) {
-      if (!connection.guard->established && now > connection.login_deadline + std::chrono::seconds(2)) {
-        connection.guard->cut();
+    {
+      std::lock_guard lock(mutex);
+      for (auto& [id, connection] : connections) {
+        if (!connection.guard->established && now > connection.login_deadline + std::chrono::seconds(2)) {
+          connection.guard->cut();
+        }
       }
     }
+    if (++ticks % 2 == 0) end_revoked_sessions();
     reap(timer);
   });
+}
+
+// Every 2 s: sessions an operator ended (`intake sessions kill`), and, when the database changed (a
+// tenant disabled, a key revoked) or at least every 30 s (a key expiring), sessions whose login would
+// now be refused. Ending one cuts its connection; an upload in flight is recorded as partial.
+void Server::Impl::end_revoked_sessions() {
+  const auto now = Clock::now();
+  const bool recheck = store->database_changed() || now - last_login_recheck >= std::chrono::seconds(30);
+  if (recheck) last_login_recheck = now;
+  for (const auto& session : store->sessions_to_end(pid, recheck)) {
+    std::lock_guard lock(mutex);
+    const auto found = connections.find(session.id);
+    if (found == connections.end() || found->second.ending) continue;
+    found->second.ending = true;
+    log_event(spdlog::level::warn, session.id, "session.ending",
+              {{"tenant", session.tenant}, {"reason", session.reason}});
+    store->audit("session.end", session.tenant, {{"session", session.id}, {"reason", session.reason}});
+    found->second.guard->cut();
+  }
 }
 
 void Server::Impl::begin_shutdown(Clock::time_point started, asio::steady_timer& timer) {
@@ -338,6 +366,11 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
   impl.store = &store;
   impl.sftp = sftp;
   impl.bans = std::make_unique<BanService>(impl.settings.bans, store);
+  if (const auto forgotten = store.forget_dead_servers(impl.pid)) {
+    log_event(
+        spdlog::level::info, "", "sessions.forgotten",
+        {{"count", std::to_string(forgotten)}, {"reason", "left by a server that is no longer running"}});
+  }
 
   asio::signal_set signals(impl.io, SIGINT, SIGTERM, SIGHUP);
   asio::steady_timer reaper(impl.io);

@@ -177,10 +177,14 @@ int Session::on_auth_pubkey(ssh_session, const char* user, ssh_key key, char sta
   self.guard_->authenticated = true;
   self.tenant_ = tenant;
   self.fingerprint_ = fingerprint;
+  const char* banner = ssh_get_clientbanner(self.session_.get());
+  const std::string client = banner ? banner : "";
   log_event(spdlog::level::info, self.id_, "login.accepted",
-            {{"tenant", tenant}, {"ip", self.client_ip_text_}, {"key", fingerprint}});
+            {{"tenant", tenant}, {"ip", self.client_ip_text_}, {"key", fingerprint}, {"client", client}});
   self.environment_.store->audit("login.accepted", tenant,
                                  {{"ip", self.client_ip_text_}, {"key", fingerprint}, {"session", self.id_}});
+  self.environment_.store->session_started({self.id_, ::getpid(), tenant, fingerprint, self.client_ip_text_,
+                                            base::clean_comment(client, 100), "", std::nullopt});
   return SSH_AUTH_SUCCESS;
 }
 

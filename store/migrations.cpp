@@ -173,7 +173,22 @@ ALTER TABLE tenants ADD COLUMN upload_quota_bytes INTEGER CHECK (upload_quota_by
 ALTER TABLE tenants ADD COLUMN upload_quota_files INTEGER CHECK (upload_quota_files > 0);
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations{kV1, kV2, kV3, kV4};
+// v5: live sessions, so that `intake sessions` can list them and ask their server to end them.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE sessions (
+  id               TEXT PRIMARY KEY,
+  server_pid       INTEGER NOT NULL,             -- the server process holding it
+  tenant           TEXT NOT NULL,
+  key_fingerprint  TEXT NOT NULL,
+  client_ip        TEXT NOT NULL,
+  client_version   TEXT NOT NULL DEFAULT '',     -- the client's SSH banner, cleaned
+  started_at       TEXT NOT NULL,
+  end_requested_by TEXT                          -- `intake sessions kill`: the server ends it
+);
+CREATE INDEX sessions_by_tenant ON sessions(tenant);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations{kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -282,3 +282,90 @@ class Quotas(ServerTestCase):
         bad = self.run_intake("tenant", "set", "acme-corp", "--upload-quota", "lots", expect=None)
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("is not a quota", bad.stderr)
+
+
+class Sessions(ServerTestCase):
+    """Staff see who is logged in and can end sessions; disabling a tenant or revoking a key ends the
+    sessions it covered within seconds, an upload in flight kept as partial."""
+    config = "ban_max_failures = 0\nshutdown_grace = 1\n"
+
+    def wait_closed(self, transport, timeout=15):
+        deadline = time.time() + timeout
+        while transport.is_active() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(transport.is_active(), "the session was not ended")
+
+    def uploading(self, user, key, name):
+        transport = self.login(user, key)
+        sftp = paramiko.SFTPClient.from_transport(transport)
+        upload = sftp.open(f"/upload/{name}", "wb")
+        upload.write(b"externalId,firstName\n" * 100)
+        upload.flush()
+        self.addCleanup(lambda: upload)  # kept open: paramiko closes (completes) a collected file
+        return transport
+
+    def test_list_and_kill_one_session_or_a_tenants(self):
+        key = self.tenant_with_key("acme-corp")
+        other = self.tenant_with_key("beta-corp")
+        self.start_server()
+        self.assertIn("no session is logged in", self.run_intake("sessions").stdout)
+        first = self.uploading("acme-corp", key, "livesafe_snapshot.csv")
+        second = self.login("acme-corp", key)
+        bystander = self.login("beta-corp", other)
+        sessions = self.json_of("sessions")
+        self.assertEqual(sorted(s["tenant"] for s in sessions), ["acme-corp", "acme-corp", "beta-corp"])
+        self.assertTrue(all(s["ip"] == "127.0.0.1" and "paramiko" in s["client"] for s in sessions))
+        self.assertIn("acme-corp", self.run_intake("sessions").stdout)
+
+        first_id = sessions[0]["id"]
+        self.assertIn("ended 1 of 1 session(s)", self.run_intake("sessions", "kill", first_id).stdout)
+        self.wait_closed(first)
+        self.assertTrue(second.is_active())
+        self.wait_for_log(f"session={first_id} event=session.ending tenant=acme-corp reason=\"ended by ")
+        partial = self.wait_for_history("partial")
+        self.assertEqual(partial["file"], "livesafe_snapshot.csv")
+
+        self.assertIn("ended 1 of 1", self.run_intake("sessions", "kill", "acme-corp").stdout)
+        self.wait_closed(second)
+        self.assertTrue(bystander.is_active())
+        self.assertEqual([s["tenant"] for s in self.json_of("sessions")], ["beta-corp"])
+        self.assertIn("session.kill", self.run_intake("audit").stdout)
+
+        refused = self.run_intake("sessions", "kill", "nobody", expect=1)
+        self.assertIn("no live session has the id 'nobody'", refused.stderr)
+
+    def wait_for_history(self, status, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for ingest in self.json_of("history"):
+                if ingest["status"] == status:
+                    return ingest
+            time.sleep(0.1)
+        self.fail(f"no {status} ingest in the history: {self.json_of('history')}\n{self.log()}")
+
+    def test_disabling_a_tenant_or_revoking_a_key_ends_its_sessions(self):
+        key = self.tenant_with_key("acme-corp")
+        other = self.tenant_with_key("beta-corp")
+        self.start_server()
+        acme = self.login("acme-corp", key)
+        beta = self.uploading("beta-corp", other, "livesafe_snapshot.csv")
+        self.run_intake("tenant", "disable", "acme-corp")
+        self.wait_closed(acme)
+        self.wait_for_log("event=session.ending tenant=acme-corp reason=\"the login is no longer allowed: ")
+        self.assertTrue(beta.is_active())
+
+        fingerprint = self.keygen_fingerprint(other + ".pub")
+        self.run_intake("key", "revoke", "beta-corp", fingerprint)
+        self.wait_closed(beta)
+        self.assertEqual(self.json_of("sessions"), [])
+        with self.assertRaises(paramiko.AuthenticationException):
+            self.login("beta-corp", other)
+
+    def test_sessions_of_a_server_that_died_are_not_listed(self):
+        key = self.tenant_with_key("acme-corp")
+        self.start_server()
+        self.login("acme-corp", key)
+        self.assertEqual(len(self.json_of("sessions")), 1)
+        self.server.kill()
+        self.server.wait()
+        self.assertEqual(self.json_of("sessions"), [])

@@ -3,6 +3,7 @@
 
 #include "store/audit.hpp"
 #include "store/migrations.hpp"
+#include "store/sessions.hpp"
 #include "store/sqlite.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
@@ -40,8 +41,9 @@ TEST_CASE("migrations build the whole schema on an empty database, in WAL mode")
   auto db = Database::open(dir.path() / "intake.db");
   CHECK(db.schema_version() == latest_schema_version());
   const auto tables = table_names(db);
-  for (const char* table : {"tenants", "ssh_keys", "directory_users", "directory_groups",
-                            "directory_memberships", "ingests", "ingest_row_errors", "audit_events"}) {
+  for (const char* table :
+       {"tenants", "ssh_keys", "directory_users", "directory_groups", "directory_memberships", "ingests",
+        "ingest_row_errors", "audit_events", "bans", "sessions"}) {
     CAPTURE(table);
     CHECK(std::find(tables.begin(), tables.end(), table) != tables.end());
   }
@@ -218,4 +220,28 @@ TEST_CASE("prepared statements are reused, also when the same SQL is open twice 
   again.bind(1, std::int64_t{1});
   REQUIRE(again.step());
   CHECK(again.integer(0) == 2);
+}
+
+TEST_CASE("session repository: a kill names one session by id, else every session of a tenant") {
+  auto db = Database::open_in_memory();
+  SessionRepository sessions(db);
+  sessions.add({"s1", 100, "acme-corp", "SHA256:a", "192.0.2.1", "SSH-2.0-OpenSSH_9.2", "", std::nullopt});
+  sessions.add({"s2", 100, "acme-corp", "SHA256:a", "192.0.2.2", "", "", std::nullopt});
+  sessions.add({"s3", 200, "beta-corp", "SHA256:b", "192.0.2.3", "", "", std::nullopt});
+  // A session whose id is a tenant's name is matched as a session, never as the tenant.
+  sessions.add({"beta-corp", 200, "acme-corp", "SHA256:a", "192.0.2.4", "", "", std::nullopt});
+  CHECK(sessions.list().size() == 4);
+  CHECK(sessions.list_of_server(100).size() == 2);
+  CHECK(sessions.count_matching("acme-corp") == 3);
+
+  CHECK(sessions.request_end("s1", "alice") == 1);
+  CHECK(sessions.list_of_server(100)[0].end_requested_by == std::optional<std::string>("alice"));
+  CHECK_FALSE(sessions.list_of_server(100)[1].end_requested_by);
+  CHECK(sessions.request_end("beta-corp", "alice") == 1);  // the session named so, not s3
+  CHECK(sessions.request_end("nobody", "alice") == 0);
+
+  sessions.remove("s1");
+  CHECK(sessions.count_matching("s1") == 0);
+  CHECK(sessions.remove_server(200) == 2);
+  CHECK(sessions.server_pids() == std::vector<std::int64_t>{100});
 }
