@@ -123,6 +123,7 @@ void serve(Context& context, const ServeOptions& options) {
   server::sftp::SftpFactory sftp({config.server.sftp, tenants_dir, &sink, &names, &ghosts, &claims, &quotas});
 
   auto sweep_settings = config.server.sftp;
+  auto shutdown_grace = config.server.shutdown_grace;
   const bool config_file_at_start = std::filesystem::exists(context.config_path());
   const auto reload = [&]() -> std::optional<server::ServerSettings> {
     // A file that vanished is an accident (a bad deploy, a wrong path), not "use every default": the
@@ -139,6 +140,7 @@ void serve(Context& context, const ServeOptions& options) {
     if (!options.listen.empty()) fresh->server.listen = options.listen;
     sftp.update_settings(fresh->server.sftp);
     sweep_settings = fresh->server.sftp;
+    shutdown_grace = fresh->server.shutdown_grace;
     return fresh->server;
   };
   std::optional<std::chrono::steady_clock::time_point> last_archive_sweep;  // at start, then daily
@@ -150,8 +152,29 @@ void serve(Context& context, const ServeOptions& options) {
       sweep_archive(ingest_settings, config.ingest.archive_days);
     }
   };
-  (*server)->run(store, &sftp, reload, housekeeping);
-  queue.stop();
+  // SIGTERM: no ingest starts any more (queued ones stay queued in the database), and the one applying
+  // gets the sessions' grace to finish; past it, it is abandoned (its transaction rolls back) and runs
+  // again at the next start, so that systemd never has to SIGKILL a server that drains a backlog.
+  std::chrono::steady_clock::time_point stop_deadline;
+  const auto stopping = [&] {
+    stop_deadline = std::chrono::steady_clock::now() + shutdown_grace;
+    queue.stop_taking();
+  };
+  (*server)->run(store, &sftp, {reload, housekeeping, stopping});
+  const bool drained = queue.stop(stop_deadline);
+  const auto left = queue.left_queued();
+  std::string abandoned;
+  for (const auto& id : queue.running()) abandoned += (abandoned.empty() ? "" : ",") + id;
+  if (!left.empty() || !drained) {
+    server::log_event(spdlog::level::warn, "", "ingest.left",
+                      {{"queued", std::to_string(left.size())},
+                       {"abandoned", drained ? "" : abandoned},
+                       {"note", "they run at the next start, in upload order"}});
+  }
+  if (!drained) {
+    spdlog::default_logger()->flush();
+    std::_Exit(0);  // an ingest is still applying: its transaction rolls back with the process
+  }
 }
 
 }  // namespace

@@ -436,6 +436,22 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
       }
     } concluded{*this, tenant};
     ::pthread_setname_np(::pthread_self(), "intake-ingest");  // for top -H, perf and gdb
+    {
+      std::lock_guard start_lock(mutex_);
+      if (stopping_) {  // shutting down: it stays queued in the database, the next start runs it
+        left_queued_.push_back(id);
+        return;
+      }
+      running_.push_back(id);
+    }
+    struct Running {  // however the job ends
+      IngestQueue& queue;
+      const std::string& id;
+      ~Running() {
+        std::lock_guard lock(queue.mutex_);
+        std::erase(queue.running_, id);
+      }
+    } running{*this, id};
     // A failure (say the database locked past its busy timeout) is retried here, on the tenant's
     // strand, so that no later file of the tenant overtakes it; after that it stays queued/processing
     // and runs again at the next start (resume).
@@ -455,7 +471,13 @@ void IngestQueue::submit(const std::string& tenant, const std::string& id) {
         error = failure.what();
       }
       db.reset();
-      if (attempt < kBackoff.size()) std::this_thread::sleep_for(kBackoff[attempt]);
+      if (attempt < kBackoff.size()) {
+        std::unique_lock backoff_lock(mutex_);
+        if (concluded_.wait_for(backoff_lock, kBackoff[attempt], [&] { return stopping_; })) {
+          error += " (the server is stopping)";
+          break;
+        }
+      }
     }
     if (settings_.on_error) settings_.on_error(id, error + " (it runs again at the next start)");
   });
@@ -475,6 +497,34 @@ std::size_t IngestQueue::resume() {
   const auto pending = store::IngestRepository(db).unfinished();
   for (const auto& record : pending) submit(record.tenant, record.id);
   return pending.size();
+}
+
+void IngestQueue::stop_taking() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  concluded_.notify_all();  // a back-off waiting on it ends
+}
+
+bool IngestQueue::stop(std::chrono::steady_clock::time_point deadline) {
+  stop_taking();
+  std::unique_lock lock(mutex_);
+  // Queued jobs now end at once; wait for every submitted job to conclude, not only the running ones.
+  if (!concluded_.wait_until(lock, deadline, [&] { return unfinished_.empty(); })) return false;
+  lock.unlock();
+  pool_.join();
+  return true;
+}
+
+std::vector<std::string> IngestQueue::running() {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+std::vector<std::string> IngestQueue::left_queued() {
+  std::lock_guard lock(mutex_);
+  return left_queued_;
 }
 
 void IngestQueue::stop() { pool_.join(); }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <tl/expected.hpp>
+#include <vector>
 
 namespace intake::store {
 class Database;
@@ -71,7 +72,17 @@ class IngestQueue {
                         std::chrono::milliseconds timeout);
   // Queues every ingest left queued or processing (at start, after a crash), oldest first.
   std::size_t resume();
-  void stop();  // waits for running jobs
+
+  // Shutdown. From `stop_taking` on, no job starts (a submitted one stays queued in the database and
+  // runs at the next start) and a retry's back-off ends at once. `stop` then waits until `deadline`
+  // for the jobs already running; true when none is left and the workers have ended. On false the
+  // jobs named by `running()` are still applying: exiting now rolls their transactions back and the
+  // next start runs them again.
+  void stop_taking();
+  bool stop(std::chrono::steady_clock::time_point deadline);
+  std::vector<std::string> running();
+  std::vector<std::string> left_queued();  // submitted, not started because of stop_taking
+  void stop();                             // waits for every submitted job (tests, tools)
 
  private:
   IngestSettings settings_;
@@ -80,6 +91,9 @@ class IngestQueue {
   std::map<std::string, boost::asio::strand<boost::asio::thread_pool::executor_type>> strands_;
   std::map<std::string, std::size_t> unfinished_;  // per tenant: submitted, not yet concluded
   std::condition_variable concluded_;
+  bool stopping_ = false;
+  std::vector<std::string> running_;
+  std::vector<std::string> left_queued_;
 };
 
 }  // namespace intake::ingest

@@ -78,6 +78,7 @@ struct Server::Impl {
   std::map<std::string, Connection> connections;
   std::unordered_map<std::uint32_t, unsigned> per_ip;
   bool stopping = false;
+  bool shutdown_cut = false;
   std::int64_t pid = ::getpid();
   unsigned ticks = 0;
   Clock::time_point last_login_recheck{};
@@ -351,8 +352,13 @@ void Server::Impl::begin_shutdown(Clock::time_point started, asio::steady_timer&
         return;
       }
       if (Clock::now() - started >= grace) {
-        log_event(spdlog::level::warn, "", "shutdown.closing",
-                  {{"sessions", std::to_string(connections.size())}, {"reason", "shutdown_grace passed"}});
+        // Once: a session busy in a blocking call (a journal write waiting for the database) takes a
+        // moment to notice the cut, and this runs every 100 ms.
+        if (!shutdown_cut) {
+          log_event(spdlog::level::warn, "", "shutdown.closing",
+                    {{"sessions", std::to_string(connections.size())}, {"reason", "shutdown_grace passed"}});
+        }
+        shutdown_cut = true;
         for (auto& [id, connection] : connections) connection.guard->cut();
       }
     }
@@ -360,8 +366,7 @@ void Server::Impl::begin_shutdown(Clock::time_point started, asio::steady_timer&
   });
 }
 
-int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
-                std::function<void()> housekeeping) {
+int Server::run(ServerStore& store, SubsystemFactory* sftp, const Hooks& hooks) {
   auto& impl = *impl_;
   impl.store = &store;
   impl.sftp = sftp;
@@ -379,8 +384,8 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
   std::function<void()> schedule_chores = [&] {
     chores.expires_after(std::chrono::minutes(1));
     chores.async_wait([&](boost::system::error_code ec) {
-      if (ec || !housekeeping) return;
-      housekeeping();
+      if (ec || !hooks.housekeeping) return;
+      hooks.housekeeping();
       schedule_chores();
     });
   };
@@ -388,7 +393,7 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
     signals.async_wait([&](boost::system::error_code ec, int signal) {
       if (ec) return;
       if (signal == SIGHUP) {
-        if (auto fresh = reload ? reload() : std::nullopt) {
+        if (auto fresh = hooks.reload ? hooks.reload() : std::nullopt) {
           std::lock_guard lock(impl.mutex);
           if (fresh->listen != impl.settings.listen ||
               fresh->algorithms.kex != impl.settings.algorithms.kex ||
@@ -415,6 +420,7 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
         std::lock_guard lock(impl.mutex);
         impl.stopping = true;
       }
+      if (hooks.stopping) hooks.stopping();
       boost::system::error_code ignored;
       impl.acceptor.close(ignored);
       reaper.cancel();
@@ -425,8 +431,8 @@ int Server::run(ServerStore& store, SubsystemFactory* sftp, Reload reload,
   wait_signal();
   impl.accept_next();
   impl.reap(reaper);
-  if (housekeeping) {
-    housekeeping();
+  if (hooks.housekeeping) {
+    hooks.housekeeping();
     schedule_chores();
   }
   log_event(spdlog::level::info, "", "server.listening", {{"address", impl.address.to_string()}});

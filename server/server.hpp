@@ -25,11 +25,16 @@ class Server {
   ~Server();
 
   const ListenAddress& address() const;
+  // What the composition root plugs in; each runs on the server's thread.
+  struct Hooks {
+    // SIGHUP: the new settings (the reloadable ones are applied), or nullopt to keep the running ones.
+    std::function<std::optional<ServerSettings>()> reload;
+    std::function<void()> housekeeping;  // at start, then once a minute (sweeping abandoned uploads)
+    std::function<void()> stopping;      // SIGTERM/SIGINT, before the sessions are given their grace
+  };
   // Serves until SIGTERM or SIGINT, then lets sessions finish for shutdown_grace and closes the
-  // rest. SIGHUP calls `reload` and applies the reloadable settings it returns. Returns the exit status.
-  // `housekeeping` runs on the server's thread once a minute (e.g. sweeping abandoned uploads).
-  using Reload = std::function<std::optional<ServerSettings>()>;
-  int run(ServerStore& store, SubsystemFactory* sftp, Reload reload, std::function<void()> housekeeping = {});
+  // rest. Returns the exit status.
+  int run(ServerStore& store, SubsystemFactory* sftp, const Hooks& hooks);
 
   struct Impl;
 

@@ -217,3 +217,28 @@ class CrashSafety(IngestTestCase):
         db.close()
         self.assertEqual(statuses.get("queued", 0) + statuses.get("processing", 0), 0)
         self.assertGreaterEqual(statuses.get("applied", 0), len(acknowledged))
+
+
+class StopWhileApplying(IngestTestCase):
+    """SIGTERM while a large file is being applied: past shutdown_grace it is abandoned (its transaction
+    rolls back, the log names it) instead of holding the stop for as long as it takes, and the next start
+    applies it once. (That queued files are left queued is the queue's unit test.)"""
+    config = "ban_max_failures = 0\nshutdown_grace = 0\n"
+
+    def test_sigterm_abandons_the_apply_and_the_next_start_runs_it(self):
+        self.start_server()
+        self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(500000)], tag="big"))  # seconds to apply
+        deadline = time.time() + 30
+        while self.json_of("history")[0]["status"] == "queued" and time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.json_of("history")[0]["status"], "processing")
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait(timeout=30), 0)
+        ingest_id = self.json_of("history")[0]["id"]
+        self.assertIn(f"event=ingest.left queued=0 abandoned={ingest_id}", self.log())
+        self.assertEqual(self.json_of("users", "acme-corp"), [])  # rolled back, nothing half-applied
+
+        self.log_file.close()
+        self.start_server()
+        applied = self.wait_final(1, timeout=180)[0]
+        self.assertEqual((applied["status"], applied["counts"]["added"]), ("applied", 500000))

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "base/sha256.hpp"
 #include "ingest/csv_reader.hpp"
@@ -422,6 +423,36 @@ TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") 
   }
   CHECK(queue.wait_for_backlog("acme-corp", 0, std::chrono::seconds(20)));  // concluded once released
   CHECK(intake::store::IngestRepository(db).find(*id)->status == "applied");
+}
+
+TEST_CASE(
+    "queue shutdown: nothing starts after stop_taking, the running job is waited for until the deadline") {
+  intake::test::TempDir dir;
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  auto db = intake::store::Database::open(dir.path() / "intake.db");
+  add_acme_tenant(db);
+  std::vector<std::string> ids;
+  for (const char* user : {"a", "b", "c"}) {
+    const auto id = journal_file(settings, kHeader + "ORG1," + user + ",A,B," + user + "@example.org,,G\n");
+    REQUIRE(id);
+    ids.push_back(*id);
+  }
+  IngestQueue queue(settings, 1);
+  {
+    intake::store::Transaction hold_the_lock(db);  // the first job cannot conclude while this is open
+    for (const auto& id : ids) queue.submit("acme-corp", id);
+    while (queue.running().empty()) std::this_thread::yield();
+    CHECK(queue.running() == std::vector<std::string>{ids[0]});
+    CHECK_FALSE(queue.stop(std::chrono::steady_clock::now() + std::chrono::milliseconds(200)));
+    CHECK(queue.running() == std::vector<std::string>{ids[0]});  // still applying: the caller abandons it
+  }
+  CHECK(queue.stop(std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+  CHECK(queue.running().empty());
+  CHECK(queue.left_queued() == std::vector<std::string>{ids[1], ids[2]});
+  intake::store::IngestRepository ingests(db);
+  CHECK(ingests.find(ids[0])->status == "applied");
+  CHECK(ingests.find(ids[1])->status == "queued");  // the next start runs them, in this order
+  CHECK(ingests.find(ids[2])->status == "queued");
 }
 
 TEST_CASE("an archived file that changed after it was journalled is never applied") {
