@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "base/hex.hpp"
+
 namespace intake::base {
 
 struct Sha256::Context {
@@ -28,14 +30,7 @@ std::string Sha256::finish_hex() {
   unsigned length = 0;
   EVP_DigestFinal_ex(context_->md.get(), digest.data(), &length);
   EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned i = 0; i < length; ++i) {
-    out += kDigits[digest[i] >> 4];
-    out += kDigits[digest[i] & 0xf];
-  }
-  return out;
+  return hex_encode(std::span<const std::uint8_t>(digest.data(), length));
 }
 
 std::optional<std::string> sha256_of_fd(int fd) {

@@ -2,12 +2,12 @@
 #include <iostream>
 #include <thread>
 
+#include "base/ipv4.hpp"
 #include "base/process.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
 #include "store/audit.hpp"
 #include "store/bans.hpp"
-#include "store/ipv4_network.hpp"
 #include "store/sessions.hpp"
 
 namespace intake::cli {
@@ -82,9 +82,9 @@ void clear_bans(Context& context, const std::string& ip, bool all, bool json) {
   if (all) {
     cleared = bans.clear_all();
   } else {
-    const auto address = store::parse_ipv4_address(ip);
+    const auto address = base::parse_ipv4_address(ip);
     if (!address) throw UserError(address.error());
-    if (!bans.clear(store::ipv4_to_string(*address))) {
+    if (!bans.clear(base::ipv4_to_string(*address))) {
       throw UserError(ip + " is not banned; `intake bans` lists the bans");
     }
     cleared = 1;

@@ -7,18 +7,14 @@
 #include <limits>
 #include <map>
 
+#include "base/host_port.hpp"
+
 namespace intake::cli {
 
 std::optional<unsigned> port_of(std::string_view listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  const auto digits = listen.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || port == 0 ||
-      port > 65535)
-    return std::nullopt;
-  return port;
+  const auto parts = base::split_host_port(listen);
+  if (!parts) return std::nullopt;
+  return parts->port;
 }
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
@@ -139,15 +135,15 @@ Setter flag_setting(bool& target) {
   };
 }
 
-Setter networks_setting(std::vector<store::Ipv4Network>& target) {
+Setter networks_setting(std::vector<base::Ipv4Network>& target) {
   return [&target](const toml::node& node) -> std::optional<std::string> {
     const auto* array = node.as_array();
     if (!array) return "must be a list of IPv4 CIDRs, e.g. [\"10.0.0.0/8\"]";
-    std::vector<store::Ipv4Network> networks;
+    std::vector<base::Ipv4Network> networks;
     for (const auto& item : *array) {
       const auto text = item.value<std::string>();
       if (!text) return "must be a list of strings";
-      auto network = store::parse_ipv4_network(*text);
+      auto network = base::parse_ipv4_network(*text);
       if (!network) return network.error();
       networks.push_back(*network);
     }

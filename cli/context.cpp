@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "keys/fingerprint.hpp"
 #include "base/text.hpp"
+#include "keys/fingerprint.hpp"
 #include "store/audit.hpp"
 
 namespace intake::cli {

@@ -7,8 +7,8 @@
 #include <iterator>
 
 #include "base/text.hpp"
+#include "base/utc_time.hpp"
 #include "cli/commands.hpp"
-#include "cli/time_text.hpp"
 #include "cli/views.hpp"
 #include "keys/fingerprint.hpp"
 #include "keys/public_key.hpp"
@@ -78,12 +78,13 @@ void add_key(Context& context, const KeyOptions& options) {
   auto& db = context.db();
   store::KeyRepository repository(db);
   if (!options.expires.empty()) {
-    auto expires = parse_utc_time(options.expires);
-    if (!expires) throw UserError("--expires: " + expires.error());
-    if (*expires <= repository.now()) {
+    const auto typed = base::parse_typed_time(options.expires);
+    if (!typed) throw UserError("--expires: " + typed.error());
+    const auto expires = base::format_stored_time(*typed);
+    if (expires <= repository.now()) {
       throw UserError("--expires " + options.expires + " is in the past; give a future date (UTC)");
     }
-    key.expires_at = *expires;
+    key.expires_at = expires;
   }
 
   store::Transaction transaction(db);

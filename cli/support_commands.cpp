@@ -1,8 +1,8 @@
 // intake history | report | users | groups | ingest release | ingest discard
 #include <iostream>
 
+#include "base/utc_time.hpp"
 #include "cli/commands.hpp"
-#include "cli/time_text.hpp"
 #include "cli/views.hpp"
 #include "ingest/pipeline.hpp"
 #include "ingest/report.hpp"
@@ -49,9 +49,9 @@ std::optional<std::string> optional_of(const std::string& text) {
 
 std::optional<std::string> time_bound(const std::string& text, const char* option) {
   if (text.empty()) return std::nullopt;
-  auto parsed = parse_utc_time(text);
+  const auto parsed = base::parse_typed_time(text);
   if (!parsed) throw UserError(std::string(option) + ": " + parsed.error());
-  return *parsed;
+  return base::format_stored_time(*parsed);
 }
 
 void history(Context& context, const SupportOptions& o) {

@@ -9,14 +9,15 @@
 #include <cstring>
 #include <iostream>
 
+#include "base/email.hpp"
+#include "base/hex.hpp"
+#include "base/ipv4.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
 #include "cli/views.hpp"
 #include "ingest/profile_catalog.hpp"
-#include "keys/hex.hpp"
 #include "store/audit.hpp"
-#include "store/ipv4_network.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenant_rules.hpp"
 
@@ -64,7 +65,7 @@ void require(const store::Check& check) {
 }
 
 std::string random_org_id() {
-  auto id = keys::random_hex(16);
+  auto id = base::random_hex(16);
   if (!id) throw UserError("cannot get random bytes for the organisation id; give one with --org-id");
   return *id;
 }
@@ -92,14 +93,14 @@ std::vector<std::string> checked_file_names(const std::vector<std::string>& name
 }
 
 std::vector<std::string> checked_emails(const std::vector<std::string>& emails) {
-  for (const auto& email : emails) require(store::check_email(email));
+  for (const auto& email : emails) require(base::check_email(email));
   return emails;
 }
 
 std::vector<std::string> normalised_networks(const std::vector<std::string>& cidrs) {
   std::vector<std::string> out;
   for (const auto& cidr : cidrs) {
-    const auto network = store::parse_ipv4_network(cidr);
+    const auto network = base::parse_ipv4_network(cidr);
     if (!network) throw UserError("--allow-ip: " + network.error());
     out.push_back(network->to_string());
   }

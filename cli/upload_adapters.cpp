@@ -6,11 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/utc_time.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "server/event_log.hpp"
 #include "store/ingests.hpp"
 #include "store/tenants.hpp"
-#include "store/time_format.hpp"
 
 namespace intake::cli {
 
@@ -142,7 +142,7 @@ void sweep_archive(const ingest::IngestSettings& settings, unsigned days) {
     if (dash == std::string::npos) continue;
     const auto record = ingests.find(name.substr(0, dash));
     if (!record || !store::is_final_status(record->status)) continue;
-    const auto received = store::parse_stored_time(record->received_at);
+    const auto received = base::parse_stored_time(record->received_at);
     if (!received || *received > std::chrono::system_clock::now() - std::chrono::hours(24) * days) continue;
     if (fs::remove(it->path(), entry_ec)) {
       server::log_event(spdlog::level::info, "", "archive.swept", {{"path", it->path().string()}});

@@ -11,18 +11,18 @@
 #include <fstream>
 #include <thread>
 
+#include "base/durable_file.hpp"
+#include "base/hex.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
+#include "base/utc_time.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/report.hpp"
 #include "ingest/snapshot.hpp"
-#include "keys/durable_file.hpp"
-#include "keys/hex.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/sqlite.hpp"
 #include "store/tenants.hpp"
-#include "store/time_format.hpp"
 
 namespace intake::ingest {
 
@@ -71,12 +71,12 @@ std::string new_ingest_id(Clock::time_point now) {
     sequence = 0;
   }
   last_ms = ms;
-  std::string stamp = store::format_stored_time(Clock::time_point(std::chrono::milliseconds(ms)));
+  std::string stamp = base::format_stored_time(Clock::time_point(std::chrono::milliseconds(ms)));
   stamp.erase(std::remove_if(stamp.begin(), stamp.end(), [](char c) { return c == '-' || c == ':'; }),
               stamp.end());
   char suffix[8];
   std::snprintf(suffix, sizeof suffix, "%04d", sequence % 10000);
-  return stamp + "-" + suffix + "-" + keys::random_hex(2).value_or("0000");
+  return stamp + "-" + suffix + "-" + base::random_hex(2).value_or("0000");
 }
 
 std::string rfc5322_date(Clock::time_point now) {
@@ -88,39 +88,33 @@ std::string rfc5322_date(Clock::time_point now) {
   return out;
 }
 
-bool write_file_atomically(const fs::path& path, const std::string& content) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out << content;
-    if (!out.flush()) return false;
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  return !ec;
-}
-
 // The tenant's report in reports/ and, when it has report addresses, a message in the outbox.
 void publish_report(const IngestSettings& settings, const store::Tenant& tenant,
                     const nlohmann::json& report) {
   const fs::path reports = settings.data_dir / "tenants" / tenant.name / "reports";
   std::error_code ec;
   fs::create_directories(reports, ec);
-  write_file_atomically(reports / report_file_name(report["received_at"], report["file"]),
-                        render_report_text(report));
+  // Reports can be rendered again from the database: written atomically, not fsynced (the journal
+  // and the archive are what must survive a power cut).
+  const auto written =
+      base::write_file_atomically(reports / report_file_name(report["received_at"], report["file"]),
+                                  render_report_text(report), base::Existing::Replace, base::Sync::No, 0644);
+  if (!written && settings.on_error) settings.on_error(report["id"].get<std::string>(), written.error());
   if (!tenant.report_emails.empty()) {
     const fs::path outbox = settings.data_dir / "outbox";
     fs::create_directories(outbox, ec);
-    write_file_atomically(outbox / (report["id"].get<std::string>() + ".eml"),
-                          render_report_email(report, tenant.report_emails, settings.mail_from_host,
-                                              rfc5322_date(Clock::now())));
+    const auto queued =
+        base::write_file_atomically(outbox / (report["id"].get<std::string>() + ".eml"),
+                                    render_report_email(report, tenant.report_emails, settings.mail_from_host,
+                                                        rfc5322_date(Clock::now())),
+                                    base::Existing::Replace, base::Sync::No, 0644);
+    if (!queued && settings.on_error) settings.on_error(report["id"].get<std::string>(), queued.error());
   }
 }
 
 double seconds_between(const std::optional<std::string>& from, const std::optional<std::string>& to) {
   if (!from || !to) return 0;
-  const auto a = store::parse_stored_time(*from), b = store::parse_stored_time(*to);
+  const auto a = base::parse_stored_time(*from), b = base::parse_stored_time(*to);
   if (!a || !b) return 0;
   return std::chrono::duration<double>(*b - *a).count();
 }
@@ -131,7 +125,7 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
                                                       const UploadToJournal& upload) {
   const auto now = Clock::now();
   const std::string id = new_ingest_id(now);
-  const std::string received_at = store::format_stored_time(now);
+  const std::string received_at = base::format_stored_time(now);
   const fs::path folder = settings.data_dir / "archive" / upload.tenant / received_at.substr(0, 4) /
                           received_at.substr(5, 2) / received_at.substr(8, 2);
   std::error_code ec;
@@ -141,7 +135,7 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
     // New day folders must survive a power cut too: fsync each level into its parent.
     for (fs::path level = folder; level != settings.data_dir && level.has_parent_path();
          level = level.parent_path()) {
-      keys::fsync_directory(level.parent_path());
+      base::fsync_directory(level.parent_path());
     }
   }
   const fs::path archived = folder / (id + "-" + upload.file_name);
@@ -173,8 +167,8 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
   } catch (const store::DatabaseError& error) {
     return tl::unexpected(std::string("cannot record the upload: ") + error.what());
   }
-  keys::fsync_directory(folder);
-  keys::fsync_directory(upload.path.parent_path());
+  base::fsync_directory(folder);
+  base::fsync_directory(upload.path.parent_path());
   return id;
 }
 
@@ -194,7 +188,7 @@ void journal_partial(const IngestSettings& settings, const UploadToJournal& uplo
     record.client_ip = upload.client_ip;
     record.key_fingerprint = upload.key_fingerprint;
     record.session_id = upload.session_id;
-    record.received_at = store::format_stored_time(now);
+    record.received_at = base::format_stored_time(now);
     record.status = "partial";
     record.status_message = reason + "; the partial file stays in upload/ for resume";
     store::IngestRepository(db).insert(record);
@@ -231,7 +225,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     report.message = message;
     report.errors.clear();
     for (const auto& issue : issues) report.errors.push_back({issue.line, issue.column, issue.message});
-    report.queued_seconds = seconds_between(record->received_at, store::format_stored_time(started));
+    report.queued_seconds = seconds_between(record->received_at, base::format_stored_time(started));
     report.processing_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     const auto json = report_json(report);
     std::vector<store::RowError> errors;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdint>
 
+#include "base/email.hpp"
+
 namespace intake::ingest {
 namespace {
 
@@ -119,18 +121,6 @@ const SnapshotRules* snapshot_rules(std::string_view profile) {
   return profile == "livesafe" ? &livesafe_rules() : nullptr;
 }
 
-bool valid_email(std::string_view email) {
-  const auto at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)
-    return false;
-  const auto domain = email.substr(at + 1);
-  const auto dot = domain.find('.');
-  return email.size() <= 254 && dot != std::string_view::npos && dot > 0 && domain.back() != '.' &&
-         std::none_of(email.begin(), email.end(), [](char c) {
-           return std::isspace(static_cast<unsigned char>(c)) || c == ',' || c == ';' || c == '<' || c == '>';
-         });
-}
-
 bool valid_e164(std::string_view phone) {
   if (phone.size() < 3 || phone.size() > 16 || phone[0] != '+' || phone[1] < '1' || phone[1] > '9')
     return false;
@@ -214,7 +204,7 @@ ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std
       row_error(line, "email", "neither email nor mobilephone is given; each user needs at least one");
       continue;
     }
-    if (!row.email.empty() && !valid_email(row.email)) {
+    if (!row.email.empty() && !base::check_email(row.email, base::EmailCharset::Utf8)) {
       row_error(line, "email", "'" + row.email + "' is not an e-mail address (expected name@example.org)");
       continue;
     }

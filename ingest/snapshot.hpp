@@ -60,7 +60,6 @@ struct ParsedSnapshot {
 ParsedSnapshot parse_snapshot(CsvReader& reader, const SnapshotRules& rules, std::string_view org_id,
                               std::size_t max_errors_kept = 1000, std::size_t expected_rows = 0);
 
-bool valid_email(std::string_view email);
 bool valid_e164(std::string_view phone);
 
 }  // namespace intake::ingest

@@ -5,10 +5,11 @@
 #include <array>
 #include <cstdio>
 
+#include "base/hex.hpp"
 #include "keys/base64.hpp"
-#include "keys/hex.hpp"
 
 namespace intake::keys {
+using base::hex_encode;
 namespace {
 
 std::vector<std::uint8_t> digest(const EVP_MD* md, const std::vector<std::uint8_t>& bytes) {

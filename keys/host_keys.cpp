@@ -8,9 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <random>
 
-#include "keys/durable_file.hpp"
+#include "base/durable_file.hpp"
 
 namespace intake::keys {
 namespace {
@@ -41,26 +40,6 @@ constexpr HostKeySpec kHostKeys[] = {
 
 std::string errno_text() { return std::strerror(errno); }
 
-tl::expected<void, std::string> write_new_file(const fs::path& path, const std::string& content) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return tl::unexpected("cannot create " + path.string() + ": " + errno_text());
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      return tl::unexpected("cannot write " + path.string() + ": " + why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return tl::unexpected("cannot fsync " + path.string() + ": " + errno_text());
-  return {};
-}
-
 // Returns whether this call's key landed (false: another process created the file first).
 tl::expected<bool, std::string> generate(const fs::path& path, const HostKeySpec& spec) {
   ssh_key raw = nullptr;
@@ -73,20 +52,8 @@ tl::expected<bool, std::string> generate(const fs::path& path, const HostKeySpec
     return tl::unexpected("could not encode host key " + path.string());
   }
   SshCharPtr pem(pem_raw);
-  // Write under a unique temporary name, then link(): link never replaces, so when two processes
-  // race, exactly one key lands and the loser simply loads it.
-  std::random_device random;
-  const fs::path temporary =
-      path.string() + ".tmp" + std::to_string(::getpid()) + "-" + std::to_string(random());
-  if (auto written = write_new_file(temporary, pem.get()); !written) return tl::unexpected(written.error());
-  const int linked = ::link(temporary.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(temporary.c_str());
-  if (linked != 0 && link_errno != EEXIST) {
-    return tl::unexpected("cannot create " + path.string() + ": " + std::strerror(link_errno));
-  }
-  fsync_directory(path.parent_path());
-  return linked == 0;
+  // Exactly one key lands when two processes race (link, never replace); the loser loads the winner's.
+  return base::write_file_atomically(path, pem.get(), base::Existing::Keep, base::Sync::Yes, 0600);
 }
 
 tl::expected<PublicKey, std::string> load_public(const fs::path& path) {

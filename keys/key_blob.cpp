@@ -8,11 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "base/ssh_wire.hpp"
 #include "base/text.hpp"
-#include "keys/ssh_wire.hpp"
 
 namespace intake::keys {
 using base::printable_excerpt;
+using base::WireReader;
 namespace {
 
 struct AlgorithmInfo {

@@ -9,7 +9,7 @@ constexpr std::size_t kMaxTrackedAddresses = 100000;  // bounds memory under a d
 
 bool BanPolicy::safelisted(std::uint32_t ip) const {
   return std::any_of(settings_.safelist.begin(), settings_.safelist.end(),
-                     [ip](const store::Ipv4Network& network) { return network.contains(ip); });
+                     [ip](const base::Ipv4Network& network) { return network.contains(ip); });
 }
 
 std::optional<Ban> BanPolicy::record_failure(std::uint32_t ip, WallTime now) {

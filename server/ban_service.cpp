@@ -1,16 +1,16 @@
 #include "server/ban_service.hpp"
 
 #include "server/event_log.hpp"
-#include "store/ipv4_network.hpp"
-#include "store/time_format.hpp"
+#include "base/ipv4.hpp"
+#include "base/utc_time.hpp"
 
 namespace intake::server {
 
 BanService::BanService(BanSettings settings, ServerStore& store)
     : policy_(std::move(settings)), store_(store) {
   for (const auto& record : store_.active_bans()) {
-    const auto ip = store::parse_ipv4_address(record.ip);
-    const auto until = store::parse_stored_time(record.until);
+    const auto ip = base::parse_ipv4_address(record.ip);
+    const auto until = base::parse_stored_time(record.until);
     if (ip && until) policy_.restore(Ban{*ip, *until, static_cast<unsigned>(record.strikes)});
   }
 }
@@ -26,7 +26,7 @@ bool BanService::refuses(std::uint32_t ip, std::string& until) {
   if (!ban) return false;
   if (policy_.safelisted(ip)) return false;
   // The store has the last word: `intake bans clear` deletes the row, and that must take effect now.
-  const auto stored = store_.active_ban(store::ipv4_to_string(ip));
+  const auto stored = store_.active_ban(base::ipv4_to_string(ip));
   if (!stored) {
     policy_.lift(ip);
     return false;
@@ -45,8 +45,8 @@ void BanService::record_failure(std::uint32_t ip, const std::string& session, co
   const auto now = WallClock::now();
   const auto ban = policy_.record_failure(ip, now);
   if (!ban) return;
-  const store::BanRecord record{store::ipv4_to_string(ip), store::format_stored_time(now),
-                                store::format_stored_time(ban->until), ban->strikes,
+  const store::BanRecord record{base::ipv4_to_string(ip), base::format_stored_time(now),
+                                base::format_stored_time(ban->until), ban->strikes,
                                 "too many failed logins or aborted handshakes (last: " + why + ")"};
   store_.save_ban(record);
   log_event(spdlog::level::warn, session, "ban.added",

@@ -6,12 +6,13 @@
 #include <charconv>
 #include <cstring>
 
-#include "store/ipv4_network.hpp"
+#include "base/host_port.hpp"
+#include "base/ipv4.hpp"
 
 namespace intake::server {
 
 std::string ListenAddress::to_string() const {
-  return store::ipv4_to_string(ipv4) + ":" + std::to_string(port);
+  return base::ipv4_to_string(ipv4) + ":" + std::to_string(port);
 }
 
 tl::expected<ListenAddress, std::string> resolve_listen_address(std::string_view text) {
@@ -22,10 +23,8 @@ tl::expected<ListenAddress, std::string> resolve_listen_address(std::string_view
   }
   std::string_view host = text.substr(0, colon);
   const auto digits = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || port == 0 ||
-      port > 65535) {
+  const auto port = base::parse_port(digits);
+  if (!port) {
     return tl::unexpected("listen address '" + original + "' has an invalid port (expected 1-65535)");
   }
   if (host.front() == '[' || host.find(':') != std::string_view::npos) {
@@ -33,8 +32,8 @@ tl::expected<ListenAddress, std::string> resolve_listen_address(std::string_view
                           "' is IPv6; Intake listens on IPv4 only — use an IPv4 address such as 0.0.0.0:" +
                           std::string(digits));
   }
-  ListenAddress address{std::string(host), 0, static_cast<std::uint16_t>(port)};
-  if (const auto literal = store::parse_ipv4_address(host)) {
+  ListenAddress address{std::string(host), 0, *port};
+  if (const auto literal = base::parse_ipv4_address(host)) {
     address.ipv4 = *literal;
     return address;
   }

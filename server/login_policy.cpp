@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "store/ipv4_network.hpp"
+#include "base/ipv4.hpp"
 
 namespace intake::server {
 namespace {
@@ -13,7 +13,7 @@ bool address_allowed(const store::Tenant& tenant, std::uint32_t ip) {
   if (tenant.allowed_networks.empty()) return true;
   return std::any_of(tenant.allowed_networks.begin(), tenant.allowed_networks.end(),
                      [ip](const std::string& cidr) {
-                       const auto network = store::parse_ipv4_network(cidr);
+                       const auto network = base::parse_ipv4_network(cidr);
                        return network && network->contains(ip);
                      });
 }
@@ -25,7 +25,7 @@ LoginDecision decide_login(const std::string& user, const std::string& fingerpri
   const auto& tenant = *facts.tenant;
   if (!tenant.enabled) return deny("tenant '" + tenant.name + "' is disabled");
   if (!address_allowed(tenant, facts.client_ip)) {
-    return deny("address " + store::ipv4_to_string(facts.client_ip) +
+    return deny("address " + base::ipv4_to_string(facts.client_ip) +
                 " is not in the allow-list of tenant '" + tenant.name + "'");
   }
   std::optional<store::SshKeyRecord> latest_own;

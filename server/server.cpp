@@ -13,12 +13,12 @@
 
 #include "base/text.hpp"
 #include "keys/fingerprint.hpp"
-#include "keys/hex.hpp"
+#include "base/hex.hpp"
 #include "server/ban_service.hpp"
 #include "server/event_log.hpp"
 #include "server/libssh_handles.hpp"
 #include "server/session.hpp"
-#include "store/ipv4_network.hpp"
+#include "base/ipv4.hpp"
 
 namespace intake::server {
 
@@ -28,7 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string new_session_id() { return keys::random_hex(6).value_or("000000000000"); }
+std::string new_session_id() { return base::random_hex(6).value_or("000000000000"); }
 
 // The signature algorithms accepted for user keys: every accepted key type, RSA with SHA-2 only
 // unless SHA-1 "ssh-rsa" is explicitly allowed.
@@ -200,7 +200,7 @@ void Server::Impl::on_accept(tcp::socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec || !remote.address().is_v4()) return;  // gone already; the socket closes with `socket`
   const std::uint32_t ip = remote.address().to_v4().to_uint();
-  const std::string ip_text = store::ipv4_to_string(ip);
+  const std::string ip_text = base::ipv4_to_string(ip);
   std::string until;
   if (bans->refuses(ip, until)) {
     log_event(spdlog::level::info, "", "connection.refused",
@@ -230,7 +230,7 @@ void Server::Impl::on_accept(tcp::socket socket) {
         oldest->evicted = true;
         oldest->guard->cut();
         log_event(spdlog::level::warn, oldest->id, "connection.evicted",
-                  {{"ip", store::ipv4_to_string(oldest->ip)},
+                  {{"ip", base::ipv4_to_string(oldest->ip)},
                    {"reason", "max_unauthenticated: the longest wait for a login makes room"}});
       }
     }
@@ -261,7 +261,7 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
     connections.emplace(id, Connection{id, ip, guard, now, now + settings.login_grace});
     per_ip[ip] += 1;
   }
-  log_event(spdlog::level::info, id, "connection.accepted", {{"ip", store::ipv4_to_string(ip)}});
+  log_event(spdlog::level::info, id, "connection.accepted", {{"ip", base::ipv4_to_string(ip)}});
   SessionEnvironment environment{bind.get(), &bind_mutex, store, sftp};
   try {
     std::thread([this, id, fd, ip, guard, environment, snapshot = std::move(snapshot)]() mutable {
@@ -276,7 +276,7 @@ void Server::Impl::start_session(tcp::socket socket, std::uint32_t ip) {
           bans->record_failure(ip, id, base::clean_comment(session.failure(), 200));  // stored, shown
         // After the ban bookkeeping, so that whoever reads this line sees its effect.
         log_event(spdlog::level::info, id, "connection.closed",
-                  {{"ip", store::ipv4_to_string(ip)},
+                  {{"ip", base::ipv4_to_string(ip)},
                    {"outcome", std::string(outcome_name(outcome))},
                    {"strike", strike ? "yes" : "no"}});
       } catch (const std::exception& error) {

@@ -6,7 +6,7 @@
 #include "base/process.hpp"
 #include "server/event_log.hpp"
 #include "store/audit.hpp"
-#include "store/ipv4_network.hpp"
+#include "base/ipv4.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
 
@@ -102,7 +102,7 @@ std::vector<ServerStore::SessionToEnd> ServerStore::sessions_to_end(std::int64_t
         continue;
       }
       if (!recheck_logins) continue;
-      const auto ip = store::parse_ipv4_address(session.client_ip);
+      const auto ip = base::parse_ipv4_address(session.client_ip);
       if (!ip) continue;
       auto [found, fresh] =
           decisions.try_emplace({session.tenant, session.key_fingerprint, session.client_ip});

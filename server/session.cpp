@@ -9,7 +9,7 @@
 #include "base/text.hpp"
 #include "keys/base64.hpp"
 #include "server/event_log.hpp"
-#include "store/ipv4_network.hpp"
+#include "base/ipv4.hpp"
 
 namespace intake::server {
 namespace {
@@ -132,7 +132,7 @@ Session::Session(std::string id, int fd, std::uint32_t client_ip, std::shared_pt
       fd_(fd),
       client_ip_(client_ip),
       guard_(std::move(guard)),
-      client_ip_text_(store::ipv4_to_string(client_ip)),
+      client_ip_text_(base::ipv4_to_string(client_ip)),
       environment_(environment),
       settings_(std::move(settings)),
       deadline_(Clock::now() + settings_.login_grace),

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "store/ipv4_network.hpp"
+#include "base/ipv4.hpp"
 
 namespace intake::server {
 
@@ -19,7 +19,7 @@ struct BanSettings {
   Seconds window{600};
   Seconds ban_time{900};
   Seconds max_ban_time{86400};
-  std::vector<store::Ipv4Network> safelist;  // never banned
+  std::vector<base::Ipv4Network> safelist;  // never banned
 };
 
 struct AlgorithmSettings {

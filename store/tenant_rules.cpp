@@ -82,22 +82,6 @@ Check check_org_id(std::string_view org_id) {
   return {};
 }
 
-Check check_email(std::string_view email) {
-  const auto at = email.rfind('@');
-  const bool ascii = std::all_of(email.begin(), email.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  const bool ok = ascii && email.size() <= 254 && at != std::string_view::npos && at > 0 && at < 65 &&
-                  email.find_first_of(" \t\r\n,;<>\"()[]\\") == std::string_view::npos &&
-                  email.substr(at + 1).find('.') != std::string_view::npos && email.back() != '.' &&
-                  email[at + 1] != '.' && email.substr(0, at).find('@') == std::string_view::npos;
-  if (!ok) {
-    return tl::unexpected(
-        "'" + std::string(email) +
-        "' is not an e-mail address (expected name@example.com; international domains in their "
-        "xn-- form)");
-  }
-  return {};
-}
-
 Check check_file_name(std::string_view name) {
   // Printable ASCII: vendors' file names are, and it keeps them safe in logs, JSON and every client.
   const bool ok = !name.empty() && name.size() <= 255 && name.front() != '.' &&

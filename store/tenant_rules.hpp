@@ -13,7 +13,6 @@ using Check = tl::expected<void, std::string>;
 Check check_tenant_name(std::string_view name);
 // The organisation id customers put in their files: 1-64 of [A-Za-z0-9._-].
 Check check_org_id(std::string_view org_id);
-Check check_email(std::string_view email);
 // A file name the profile expects in upload/: a plain name, no path, no leading dot.
 Check check_file_name(std::string_view name);
 

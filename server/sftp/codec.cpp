@@ -1,78 +1,37 @@
 #include "server/sftp/codec.hpp"
 
+#include "base/ssh_wire.hpp"
 #include "base/text.hpp"
 
 namespace intake::server::sftp {
 namespace {
 
-// Bounds-checked reads; any short read poisons the reader so that decode fails as a whole.
-class Reader {
- public:
-  explicit Reader(Bytes bytes) : rest_(bytes) {}
-  bool ok() const { return ok_; }
-  bool at_end() const { return rest_.empty(); }
+// base::WireReader's short reads poison it, so that a decode fails as a whole (checked below).
+using Reader = base::WireReader;
 
-  std::uint8_t u8() {
-    if (!take(1)) return 0;
-    return last_[0];
+Attributes read_attributes(Reader& reader) {
+  Attributes attrs;
+  const auto flags = reader.u32();
+  if (flags & attr_flags::kSize) attrs.size = reader.u64();
+  if (flags & attr_flags::kUidGid) {
+    attrs.uid = reader.u32();
+    attrs.gid = reader.u32();
   }
-  std::uint32_t u32() {
-    if (!take(4)) return 0;
-    return (std::uint32_t{last_[0]} << 24) | (std::uint32_t{last_[1]} << 16) |
-           (std::uint32_t{last_[2]} << 8) | std::uint32_t{last_[3]};
+  if (flags & attr_flags::kPermissions) attrs.permissions = reader.u32();
+  if (flags & attr_flags::kAcModTime) {
+    attrs.atime = reader.u32();
+    attrs.mtime = reader.u32();
   }
-  std::uint64_t u64() {
-    const std::uint64_t high = u32();
-    return (high << 32) | u32();
-  }
-  Bytes bytes() {
-    const auto length = u32();
-    if (!take(length)) return {};
-    return last_;
-  }
-  std::string_view text() {
-    const auto value = bytes();
-    return {reinterpret_cast<const char*>(value.data()), value.size()};
-  }
-  Attributes attributes() {
-    Attributes attrs;
-    const auto flags = u32();
-    if (flags & attr_flags::kSize) attrs.size = u64();
-    if (flags & attr_flags::kUidGid) {
-      attrs.uid = u32();
-      attrs.gid = u32();
+  if (flags & attr_flags::kExtended) {
+    // Read and ignore; the count is bounded by the packet since each pair takes at least 8 bytes.
+    const auto count = reader.u32();
+    for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
+      reader.text();
+      reader.text();
     }
-    if (flags & attr_flags::kPermissions) attrs.permissions = u32();
-    if (flags & attr_flags::kAcModTime) {
-      attrs.atime = u32();
-      attrs.mtime = u32();
-    }
-    if (flags & attr_flags::kExtended) {
-      // Read and ignore; the count is bounded by the packet since each pair takes at least 8 bytes.
-      const auto count = u32();
-      for (std::uint32_t i = 0; i < count && ok_; ++i) {
-        text();
-        text();
-      }
-    }
-    return attrs;
   }
-
- private:
-  bool take(std::size_t count) {
-    if (!ok_ || count > rest_.size()) {
-      ok_ = false;
-      last_ = {};
-      return false;
-    }
-    last_ = rest_.first(count);
-    rest_ = rest_.subspan(count);
-    return true;
-  }
-  Bytes rest_;
-  Bytes last_;
-  bool ok_ = true;
-};
+  return attrs;
+}
 
 class Writer {
  public:
@@ -148,8 +107,7 @@ tl::expected<Request, std::string> decode_extended(Reader& reader, std::uint32_t
 
 tl::expected<std::size_t, FrameProblem> frame_length(Bytes buffer) {
   if (buffer.size() < 4) return tl::unexpected(FrameProblem::Incomplete);
-  const std::uint32_t length = (std::uint32_t{buffer[0]} << 24) | (std::uint32_t{buffer[1]} << 16) |
-                               (std::uint32_t{buffer[2]} << 8) | std::uint32_t{buffer[3]};
+  const std::uint32_t length = base::load_u32(buffer);
   if (length == 0) return tl::unexpected(FrameProblem::Empty);
   if (length > kMaxPacket) return tl::unexpected(FrameProblem::TooLarge);
   if (buffer.size() - 4 < length) return tl::unexpected(FrameProblem::Incomplete);
@@ -173,7 +131,7 @@ tl::expected<Request, std::string> decode_request(Bytes packet) {
     case PacketType::Open: {
       Open open{id, reader.text(), 0, {}};
       open.flags = reader.u32();
-      open.attrs = reader.attributes();
+      open.attrs = read_attributes(reader);
       return checked(reader, open, "OPEN");
     }
     case PacketType::Close: return checked(reader, Close{id, reader.text()}, "CLOSE");
@@ -194,12 +152,12 @@ tl::expected<Request, std::string> decode_request(Bytes packet) {
     case PacketType::Fstat: return checked(reader, Fstat{id, reader.text()}, "FSTAT");
     case PacketType::Setstat: {
       Setstat setstat{id, reader.text(), {}};
-      setstat.attrs = reader.attributes();
+      setstat.attrs = read_attributes(reader);
       return checked(reader, setstat, "SETSTAT");
     }
     case PacketType::Fsetstat: {
       Fsetstat fsetstat{id, reader.text(), {}};
-      fsetstat.attrs = reader.attributes();
+      fsetstat.attrs = read_attributes(reader);
       return checked(reader, fsetstat, "FSETSTAT");
     }
     case PacketType::Opendir: return checked(reader, Opendir{id, reader.text()}, "OPENDIR");
@@ -207,7 +165,7 @@ tl::expected<Request, std::string> decode_request(Bytes packet) {
     case PacketType::Remove: return checked(reader, Remove{id, reader.text()}, "REMOVE");
     case PacketType::Mkdir: {
       Mkdir mkdir{id, reader.text(), {}};
-      mkdir.attrs = reader.attributes();
+      mkdir.attrs = read_attributes(reader);
       return checked(reader, mkdir, "MKDIR");
     }
     case PacketType::Rmdir: return checked(reader, Rmdir{id, reader.text()}, "RMDIR");

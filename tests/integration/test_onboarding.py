@@ -88,7 +88,7 @@ class TenantCommands(IntakeTestCase):
         self.assertEqual(cleared["tenant"]["file_names"], [])
 
         out = self.run_intake("tenant", "disable", "acme-corp").stdout
-        self.assertIn("refused from the next login", out)
+        self.assertIn("refused from now on", out)
         self.assertFalse(self.json_of("tenant", "show", "acme-corp")["tenant"]["enabled"])
         self.assertIn("DISABLED", self.run_intake("tenant", "show", "acme-corp").stdout)
         self.assertIn("nothing changed", self.run_intake("tenant", "disable", "acme-corp").stdout)

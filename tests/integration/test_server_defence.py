@@ -218,7 +218,8 @@ class Backpressure(ServerTestCase):
             self.assertEqual((reply.kind, reply.id), (DATA, request_id))
             self.assertEqual(reply.data, content[offset:offset + chunk])
         # Before, replies queued up to 64 MiB per session and then the session was cut.
-        self.assertLess(self.server_memory("VmHWM") - baseline, 16 << 20)
+        if os.environ.get("INTAKE_SANITIZED") != "1":  # ASan's shadow and quarantine dwarf the figure
+            self.assertLess(self.server_memory("VmHWM") - baseline, 16 << 20)
         self.assertNotIn("session.backlog", self.log())
 
     def test_a_large_folder_is_listed_page_by_page_with_every_name_once(self):

@@ -1,6 +1,16 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/email.hpp"
+#include "base/host_port.hpp"
+#include "base/ipv4.hpp"
+#include "base/ssh_wire.hpp"
 #include "base/text.hpp"
+#include "base/utc_time.hpp"
 
 using namespace intake::base;
 
@@ -25,4 +35,97 @@ TEST_CASE("printable_excerpt and clean_comment bound and clean untrusted text") 
   CHECK(clean_comment("abcdef", 3) == "abc");
   CHECK(is_valid_utf8("Zoë"));
   CHECK_FALSE(is_valid_utf8("\xc0\xaf"));  // overlong '/'
+}
+
+namespace {
+std::optional<std::string> typed(std::string_view text) {
+  const auto time = parse_typed_time(text);
+  return time ? std::optional(format_stored_time(*time)) : std::nullopt;
+}
+}  // namespace
+
+TEST_CASE("UTC times as staff type them") {
+  CHECK(typed("2027-01-31") == "2027-01-31T00:00:00.000Z");
+  CHECK(typed("2027-01-31T13:05Z") == "2027-01-31T13:05:00.000Z");
+  CHECK(typed("2027-01-31 13:05:09") == "2027-01-31T13:05:09.000Z");
+  CHECK(typed("2028-02-29"));
+  for (const char* bad : {"", "2027-1-31", "2027-02-29", "2027-13-01", "2027-01-31T25:00", "31.01.2027",
+                          "2027-01-31T-1:00", "2027-01-31T13:05:09:00", "tomorrow"}) {
+    CAPTURE(bad);
+    CHECK(!typed(bad));
+  }
+}
+
+TEST_CASE("stored times round-trip to the millisecond; anything else is not ours") {
+  const auto time = parse_stored_time("2026-11-22T05:39:28.426Z");
+  REQUIRE(time);
+  CHECK(format_stored_time(*time) == "2026-11-22T05:39:28.426Z");
+  for (const char* bad : {"2026-11-22T05:39:28Z", "2026-11-22 05:39:28.426Z", "2026-02-30T00:00:00.000Z",
+                          "2026-11-22T05:39:28.42xZ", "+026-11-22T05:39:28.426Z"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_stored_time(bad));
+  }
+}
+
+TEST_CASE("e-mail addresses: one rule set, ASCII for report addresses, UTF-8 allowed in customers' files") {
+  CHECK(check_email("it@acme.example"));
+  CHECK(check_email("first.last+tag@sub.example.org"));
+  for (const char* bad : {"", "plain", "@example.org", "a@b", "a@.org", "a b@example.org", "a@example.org.",
+                          "a@b@example.org", "a@example.org,b@example.org"}) {
+    CAPTURE(bad);
+    CHECK(!check_email(bad));
+  }
+
+  CHECK_FALSE(check_email(std::string(65, 'a') + "@example.org"));  // local part over 64 bytes
+  CHECK_FALSE(check_email("a(b)@example.org"));
+  CHECK_FALSE(check_email("a\x01b@example.org"));
+  CHECK_FALSE(check_email("zoë@example.org"));
+  CHECK(check_email("zoë@example.org", EmailCharset::Utf8));
+  CHECK_FALSE(check_email("zoë@example", EmailCharset::Utf8));
+}
+
+TEST_CASE("IPv4 networks") {
+  const auto net = parse_ipv4_network("192.0.2.0/24");
+  REQUIRE(net);
+  CHECK(net->to_string() == "192.0.2.0/24");
+  CHECK(net->contains(*parse_ipv4_address("192.0.2.77")));
+  CHECK(!net->contains(*parse_ipv4_address("192.0.3.1")));
+  CHECK(parse_ipv4_network("203.0.113.9")->to_string() == "203.0.113.9/32");
+  CHECK(parse_ipv4_network("0.0.0.0/0")->contains(*parse_ipv4_address("8.8.8.8")));
+
+  CHECK(parse_ipv4_network("2001:db8::/32").error().find("IPv4 only") != std::string::npos);
+  CHECK(parse_ipv4_network("::1").error().find("IPv6") != std::string::npos);
+  CHECK(parse_ipv4_network("10.0.0.1/8").error().find("10.0.0.0/8") != std::string::npos);
+  for (const char* bad : {"", "10.0.0.0/33", "10.0.0.0/", "10.0.0.0/x", "10.0.0/8", "010.0.0.1", "256.0.0.1",
+                          "10.0.0.0/8/8", "example.org"}) {
+    CAPTURE(bad);
+    CHECK(!parse_ipv4_network(bad));
+  }
+}
+
+TEST_CASE("ports and host:port") {
+  CHECK(parse_port("2222") == std::uint16_t{2222});
+  for (const char* bad : {"", "0", "65536", "+22", "-1", "22 ", "2x"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_port(bad));
+  }
+  const auto parts = split_host_port("[::1]:2222");
+  REQUIRE(parts);
+  CHECK(parts->host == "[::1]");
+  CHECK(parts->port == 2222);
+  CHECK_FALSE(split_host_port("0.0.0.0"));
+}
+
+TEST_CASE("the wire reader: a short read poisons it, the read_* forms answer nullopt") {
+  const std::vector<std::uint8_t> bytes{0, 0, 0, 3, 'a', 'b', 'c', 0, 0, 0, 9, 'x'};
+  WireReader reader(bytes);
+  CHECK(reader.text() == "abc");
+  CHECK(reader.ok());
+  CHECK(reader.text().empty());  // claims 9 bytes, has 1
+  CHECK_FALSE(reader.ok());
+  CHECK(reader.u32() == 0);
+  WireReader checking(bytes);
+  CHECK(checking.read_text() == std::optional<std::string_view>("abc"));
+  CHECK_FALSE(checking.read_string());
+  CHECK(load_u32(bytes) == 3u);
 }

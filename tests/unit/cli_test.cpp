@@ -5,7 +5,6 @@
 
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
-#include "cli/time_text.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "keys/public_key.hpp"
 #include "test_support.hpp"
@@ -41,18 +40,6 @@ TEST_CASE("port_of") {
   CHECK(!port_of("0.0.0.0"));
   CHECK(!port_of("0.0.0.0:0"));
   CHECK(!port_of("0.0.0.0:65536"));
-}
-
-TEST_CASE("UTC times as staff type them") {
-  CHECK(parse_utc_time("2027-01-31") == "2027-01-31T00:00:00.000Z");
-  CHECK(parse_utc_time("2027-01-31T13:05Z") == "2027-01-31T13:05:00.000Z");
-  CHECK(parse_utc_time("2027-01-31 13:05:09") == "2027-01-31T13:05:09.000Z");
-  CHECK(parse_utc_time("2028-02-29"));
-  for (const char* bad : {"", "2027-1-31", "2027-02-29", "2027-13-01", "2027-01-31T25:00", "31.01.2027",
-                          "2027-01-31T-1:00", "2027-01-31T13:05:09:00", "tomorrow"}) {
-    CAPTURE(bad);
-    CHECK(!parse_utc_time(bad));
-  }
 }
 
 TEST_CASE("the onboarding pack holds what the customer needs") {

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/utc_time.hpp"
 #include "cli/config.hpp"
 #include "server/ban_policy.hpp"
 #include "server/input_buffer.hpp"
@@ -11,7 +12,6 @@
 #include "server/login_policy.hpp"
 #include "store/bans.hpp"
 #include "store/sqlite.hpp"
-#include "store/time_format.hpp"
 
 using namespace intake;
 using namespace std::chrono_literals;
@@ -24,11 +24,11 @@ server::BanSettings ban_settings() {
   settings.window = 60s;
   settings.ban_time = 100s;
   settings.max_ban_time = 350s;
-  settings.safelist = {*store::parse_ipv4_network("10.0.0.0/8")};
+  settings.safelist = {*base::parse_ipv4_network("10.0.0.0/8")};
   return settings;
 }
 
-const std::uint32_t kAttacker = *store::parse_ipv4_address("192.0.2.7");
+const std::uint32_t kAttacker = *base::parse_ipv4_address("192.0.2.7");
 
 }  // namespace
 
@@ -90,7 +90,7 @@ TEST_CASE("ban policy: the window slides, the safelist is never banned, lift and
   policy.lift(kAttacker);
   CHECK(!policy.active_ban(kAttacker, t0 + 63s));
 
-  const auto inside = *store::parse_ipv4_address("10.1.2.3");
+  const auto inside = *base::parse_ipv4_address("10.1.2.3");
   for (int i = 0; i < 10; ++i) CHECK(!policy.record_failure(inside, t0 + std::chrono::seconds(i)));
 
   server::BanPolicy restarted(ban_settings());
@@ -112,7 +112,7 @@ TEST_CASE("login policy: every reason to refuse, and the one way in") {
   key.tenant_name = "acme-corp";
   key.fingerprint = "SHA256:k";
   server::LoginFacts facts{
-      tenant, {key}, *store::parse_ipv4_address("203.0.113.5"), "2026-11-21T00:00:00.000Z"};
+      tenant, {key}, *base::parse_ipv4_address("203.0.113.5"), "2026-11-21T00:00:00.000Z"};
 
   CHECK(server::decide_login("acme-corp", "SHA256:k", facts).allowed);
 
@@ -272,11 +272,11 @@ TEST_CASE("durations and the server settings in the config file") {
 }
 
 TEST_CASE("stored times round-trip; the bans repository") {
-  const auto time = store::parse_stored_time("2026-11-21T22:01:00.123Z");
+  const auto time = base::parse_stored_time("2026-11-21T22:01:00.123Z");
   REQUIRE(time);
-  CHECK(store::format_stored_time(*time) == "2026-11-21T22:01:00.123Z");
-  CHECK(!store::parse_stored_time("2026-11-21 22:01:00"));
-  CHECK(!store::parse_stored_time("2026-02-30T00:00:00.000Z"));
+  CHECK(base::format_stored_time(*time) == "2026-11-21T22:01:00.123Z");
+  CHECK(!base::parse_stored_time("2026-11-21 22:01:00"));
+  CHECK(!base::parse_stored_time("2026-02-30T00:00:00.000Z"));
 
   auto db = store::Database::open_in_memory();
   store::BanRepository bans(db);

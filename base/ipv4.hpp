@@ -6,7 +6,7 @@
 #include <string_view>
 #include <tl/expected.hpp>
 
-namespace intake::store {
+namespace intake::base {
 
 struct Ipv4Network {
   std::uint32_t address = 0;  // host order, already masked
@@ -23,4 +23,4 @@ tl::expected<Ipv4Network, std::string> parse_ipv4_network(std::string_view text)
 tl::expected<std::uint32_t, std::string> parse_ipv4_address(std::string_view text);
 std::string ipv4_to_string(std::uint32_t host_order_address);  // "a.b.c.d"
 
-}  // namespace intake::store
+}  // namespace intake::base

@@ -1,10 +1,10 @@
-#include "store/ipv4_network.hpp"
+#include "base/ipv4.hpp"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 
-namespace intake::store {
+namespace intake::base {
 namespace {
 
 std::uint32_t mask_of(unsigned prefix) { return prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - prefix); }
@@ -64,4 +64,4 @@ bool Ipv4Network::contains(std::uint32_t host_order_address) const {
   return (host_order_address & mask_of(prefix)) == address;
 }
 
-}  // namespace intake::store
+}  // namespace intake::base

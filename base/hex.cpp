@@ -1,10 +1,10 @@
-#include "keys/hex.hpp"
+#include "base/hex.hpp"
 
 #include <openssl/rand.h>
 
 #include <vector>
 
-namespace intake::keys {
+namespace intake::base {
 
 std::string hex_encode(std::span<const std::uint8_t> bytes, char separator) {
   constexpr char kDigits[] = "0123456789abcdef";
@@ -23,4 +23,4 @@ std::optional<std::string> random_hex(std::size_t bytes) {
   return hex_encode(random);
 }
 
-}  // namespace intake::keys
+}  // namespace intake::base

@@ -1,0 +1,69 @@
+#include "base/durable_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/hex.hpp"
+#include "base/unique_fd.hpp"
+
+namespace intake::base {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+tl::expected<void, std::string> write_new_file(const std::filesystem::path& path, std::string_view content,
+                                               Sync sync, mode_t mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) return tl::unexpected("cannot create " + path.string() + ": " + errno_text());
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return tl::unexpected("cannot write " + path.string() + ": " + errno_text());
+    done += static_cast<std::size_t>(n);
+  }
+  if (sync == Sync::Yes && ::fsync(fd.get()) != 0)
+    return tl::unexpected("cannot fsync " + path.string() + ": " + errno_text());
+  return {};
+}
+
+}  // namespace
+
+void fsync_directory(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) ::fsync(fd.get());
+}
+
+tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
+                                                      std::string_view content, Existing existing, Sync sync,
+                                                      mode_t mode) {
+  const auto suffix = random_hex(8);
+  if (!suffix)
+    return tl::unexpected("cannot create " + path.string() + ": no random name for its temporary file");
+  const std::filesystem::path temporary = path.string() + ".tmp-" + *suffix;
+  if (auto written = write_new_file(temporary, content, sync, mode); !written) {
+    ::unlink(temporary.c_str());
+    return tl::unexpected(written.error());
+  }
+  bool landed = true;
+  if (existing == Existing::Keep) {
+    // link() never replaces: with racing writers exactly one lands, and the others keep theirs out.
+    const int linked = ::link(temporary.c_str(), path.c_str());
+    const int link_errno = errno;
+    ::unlink(temporary.c_str());
+    if (linked != 0 && link_errno != EEXIST)
+      return tl::unexpected("cannot create " + path.string() + ": " + std::strerror(link_errno));
+    landed = linked == 0;
+  } else if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string why = errno_text();
+    ::unlink(temporary.c_str());
+    return tl::unexpected("cannot write " + path.string() + ": " + why);
+  }
+  if (sync == Sync::Yes) fsync_directory(path.parent_path());
+  return landed;
+}
+
+}  // namespace intake::base

@@ -1,0 +1,26 @@
+#pragma once
+// Files that must survive a crash or a power cut (host keys, the ingest archive, reports): written
+// under a unique temporary name and put in place in one step, so a reader never sees half a file.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string_view>
+#include <tl/expected.hpp>
+
+namespace intake::base {
+
+// fsync a directory so that entries created or renamed in it are on disk. Best effort: a directory
+// that cannot be opened is left alone (the caller's own error handling covers the files).
+void fsync_directory(const std::filesystem::path& dir);
+
+enum class Existing { Replace, Keep };  // what to do when `path` already exists
+enum class Sync { Yes, No };            // fsync the file and its folder (durable), or leave it to the kernel
+
+// Writes `content` to `path` atomically. Existing::Keep links instead of renaming, so that when two
+// processes race exactly one file lands: the result is false when another was there first. The error
+// names the file and the system's reason.
+tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
+                                                      std::string_view content, Existing existing, Sync sync,
+                                                      mode_t mode = 0600);
+
+}  // namespace intake::base
