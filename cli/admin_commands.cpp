@@ -101,9 +101,8 @@ void clear_bans(Context& context, const std::string& ip, bool all, bool json) {
 // Rows whose server is gone (killed, crashed) are forgotten here as the next server start would.
 std::vector<store::SessionRecord> live_sessions(Context& context) {
   store::SessionRepository sessions(context.db());
-  for (const auto pid : sessions.server_pids()) {
-    if (!base::intake_process_running(static_cast<pid_t>(pid))) sessions.remove_server(pid);
-  }
+  sessions.remove_servers_unless(
+      [](std::int64_t pid) { return base::intake_process_running(static_cast<pid_t>(pid)); });
   return sessions.list();
 }
 

@@ -168,7 +168,7 @@ void serve(Context& context, const ServeOptions& options) {
   if (!left.empty() || !drained) {
     server::log_event(spdlog::level::warn, "", "ingest.left",
                       {{"queued", std::to_string(left.size())},
-                       {"abandoned", drained ? "" : abandoned},
+                       {"abandoned", abandoned},  // empty when drained: nothing runs any more
                        {"note", "they run at the next start, in upload order"}});
   }
   if (!drained) {

@@ -1,8 +1,8 @@
 #include "server/ban_service.hpp"
 
-#include "server/event_log.hpp"
 #include "base/ipv4.hpp"
 #include "base/utc_time.hpp"
+#include "server/event_log.hpp"
 
 namespace intake::server {
 

@@ -25,8 +25,8 @@ LoginDecision decide_login(const std::string& user, const std::string& fingerpri
   const auto& tenant = *facts.tenant;
   if (!tenant.enabled) return deny("tenant '" + tenant.name + "' is disabled");
   if (!address_allowed(tenant, facts.client_ip)) {
-    return deny("address " + base::ipv4_to_string(facts.client_ip) +
-                " is not in the allow-list of tenant '" + tenant.name + "'");
+    return deny("address " + base::ipv4_to_string(facts.client_ip) + " is not in the allow-list of tenant '" +
+                tenant.name + "'");
   }
   std::optional<store::SshKeyRecord> latest_own;
   for (const auto& record : facts.key_records) {

@@ -11,14 +11,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/hex.hpp"
+#include "base/ipv4.hpp"
 #include "base/text.hpp"
 #include "keys/fingerprint.hpp"
-#include "base/hex.hpp"
 #include "server/ban_service.hpp"
 #include "server/event_log.hpp"
 #include "server/libssh_handles.hpp"
 #include "server/session.hpp"
-#include "base/ipv4.hpp"
 
 namespace intake::server {
 

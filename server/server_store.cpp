@@ -3,10 +3,10 @@
 #include <map>
 #include <tuple>
 
+#include "base/ipv4.hpp"
 #include "base/process.hpp"
 #include "server/event_log.hpp"
 #include "store/audit.hpp"
-#include "base/ipv4.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
 
@@ -74,13 +74,10 @@ void ServerStore::session_ended(const std::string& id) {
 std::int64_t ServerStore::forget_dead_servers(std::int64_t own_pid) {
   try {
     std::lock_guard lock(mutex_);
-    store::SessionRepository sessions(db_);
-    std::int64_t forgotten = 0;
-    for (const auto pid : sessions.server_pids()) {
-      if (pid == own_pid || !base::intake_process_running(static_cast<pid_t>(pid)))
-        forgotten += sessions.remove_server(pid);
-    }
-    return forgotten;
+    // A row with our own pid was left by an earlier server the kernel gave the same pid.
+    return store::SessionRepository(db_).remove_servers_unless([own_pid](std::int64_t pid) {
+      return pid != own_pid && base::intake_process_running(static_cast<pid_t>(pid));
+    });
   } catch (const std::exception& error) {
     log_event(spdlog::level::err, "", "store.error",
               {{"operation", "sessions.forget"}, {"error", error.what()}});

@@ -6,10 +6,10 @@
 #include <deque>
 #include <vector>
 
+#include "base/ipv4.hpp"
 #include "base/text.hpp"
 #include "keys/base64.hpp"
 #include "server/event_log.hpp"
-#include "base/ipv4.hpp"
 
 namespace intake::server {
 namespace {

@@ -52,16 +52,19 @@ std::vector<SessionRecord> SessionRepository::list_of_server(std::int64_t server
   return rows_of(select);
 }
 
-std::vector<std::int64_t> SessionRepository::server_pids() {
+std::int64_t SessionRepository::remove_servers_unless(
+    const std::function<bool(std::int64_t server_pid)>& still_running) {
+  std::vector<std::int64_t> gone;
   auto select = db_.prepare("SELECT DISTINCT server_pid FROM sessions");
-  std::vector<std::int64_t> pids;
-  while (select.step()) pids.push_back(select.integer(0));
-  return pids;
-}
-
-std::int64_t SessionRepository::remove_server(std::int64_t server_pid) {
-  db_.prepare("DELETE FROM sessions WHERE server_pid = ?1").bind(1, server_pid).run();
-  return db_.changes();
+  while (select.step()) {
+    if (const auto pid = select.integer(0); !still_running(pid)) gone.push_back(pid);
+  }
+  std::int64_t removed = 0;
+  for (const auto pid : gone) {
+    db_.prepare("DELETE FROM sessions WHERE server_pid = ?1").bind(1, pid).run();
+    removed += db_.changes();
+  }
+  return removed;
 }
 
 std::int64_t SessionRepository::request_end(std::string_view id_or_tenant, std::string_view requested_by) {

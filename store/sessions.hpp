@@ -3,6 +3,7 @@
 // `intake sessions` (another process) can list them and ask for one or a tenant's to end. A row's
 // server_pid tells a live server's sessions from those left behind by one that died.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +32,8 @@ class SessionRepository {
   void remove(std::string_view id);
   std::vector<SessionRecord> list();  // oldest first
   std::vector<SessionRecord> list_of_server(std::int64_t server_pid);
-  std::vector<std::int64_t> server_pids();
-  std::int64_t remove_server(std::int64_t server_pid);  // rows a dead server left behind
+  // Forgets the rows of every server `still_running` says is gone (killed, crashed); returns how many.
+  std::int64_t remove_servers_unless(const std::function<bool(std::int64_t server_pid)>& still_running);
   // Marks the session with this id, or else every session of the tenant of that name, to be ended by
   // its server. Returns how many were marked.
   std::int64_t request_end(std::string_view id_or_tenant, std::string_view requested_by);

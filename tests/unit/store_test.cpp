@@ -242,6 +242,7 @@ TEST_CASE("session repository: a kill names one session by id, else every sessio
 
   sessions.remove("s1");
   CHECK(sessions.count_matching("s1") == 0);
-  CHECK(sessions.remove_server(200) == 2);
-  CHECK(sessions.server_pids() == std::vector<std::int64_t>{100});
+  CHECK(sessions.remove_servers_unless([](std::int64_t pid) { return pid != 200; }) == 2);
+  CHECK(sessions.list().size() == 1);
+  CHECK(sessions.list()[0].server_pid == 100);
 }
