@@ -33,6 +33,12 @@ std::string Sha256::finish_hex() {
   return hex_encode(std::span<const std::uint8_t>(digest.data(), length));
 }
 
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 sha;
+  sha.update({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  return sha.finish_hex();
+}
+
 std::optional<std::string> sha256_of_fd(int fd) {
   Sha256 sha;
   std::vector<std::uint8_t> buffer(1 << 16);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace intake::base {
 
@@ -23,6 +24,9 @@ class Sha256 {
   struct Context;
   std::unique_ptr<Context> context_;
 };
+
+// The SHA-256 of `bytes` as 64 hex characters.
+std::string sha256_hex(std::string_view bytes);
 
 // The SHA-256 of what `fd` holds, read from offset 0 with pread (the file position is untouched);
 // nullopt when it cannot be read.

@@ -1,5 +1,7 @@
 #include "base/text.hpp"
 
+#include <cstdio>
+
 namespace intake::base {
 namespace {
 
@@ -53,6 +55,47 @@ bool is_valid_utf8(std::string_view text) {
     text.remove_prefix(length);
   }
   return true;
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (fold(a[i]) != fold(b[i])) return false;
+  }
+  return true;
+}
+
+std::size_t utf8_characters(std::string_view text) {
+  std::size_t count = 0;
+  for (const char c : text) count += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return count;
+}
+
+std::optional<std::string> forbidden_character(std::string_view text) {
+  const auto describe = [](std::string what, unsigned code) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04X", code);
+    return what + " U+" + hex;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7f) return describe("a control character", byte);
+    if (byte == 0xc2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) return describe("a control character", next);
+    }
+    if (byte == 0xef && text.substr(i, 3) == "\xEF\xBB\xBF") return describe("a byte-order mark", 0xfeff);
+  }
+  return std::nullopt;
 }
 
 std::string clean_comment(std::string_view text, std::size_t max) {

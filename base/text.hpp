@@ -1,6 +1,7 @@
 #pragma once
 // Making untrusted text safe to store and print: key comments, excerpts in error messages, log fields.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,18 @@ std::string printable_excerpt(std::string_view text, std::size_t max = 24);
 std::string clean_comment(std::string_view text, std::size_t max = 200);
 
 bool is_valid_utf8(std::string_view text);
+
+// ASCII letters folded to lower case, other bytes kept (header names, e-mail comparison).
+std::string ascii_lower(std::string_view text);
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
+
+// Characters in valid UTF-8 text (code points, not bytes).
+std::size_t utf8_characters(std::string_view text);
+
+// What makes `text` unfit for an identifier or a stored name, or nullopt: a control character (C0,
+// DEL, C1: NUL bytes, terminal escapes, bare CR) or a byte-order mark away from the start of the file
+// ("a control character U+001B", "a byte-order mark U+FEFF").
+std::optional<std::string> forbidden_character(std::string_view text);
 
 // Text as a log field or a terminal may show it, nothing lost: valid UTF-8 is kept; backslash and
 // double quote are escaped; \n, \r and \t are written as such; other control characters (C0, DEL,

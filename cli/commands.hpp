@@ -13,6 +13,8 @@ void add_key_commands(CLI::App& app, Context& context);
 void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit, bans
 void add_serve_command(CLI::App& app, Context& context);
 void add_support_commands(CLI::App& app, Context& context);  // history, report, users, groups, ingest
+// users add|set|remove and groups add|remove, under the support commands' users and groups.
+void add_directory_commands(CLI::App* users, CLI::App* groups, Context& context);
 
 // Shared by the command files (command_support.cpp).
 store::Tenant require_tenant(Context& context, const std::string& name);  // UserError when missing

@@ -1,5 +1,7 @@
 #include "cli/onboarding.hpp"
 
+#include <algorithm>
+
 #include "cli/views.hpp"
 
 namespace intake::cli {
@@ -7,9 +9,7 @@ namespace intake::cli {
 nlohmann::json onboarding_pack(const OnboardingInputs& in) {
   const auto& tenant = in.tenant;
   std::vector<std::string> file_names = tenant.file_names;
-  if (file_names.empty() && in.profile) {
-    for (auto name : in.profile->file_names) file_names.emplace_back(name);
-  }
+  if (file_names.empty() && in.profile) file_names = in.profile->file_names();
   nlohmann::json host_keys = nlohmann::json::array();
   for (const auto& key : in.host_keys) host_keys.push_back(host_key_json(key, in.host, in.port));
 
@@ -30,14 +30,39 @@ nlohmann::json onboarding_pack(const OnboardingInputs& in) {
       {"reports_folder", "~/reports"},
       {"profile", tenant.profile},
       {"file_names", file_names},
-      {"exact_file_name", in.profile && in.profile->exact_file_name},
+      {"exact_file_name",
+       in.profile && std::all_of(in.profile->files.begin(), in.profile->files.end(),
+                                 [](const ingest::FileSpec& spec) { return spec.exact_name; })},
       {"report_emails", tenant.report_emails},
       {"allowed_networks", tenant.allowed_networks},
       {"sftp_command", "sftp " + port_flag + "-i ~/.ssh/id_ed25519 " + target},
   };
   if (in.profile) {
+    // Each accepted file with its columns and a sample, in the profile's own words.
     pack["profile_title"] = in.profile->title;
-    pack["sample_csv"] = {in.profile->sample_header, ingest::sample_row_for(*in.profile, tenant.org_id)};
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& name : file_names) {
+      const auto* spec = in.profile->file_for(name);
+      if (!spec) continue;
+      nlohmann::json columns = nlohmann::json::array();
+      for (const auto& column : spec->columns) {
+        columns.push_back({{"header", column.header},
+                           {"required", column.required || column.header_required},
+                           {"target", ingest::target_text(column.target)}});
+      }
+      std::vector<std::string> sample;
+      if (spec->header != ingest::HeaderMode::None) sample.push_back(ingest::sample_header(*spec));
+      sample.push_back(ingest::sample_row(*spec, tenant.org_id));
+      files.push_back({{"name", name},
+                       {"description", spec->description},
+                       {"header_row", spec->header != ingest::HeaderMode::None},
+                       {"columns", columns},
+                       {"sample", sample}});
+      if (!pack.contains("sample_csv")) pack["sample_csv"] = sample;
+      if (const auto* org = spec->column_for(ingest::Target::of(ingest::TargetKind::OrgId)))
+        pack["org_id_column"] = org->header;
+    }
+    pack["files"] = files;
   }
   if (!file_names.empty()) {
     pack["upload_commands"] = {"cd upload", "put " + file_names.front()};
@@ -60,7 +85,10 @@ std::string render_onboarding_pack(const nlohmann::json& pack) {
   };
 
   out += "Intake onboarding pack for tenant " + text(pack["tenant"]) + "\n\n";
-  line("Organisation id:", text(pack["org_id"]) + "   (the organizationid column of your file)");
+  line("Organisation id:",
+       text(pack["org_id"]) + (pack.contains("org_id_column")
+                                   ? "   (the " + text(pack["org_id_column"]) + " column of your file)"
+                                   : ""));
   line("SFTP user name:", text(pack["user"]));
   line("Server:",
        text(pack["host"]) + ", port " + std::to_string(pack["port"].get<unsigned>()) + " (IPv4 only)");
@@ -80,9 +108,19 @@ std::string render_onboarding_pack(const nlohmann::json& pack) {
   line("File name:",
        join(pack["file_names"], "(see the profile)") +
            (pack["exact_file_name"].get<bool>() ? "   (exactly this name: no dates or timestamps)" : ""));
-  if (pack.contains("sample_csv")) {
-    out += "Sample file:\n";
-    for (const auto& row : pack["sample_csv"]) out += "  " + text(row) + "\n";
+  if (pack.contains("files")) {
+    for (const auto& file : pack["files"]) {
+      out += "File " + text(file["name"]) +
+             (file["description"].empty() ? "" : ": " + text(file["description"])) + "\n";
+      std::string columns;
+      for (const auto& column : file["columns"])
+        columns += (columns.empty() ? "" : ", ") + text(column["header"]) +
+                   (column["required"].get<bool>() ? "*" : "");
+      out += "  columns (* required" +
+             std::string(file["header_row"].get<bool>() ? "" : "; no header row, in this order") +
+             "): " + columns + "\n  sample:\n";
+      for (const auto& row : file["sample"]) out += "    " + text(row) + "\n";
+    }
   }
   out += "Connect and upload:\n  " + text(pack["sftp_command"]) + "\n";
   if (pack.contains("upload_commands")) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/profile_catalog.hpp"
+#include "ingest/profile.hpp"
 #include "keys/host_keys.hpp"
 #include "store/tenants.hpp"
 
@@ -17,7 +17,7 @@ struct OnboardingInputs {
   std::vector<keys::HostKey> host_keys;
   std::string host;
   unsigned port = 2222;
-  const ingest::ProfileInfo* profile = nullptr;
+  const ingest::Profile* profile = nullptr;
 };
 
 nlohmann::json onboarding_pack(const OnboardingInputs& inputs);

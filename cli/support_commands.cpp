@@ -120,16 +120,7 @@ void users(Context& context, const SupportOptions& o) {
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& u : found) {
-      out.push_back({{"username", u.external_id},
-                     {"first_name", u.first_name},
-                     {"last_name", u.last_name},
-                     {"email", u.email},
-                     {"phone", u.phone},
-                     {"group", u.group},
-                     {"source", u.source},
-                     {"status", u.deleted_at ? "removed" : "active"},
-                     {"removed_at", u.deleted_at ? nlohmann::json(*u.deleted_at) : nlohmann::json(nullptr)},
-                     {"updated_at", u.updated_at}});
+      out.push_back(user_json(u));
     }
     print_json(out);
     return;
@@ -137,8 +128,13 @@ void users(Context& context, const SupportOptions& o) {
   std::vector<std::vector<std::string>> rows{
       {"USERNAME", "NAME", "EMAIL", "PHONE", "GROUP", "SOURCE", "STATUS"}};
   for (const auto& u : found) {
-    rows.push_back({u.external_id, u.first_name + " " + u.last_name, u.email, u.phone, u.group, u.source,
-                    u.deleted_at ? "removed" : "active"});
+    const auto name = u.field(store::UserField::DisplayName).empty()
+                          ? u.field(store::UserField::FirstName) + " " + u.field(store::UserField::LastName)
+                          : u.field(store::UserField::DisplayName);
+    std::string groups;
+    for (const auto& group : u.groups) groups += (groups.empty() ? "" : ", ") + group;
+    rows.push_back({u.external_id, name, u.field(store::UserField::Email), u.phone(), groups,
+                    u.origin_file ? "sync" : "manual", u.removed_at ? "removed" : "active"});
   }
   std::cout << (found.empty() ? "no users match\n" : render_table(rows));
 }
@@ -149,12 +145,18 @@ void groups(Context& context, const SupportOptions& o) {
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& g : found)
-      out.push_back({{"name", g.name}, {"members", g.members}, {"source", g.source}});
+      out.push_back(
+          {{"id", g.external_id},
+           {"name", g.name},
+           {"members", g.members},
+           {"source", g.origin_file ? "sync" : "manual"},
+           {"origin_file", g.origin_file ? nlohmann::json(*g.origin_file) : nlohmann::json(nullptr)}});
     print_json(out);
     return;
   }
-  std::vector<std::vector<std::string>> rows{{"GROUP", "MEMBERS", "SOURCE"}};
-  for (const auto& g : found) rows.push_back({g.name, std::to_string(g.members), g.source});
+  std::vector<std::vector<std::string>> rows{{"ID", "NAME", "MEMBERS", "SOURCE"}};
+  for (const auto& g : found)
+    rows.push_back({g.external_id, g.name, std::to_string(g.members), g.origin_file ? "sync" : "manual"});
   std::cout << (found.empty() ? "no groups yet\n" : render_table(rows));
 }
 
@@ -228,7 +230,7 @@ void add_support_commands(CLI::App& app, Context& context) {
   report_command->callback([&context, o] { report(context, *o); });
 
   auto* users_command = app.add_subcommand("users", "A tenant's directory users");
-  users_command->add_option("TENANT", o->tenant, "Tenant name")->required();
+  users_command->add_option("TENANT", o->tenant, "Tenant name");
   users_command->add_option("--group", o->group, "Only members of this group");
   users_command->add_option("--status", o->status, "active (default), removed or all");
   users_command->add_option("--search", o->search, "Text in username, name, e-mail or phone");
@@ -236,12 +238,27 @@ void add_support_commands(CLI::App& app, Context& context) {
       ->default_val(1000)
       ->check(CLI::PositiveNumber);
   users_command->add_flag("--json", o->json, "Print JSON");
-  users_command->callback([&context, o] { users(context, *o); });
-
   auto* groups_command = app.add_subcommand("groups", "A tenant's directory groups with their member counts");
-  groups_command->add_option("TENANT", o->tenant, "Tenant name")->required();
+  groups_command->add_option("TENANT", o->tenant, "Tenant name");
   groups_command->add_flag("--json", o->json, "Print JSON");
-  groups_command->callback([&context, o] { groups(context, *o); });
+  add_directory_commands(users_command, groups_command, context);
+  // Listing unless a subcommand (add, set, remove) was given.
+  const auto listing = [](CLI::App* command, auto list) {
+    command->callback([command, list] {
+      if (!command->get_subcommands().empty()) return;
+      list();
+    });
+  };
+  listing(users_command, [&context, o] {
+    if (o->tenant.empty())
+      throw UserError("name the tenant: intake users TENANT (or intake users add|set|remove …)");
+    users(context, *o);
+  });
+  listing(groups_command, [&context, o] {
+    if (o->tenant.empty())
+      throw UserError("name the tenant: intake groups TENANT (or intake groups add|remove …)");
+    groups(context, *o);
+  });
 
   auto* ingest_command =
       app.add_subcommand("ingest", "Release or discard a held upload (mass-removal guard)");

@@ -16,7 +16,7 @@
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
 #include "cli/views.hpp"
-#include "ingest/profile_catalog.hpp"
+#include "ingest/profile.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenant_rules.hpp"
@@ -79,10 +79,11 @@ void check_name(const std::string& name) {
   }
 }
 
-const ingest::ProfileInfo& check_profile(const std::string& name) {
-  const auto* profile = ingest::find_profile(name);
+const ingest::Profile& check_profile(const std::string& name) {
+  const auto* profile = ingest::find_builtin_profile(name);
   if (!profile) {
-    throw UserError("unknown profile '" + name + "'; built-in profiles: " + ingest::profile_names());
+    throw UserError("unknown profile '" + name + "'; built-in profiles: " + ingest::builtin_profile_names() +
+                    " (`intake profile list` describes them)");
   }
   return *profile;
 }
@@ -120,7 +121,7 @@ void create_tenant_folders(Context& context, const std::string& name) {
 nlohmann::json pack_for(Context& context, const store::Tenant& tenant) {
   return onboarding_pack({tenant, count_active_keys(context, tenant.id), context.host_keys(),
                           context.public_host(), context.public_port(),
-                          ingest::find_profile(tenant.profile)});
+                          ingest::find_builtin_profile(tenant.profile)});
 }
 
 void print_pack(Context& context, const store::Tenant& tenant, bool json) {

@@ -15,6 +15,35 @@ std::string compact_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+nlohmann::json user_json(const store::DirectoryUser& u) {
+  const auto optional = [](const std::optional<std::string>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  };
+  nlohmann::json json{{"username", u.external_id}};
+  for (std::size_t i = 0; i < store::kUserFieldCount; ++i)
+    json[std::string(store::field_name(static_cast<store::UserField>(i)))] = u.fields[i];
+  nlohmann::json contacts = nlohmann::json::array();
+  for (const auto& contact : u.contacts) {
+    contacts.push_back({{"kind", store::contact_kind_name(contact.kind)},
+                        {"type", contact.type},
+                        {"value", contact.value},
+                        {"primary", contact.primary}});
+  }
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& [name, value] : u.attributes) attributes[name] = value;
+  json["contacts"] = contacts;
+  json["attributes"] = attributes;
+  json["groups"] = u.groups;
+  json["phone"] = u.phone();
+  json["group"] = u.groups.empty() ? std::string() : u.groups.front();
+  json["source"] = u.origin_file ? "sync" : "manual";
+  json["origin_file"] = optional(u.origin_file);
+  json["status"] = u.removed_at ? "removed" : "active";
+  json["removed_at"] = optional(u.removed_at);
+  json["updated_at"] = u.updated_at;
+  return json;
+}
+
 nlohmann::json tenant_json(const store::Tenant& tenant) {
   return {{"name", tenant.name},
           {"org_id", tenant.org_id},

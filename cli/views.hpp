@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "keys/host_keys.hpp"
+#include "store/directory.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenants.hpp"
 
@@ -13,6 +14,8 @@ namespace intake::cli {
 std::string compact_json(const nlohmann::json& value);
 
 nlohmann::json tenant_json(const store::Tenant& tenant);
+// A directory user: every field of the model, its contacts, attributes and groups.
+nlohmann::json user_json(const store::DirectoryUser& user);
 // `now` decides the key's state (active / expired / revoked).
 nlohmann::json key_json(const store::SshKeyRecord& key, std::string_view now, bool with_md5);
 nlohmann::json host_key_json(const keys::HostKey& key, const std::string& host, unsigned port);

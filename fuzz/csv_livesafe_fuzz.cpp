@@ -5,17 +5,20 @@
 #include <string_view>
 
 #include "ingest/csv_reader.hpp"
-#include "ingest/snapshot.hpp"
+#include "ingest/file_parser.hpp"
+#include "ingest/profile.hpp"
 
 using namespace intake::ingest;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   StringSource source(std::string_view(reinterpret_cast<const char*>(data), size));
   CsvReader reader(source);
-  const auto parsed = parse_snapshot(reader, livesafe_rules(), "ORG1", 50);
+  static const auto& spec = *find_builtin_profile("livesafe")->file_for("livesafe_snapshot.csv");
+  const auto parsed = parse_file(reader, spec, {"ORG1", 50});
   if (parsed.rejection) {
-    if (!parsed.users.empty()) std::abort();
-  } else if (parsed.users.size() + parsed.invalid != parsed.rows || parsed.errors.size() > 50) {
+    if (!parsed.rows.empty()) std::abort();
+  } else if (parsed.rows.size() + parsed.invalid + parsed.skipped != parsed.records ||
+             parsed.errors.size() > 50) {
     std::abort();
   }
   return 0;

@@ -16,7 +16,6 @@ constexpr StopSet stop_set(std::string_view stops) {
   for (const char c : stops) set[static_cast<unsigned char>(c)] = true;
   return set;
 }
-constexpr StopSet kPlainStops = stop_set(",\"\r\n");
 constexpr StopSet kQuotedStops = stop_set("\"\n");
 
 void append_utf8(std::string& out, std::uint32_t code) {
@@ -64,7 +63,21 @@ std::size_t utf8_length(std::string_view text, std::size_t at) {
   return length;
 }
 
+// UTF-16 without a byte-order mark: ASCII text in UTF-16 has a NUL in every other byte.
+std::optional<TextEncoding> utf16_by_nul_pattern(std::string_view head) {
+  std::size_t even = 0, odd = 0;
+  const auto pairs = std::min<std::size_t>(head.size(), 64) / 2;
+  for (std::size_t i = 0; i < pairs * 2; ++i) (i % 2 ? odd : even) += head[i] == '\0';
+  if (pairs >= 2 && even == 0 && odd * 2 >= pairs) return TextEncoding::Utf16Le;
+  if (pairs >= 2 && odd == 0 && even * 2 >= pairs) return TextEncoding::Utf16Be;
+  return std::nullopt;
+}
+
 }  // namespace
+
+CsvReader::CsvReader(ByteSource& source, char delimiter) : source_(source), delimiter_(delimiter) {
+  for (const char c : {delimiter, '"', '\r', '\n'}) plain_stops_[static_cast<unsigned char>(c)] = true;
+}
 
 std::size_t StringSource::read(std::span<char> buffer) {
   const auto count = std::min(buffer.size(), text_.size());
@@ -144,7 +157,7 @@ bool CsvReader::fill() {
     started_ = true;
     // Look at the first bytes for a byte-order mark (read a little more if the first read was short).
     std::string head(raw);
-    while (head.size() < 3 && got > 0) {
+    while (head.size() < 64 && got > 0) {
       got = source_.read(buffer);
       head.append(buffer.data(), got);
     }
@@ -158,6 +171,15 @@ bool CsvReader::fill() {
     } else if (view.starts_with("\xFE\xFF")) {
       encoding_ = TextEncoding::Utf16Be;
       view.remove_prefix(2);
+    } else if (const auto utf16 = utf16_by_nul_pattern(view)) {
+      encoding_ = *utf16;
+    } else if (view.substr(0, 64).find('\0') != std::string_view::npos) {
+      decode_error_ =
+          CsvError{1,
+                   "the file starts with NUL bytes, so it is not UTF-8 text; if it is UTF-16, "
+                   "save it with a byte-order mark (\"Unicode\" in Excel), else as UTF-8, and upload "
+                   "it again"};
+      return true;
     }
     if (head.empty()) source_done_ = true;
     auto decoded = decode(view, source_done_);
@@ -241,8 +263,11 @@ tl::expected<std::optional<CsvRecord>, CsvError> CsvReader::next() {
       }
       continue;
     }
+    if (c == delimiter_) {
+      end_field();
+      continue;
+    }
     switch (c) {
-      case ',': end_field(); break;
       case '"':
         if (field.empty() && !field_was_quoted) {
           in_quotes = true;
@@ -260,7 +285,7 @@ tl::expected<std::optional<CsvRecord>, CsvError> CsvReader::next() {
         return record;
       default:
         field += c;
-        if (!take_run(kPlainStops)) return too_long();
+        if (!take_run(plain_stops_)) return too_long();
     }
   }
 }

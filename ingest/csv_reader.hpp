@@ -1,8 +1,9 @@
 #pragma once
-// A streaming RFC 4180 reader: quotes, embedded commas and newlines, CRLF or LF, UTF-8 with or
-// without BOM, UTF-16 LE/BE with BOM (transcoded to UTF-8). Memory is bounded by the longest record,
-// not the file. Every record and every error carries its line number. Pure: bytes come from a
-// ByteSource the caller provides.
+// A streaming RFC 4180 reader: quotes, embedded delimiters and newlines, CRLF or LF, UTF-8 with or
+// without BOM, UTF-16 LE/BE with a BOM or recognised by its NUL bytes (transcoded to UTF-8). Memory is
+// bounded by the longest record, not the file. Every record and every error carries its line number. Pure:
+// bytes come from a ByteSource the caller provides.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -46,7 +47,8 @@ class CsvReader {
  public:
   static constexpr std::size_t kMaxRecordBytes = 1 << 20;  // one record may not exceed 1 MiB
 
-  explicit CsvReader(ByteSource& source) : source_(source) {}
+  // `delimiter`: the field separator (',' ';' '\t' '|' …).
+  explicit CsvReader(ByteSource& source, char delimiter = ',');
 
   // The next record, nullopt at the end, or an error that makes the rest of the file unreadable
   // (undecodable text, an unterminated quote, an oversized record).
@@ -67,6 +69,8 @@ class CsvReader {
   std::size_t position_ = 0;
   std::size_t line_ = 1;
   std::optional<CsvError> decode_error_;
+  char delimiter_;
+  std::array<bool, 256> plain_stops_{};  // what ends a run of unquoted field text
 };
 
 }  // namespace intake::ingest

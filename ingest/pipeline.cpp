@@ -10,15 +10,18 @@
 #include <cstring>
 #include <fstream>
 #include <thread>
+#include <unordered_set>
 
 #include "base/durable_file.hpp"
 #include "base/hex.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
 #include "base/utc_time.hpp"
+#include "ingest/file_parser.hpp"
+#include "ingest/image.hpp"
 #include "ingest/plan.hpp"
+#include "ingest/profile.hpp"
 #include "ingest/report.hpp"
-#include "ingest/snapshot.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/sqlite.hpp"
@@ -109,6 +112,38 @@ void publish_report(const IngestSettings& settings, const store::Tenant& tenant,
                                                         rfc5322_date(Clock::now())),
                                     base::Existing::Replace, base::Sync::No, 0644);
     if (!queued && settings.on_error) settings.on_error(report["id"].get<std::string>(), queued.error());
+  }
+}
+
+constexpr std::size_t kChangesInReport = 1000;
+
+// The store's packed contact and attribute lists (store/directory.hpp) as the planner reads them.
+void unpack_contacts(std::string_view packed, std::vector<StoredContact>& out) {
+  out.clear();
+  while (!packed.empty()) {
+    const auto end = packed.find('\x1e');
+    auto record = packed.substr(0, end);
+    const auto a = record.find('\x1f');
+    const auto b = a == std::string_view::npos ? a : record.find('\x1f', a + 1);
+    const auto c = b == std::string_view::npos ? b : record.find('\x1f', b + 1);
+    if (c != std::string_view::npos) {
+      out.push_back({record.substr(0, a) == "email" ? ContactKind::Email : ContactKind::Phone,
+                     record.substr(a + 1, b - a - 1), record.substr(b + 1, c - b - 1)});
+    }
+    if (end == std::string_view::npos) break;
+    packed.remove_prefix(end + 1);
+  }
+}
+
+void unpack_attributes(std::string_view packed, std::vector<StoredAttribute>& out) {
+  out.clear();
+  while (!packed.empty()) {
+    const auto end = packed.find('\x1e');
+    auto record = packed.substr(0, end);
+    const auto a = record.find('\x1f');
+    if (a != std::string_view::npos) out.push_back({record.substr(0, a), record.substr(a + 1)});
+    if (end == std::string_view::npos) break;
+    packed.remove_prefix(end + 1);
   }
 }
 
@@ -287,30 +322,41 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     return current_status();
   }
 
-  const auto* rules = snapshot_rules(tenant->profile);
-  if (!rules) {
+  const auto* profile = find_builtin_profile(tenant->profile);
+  const auto* spec = profile ? profile->file_for(record->file_name) : nullptr;
+  if (!spec) {
     store::Transaction transaction(db);
     finish("failed",
-           "tenant profile '" + tenant->profile +
-               "' has no ingest rules; set a built-in profile with "
-               "`intake tenant set " +
-               tenant->name + " --profile livesafe`",
+           profile ? "profile '" + profile->name + "' has no rules for a file named " + record->file_name +
+                         "; its files are " +
+                         [&] {
+                           std::string names;
+                           for (const auto& name : profile->file_names())
+                             names += (names.empty() ? "" : ", ") + name;
+                           return names;
+                         }()
+                   : "tenant profile '" + tenant->profile + "' is not a built-in profile (" +
+                         builtin_profile_names() + "); set one with `intake tenant set " + tenant->name +
+                         " --profile NAME`",
            {});
     transaction.commit();
     return current_status();
   }
+  report.profile = profile->name;
+  ingests.set_profile(id, profile->name, profile->sha256);
   FileSource source(archived);
-  CsvReader reader(source);
+  CsvReader reader(source, spec->delimiter);
   // A row of any real profile takes more than 32 bytes; the estimate only reserves address space.
   auto parsed =
-      parse_snapshot(reader, *rules, tenant->org_id, 1000, static_cast<std::size_t>(record->size) / 32);
-  report.rows = parsed.rows;
+      parse_file(reader, *spec, {tenant->org_id, 1000, static_cast<std::size_t>(record->size) / 32});
+  report.rows = parsed.records;
   report.invalid = parsed.invalid;
   report.ignored_columns = parsed.ignored_columns;
 
   const auto conclude = [&](const std::string& status, const std::string& message,
                             const std::vector<RowIssue>& issues) {
     store::Transaction transaction(db);
+    ingests.clear_changes(id);
     const auto json = finish(status, message, issues);
     transaction.commit();
     if (json) publish_report(settings, *tenant, *json);
@@ -320,14 +366,17 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     return conclude("rejected", "the file was not applied: " + parsed.rejection->message,
                     {*parsed.rejection});
   }
-  if (parsed.rows > 0 &&
-      parsed.invalid * 100 > static_cast<std::size_t>(settings.max_invalid_rows_percent) * parsed.rows) {
-    return conclude("rejected",
-                    std::to_string(parsed.invalid) + " of " + std::to_string(parsed.rows) +
-                        " rows are invalid (more than " + std::to_string(settings.max_invalid_rows_percent) +
-                        "%); nothing was applied — fix the rows listed below and upload the file again",
-                    parsed.errors);
-  }
+  const unsigned max_invalid = spec->max_invalid_percent.value_or(settings.max_invalid_rows_percent);
+  const auto too_many_invalid = [&](std::size_t invalid) {
+    return parsed.records > 0 && invalid * 100 > static_cast<std::size_t>(max_invalid) * parsed.records;
+  };
+  const auto invalid_message = [&](std::size_t invalid) {
+    return std::to_string(invalid) + " of " + std::to_string(parsed.records) +
+           " rows are invalid (more than " + std::to_string(max_invalid) +
+           "%); nothing was applied — fix the rows listed below and upload the file again";
+  };
+  if (too_many_invalid(parsed.invalid))
+    return conclude("rejected", invalid_message(parsed.invalid), parsed.errors);
 
   // Everything from reading the directory to the final status happens under one write transaction:
   // another process (a release, a second server) can neither interleave nor conclude it twice.
@@ -341,19 +390,65 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     return status_now;
   }
   store::DirectoryRepository directory(db);
-  SnapshotPlanner planner(parsed.users, parsed.invalid_ids, parsed.by_username);
-  directory.for_each_user_by_external_id(tenant->id, [&](const store::StoredUserView& user) {
-    planner.add_known({user.id, user.external_id, user.first_name, user.last_name, user.email, user.phone,
-                       user.group, user.manual, user.removed});
+  // The change list is written as the plan is made (a held file keeps what it would change).
+  ingests.clear_changes(id);
+  std::int64_t change_seq = 0;
+  const auto record_change = [&](const Change& change) {
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [name, values] : change.fields) fields[name] = {values.first, values.second};
+    ingests.add_change(id, ++change_seq,
+                       {"user", change.key, change.operation,
+                        fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                        static_cast<std::int64_t>(change.line)});
+    if (report.changes.size() < kChangesInReport) report.changes.push_back(change);
+  };
+  std::unordered_set<std::string> known_groups;
+  if (spec->groups_must_exist) known_groups = directory.group_ids(tenant->id);
+  Planner planner(*spec, parsed, {record->file_name, &known_groups, 1000}, record_change);
+  std::vector<std::string_view> groups;
+  StoredUser stored;
+  directory.for_each_user(tenant->id, record->file_name, [&](const store::StoredUserView& user) {
+    stored.id = user.id;
+    stored.key = user.external_id;
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) stored.fields[i] = user.fields[i];
+    unpack_contacts(user.contacts, stored.contacts);
+    unpack_attributes(user.attributes, stored.attributes);
+    std::string joined_groups;
+    if (!user.groups.empty()) {
+      groups = split_set(user.groups);
+      joined_groups = join_set(std::vector<std::string>(groups.begin(), groups.end()));
+    }
+    stored.groups = joined_groups;
+    stored.origin_file = user.origin_file;
+    stored.manual = user.manual;
+    stored.removed = user.removed;
+    planner.add_known(stored);
   });
   const auto plan = planner.finish();
-  report.added = plan.adds.size();
-  report.updated = plan.updates.size();
+  report.added = plan.added + plan.brought_back;
+  report.updated = plan.updated + plan.adopted;
   report.removed = plan.removals.size();
   report.unchanged = plan.unchanged;
-  report.skipped = plan.skipped.size();
+  report.skipped = plan.skipped.size() + parsed.skipped;
+  report.invalid = parsed.invalid + plan.invalid_count;
+  report.entities = {
+      {"users",
+       {{"added", plan.added},
+        {"brought back", plan.brought_back},
+        {"updated", plan.updated},
+        {"adopted", plan.adopted},
+        {"removed", plan.removals.size()},
+        {"unchanged", plan.unchanged}}},
+      {"memberships", {{"added", plan.memberships_added}, {"removed", plan.memberships_removed}}}};
   auto issues = parsed.errors;
+  issues.insert(issues.end(), plan.invalid.begin(), plan.invalid.end());
+  issues.insert(issues.end(), parsed.skips.begin(), parsed.skips.end());
   issues.insert(issues.end(), plan.skipped.begin(), plan.skipped.end());
+  std::stable_sort(issues.begin(), issues.end(),
+                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+  if (issues.size() > 1000) issues.resize(1000);
+  std::sort(report.changes.begin(), report.changes.end(),
+            [](const Change& a, const Change& b) { return a.line < b.line; });
 
   // Files of a tenant apply in order; an older snapshot never lands on top of a newer one.
   if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
@@ -363,6 +458,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
           ") has been applied since; releasing this older snapshot would undo it — discard it "
           "instead");
     }
+    ingests.clear_changes(id);
+    report.changes.clear();
     const auto json = finish("failed",
                              "a newer " + record->file_name + " (" + *newer +
                                  ") was applied first; this older file was not applied",
@@ -371,12 +468,20 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     if (json) publish_report(settings, *tenant, *json);
     return current_status();
   }
-  if (release == Release::No && needs_hold(plan, settings.max_removal_percent)) {
-    const std::string message = "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
-                                std::to_string(plan.active_synced) + " users (more than " +
-                                std::to_string(settings.max_removal_percent) +
-                                "%); support must release it (intake ingest release " + id +
-                                ") or discard it";
+  if (plan.invalid_count > 0 && too_many_invalid(report.invalid)) {
+    ingests.clear_changes(id);
+    report.changes.clear();
+    const auto json = finish("rejected", invalid_message(report.invalid), issues);
+    transaction.commit();
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
+  }
+  const unsigned max_removal = spec->max_removal_percent.value_or(settings.max_removal_percent);
+  if (release == Release::No && needs_hold(plan, max_removal)) {
+    const std::string message =
+        "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
+        std::to_string(plan.active_synced) + " users (more than " + std::to_string(max_removal) +
+        "%); support must release it (intake ingest release " + id + ") or discard it";
     const auto json = finish("held", message, issues);
     transaction.commit();
     if (json) publish_report(settings, *tenant, *json);
@@ -384,20 +489,38 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   }
 
   // The directory changes and the status `applied` commit together, or not at all.
-  store::DirectoryUser user;  // refilled for each write
-  for (const auto* writes : {&plan.adds, &plan.updates}) {
-    for (const auto& write : *writes) {
-      user.id = write.id;
-      user.external_id.assign(write.row->external_id);
-      user.first_name.assign(write.row->first_name);
-      user.last_name.assign(write.row->last_name);
-      user.email.assign(write.row->email);
-      user.phone.assign(write.row->phone);
-      const auto user_id = directory.upsert_synced_user(tenant->id, user, id);
-      if (write.group_changed) directory.set_user_group(tenant->id, user_id, write.row->group, id);
+  const auto groups_slot = std::find(spec->slots.begin(), spec->slots.end(), Target::of(TargetKind::Groups));
+  std::size_t groups_created = 0;
+  store::UserWrite write;
+  for (const auto& planned : plan.writes) {
+    const auto values = slot_values(planned.row->image, spec->slots.size());
+    write = {};
+    write.id = planned.id;
+    write.external_id = planned.row->key;
+    write.origin_file = record->file_name;
+    for (std::size_t slot = 0; slot < spec->slots.size(); ++slot) {
+      if (!parsed.managed[slot]) continue;
+      const auto& target = spec->slots[slot];
+      switch (target.kind) {
+        case TargetKind::Field: write.fields[static_cast<std::size_t>(target.field)] = values[slot]; break;
+        case TargetKind::Contact:
+          write.contacts.push_back({target.contact, target.name, values[slot]});
+          break;
+        case TargetKind::Attribute: write.attributes.emplace_back(target.name, values[slot]); break;
+        default: break;
+      }
+    }
+    const auto user_id = directory.write_user(tenant->id, write, id);
+    if (planned.groups_changed && groups_slot != spec->slots.end() &&
+        parsed.managed[static_cast<std::size_t>(groups_slot - spec->slots.begin())]) {
+      groups_created += directory.set_memberships(
+          tenant->id, user_id, record->file_name,
+          split_set(values[static_cast<std::size_t>(groups_slot - spec->slots.begin())]),
+          !spec->groups_must_exist, id);
     }
   }
-  for (const auto user_id : plan.removals) directory.remove_user(user_id, id);
+  for (const auto& removal : plan.removals) directory.remove_user(removal.id, id);
+  report.entities["groups"] = {{"created", groups_created}};
   const auto json = finish(
       "applied", release == Release::Yes ? "released by support past the mass-removal guard" : "", issues);
   transaction.commit();

@@ -1,73 +1,235 @@
 #include "ingest/plan.hpp"
 
 #include <algorithm>
+#include <cctype>
+
+#include "base/text.hpp"
 
 namespace intake::ingest {
+namespace {
 
-SnapshotPlanner::SnapshotPlanner(const std::vector<UserRow>& file, const std::vector<std::string>& keep,
-                                 const std::vector<std::uint32_t>& by_username)
-    : keep_(keep.begin(), keep.end()) {
-  sorted_.reserve(file.size());
-  if (by_username.size() == file.size()) {
-    for (const auto index : by_username) sorted_.push_back(&file[index]);
-    return;
-  }
-  for (const auto& row : file) sorted_.push_back(&row);
-  std::sort(sorted_.begin(), sorted_.end(),
-            [](const UserRow* a, const UserRow* b) { return a->external_id < b->external_id; });
+using base::ascii_lower;
+
+std::optional<std::size_t> slot_index(const FileSpec& spec, const Target& target) {
+  const auto found = std::find(spec.slots.begin(), spec.slots.end(), target);
+  if (found == spec.slots.end()) return std::nullopt;
+  return static_cast<std::size_t>(found - spec.slots.begin());
 }
 
-void SnapshotPlanner::add_from_file_below(std::string_view external_id) {
-  while (next_ < sorted_.size() && sorted_[next_]->external_id < external_id) {
-    plan_.adds.push_back({0, sorted_[next_++], true});
+}  // namespace
+
+std::string_view write_kind_name(WriteKind kind) {
+  switch (kind) {
+    case WriteKind::Add: return "added";
+    case WriteKind::Comeback: return "brought back";
+    case WriteKind::Update: return "updated";
+    case WriteKind::Adopt: return "adopted";
   }
+  return "";
 }
 
-void SnapshotPlanner::add_known(const KnownUser& user) {
-  if (!user.manual && !user.removed) ++plan_.active_synced;
-  add_from_file_below(user.external_id);
-  if (next_ == sorted_.size() || sorted_[next_]->external_id != user.external_id) {
-    // Not in the file.
-    if (!user.manual && !user.removed && !keep_.contains(user.external_id)) plan_.removals.push_back(user.id);
-    return;
+Change describe_change(const FileSpec& spec, const std::vector<bool>& managed, std::string_view key,
+                       std::string_view operation, std::string_view before, std::string_view after,
+                       std::size_t line) {
+  Change change{std::string(key), std::string(operation), {}, line};
+  const auto old_values = slot_values(before, spec.slots.size());
+  const auto new_values = slot_values(after, spec.slots.size());
+  for (std::size_t slot = 0; slot < spec.slots.size(); ++slot) {
+    if (!managed[slot] || old_values[slot] == new_values[slot]) continue;
+    change.fields.push_back(
+        {target_text(spec.slots[slot]), {std::string(old_values[slot]), std::string(new_values[slot])}});
   }
-  const UserRow& row = *sorted_[next_++];
-  const bool group_changed = user.group != row.group;
-  if (user.manual) {
-    plan_.skipped.push_back(
-        {row.line, "username",
-         "user '" + row.external_id + "' was created by hand in the directory; files do not change it"});
-  } else if (user.removed) {
-    plan_.adds.push_back({user.id, &row, group_changed});
-  } else if (user.first_name == row.first_name && user.last_name == row.last_name &&
-             user.email == row.email && user.phone == row.phone && !group_changed) {
-    ++plan_.unchanged;
+  return change;
+}
+
+Planner::Planner(const FileSpec& spec, const ParsedFile& file, Options options,
+                 std::function<void(const Change&)> on_change)
+    : spec_(spec),
+      file_(file),
+      options_(options),
+      on_change_(std::move(on_change)),
+      kept_(file.kept_keys.begin(), file.kept_keys.end()) {
+  email_slot_ = slot_index(spec, Target::of(UserField::Email));
+  login_slot_ = slot_index(spec, Target::of(UserField::LoginName));
+  groups_slot_ = slot_index(spec, Target::of(TargetKind::Groups));
+  sorted_.reserve(file.rows.size());
+  if (file.by_key.size() == file.rows.size()) {
+    for (const auto index : file.by_key) sorted_.push_back(&file.rows[index]);
   } else {
-    plan_.updates.push_back({user.id, &row, group_changed});
+    for (const auto& row : file.rows) sorted_.push_back(&row);
+    std::sort(sorted_.begin(), sorted_.end(),
+              [](const FileRow* a, const FileRow* b) { return a->key < b->key; });
   }
 }
 
-SnapshotPlan SnapshotPlanner::finish() {
-  while (next_ < sorted_.size()) plan_.adds.push_back({0, sorted_[next_++], true});
-  // Report and apply in the file's order, as the customer wrote it.
-  const auto by_line = [](const PlannedWrite& a, const PlannedWrite& b) { return a.row->line < b.row->line; };
-  std::sort(plan_.adds.begin(), plan_.adds.end(), by_line);
-  std::sort(plan_.updates.begin(), plan_.updates.end(), by_line);
-  std::sort(plan_.skipped.begin(), plan_.skipped.end(),
-            [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+std::string_view Planner::slot_of(const FileRow& row, std::optional<std::size_t> slot) const {
+  if (!slot || !file_.managed[*slot]) return {};
+  return slot_values(row.image, spec_.slots.size())[*slot];
+}
+
+void Planner::invalid(const FileRow& row, std::string column, std::string message) {
+  ++plan_.invalid_count;
+  if (plan_.invalid.size() < options_.max_issues_kept)
+    plan_.invalid.push_back({row.line, std::move(column), std::move(message)});
+}
+
+// What the directory, not the file, makes wrong with a row that would be written.
+std::optional<std::string> Planner::directory_problem(const FileRow& row,
+                                                      std::string_view stored_email) const {
+  if (spec_.email_immutable && !stored_email.empty()) {
+    const auto email = slot_of(row, email_slot_);
+    if (!email.empty() && ascii_lower(email) != ascii_lower(stored_email)) {
+      return "the e-mail of an existing user cannot change (it is " + excerpt(stored_email) + ")";
+    }
+  }
+  if (spec_.groups_must_exist && options_.known_groups && groups_slot_) {
+    for (const auto group : split_set(slot_of(row, groups_slot_))) {
+      if (!options_.known_groups->contains(std::string(group))) {
+        return "group " + excerpt(group) +
+               " does not exist; groups must be created before a file assigns users to them";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void Planner::emit(WriteKind kind, const FileRow& row, std::string_view before) {
+  switch (kind) {
+    case WriteKind::Add: ++plan_.added; break;
+    case WriteKind::Comeback: ++plan_.brought_back; break;
+    case WriteKind::Update: ++plan_.updated; break;
+    case WriteKind::Adopt: ++plan_.adopted; break;
+  }
+  if (groups_slot_ && file_.managed[*groups_slot_]) {
+    const auto old_groups = split_set(slot_values(before, spec_.slots.size())[*groups_slot_]);
+    const auto new_groups = split_set(slot_of(row, groups_slot_));
+    for (const auto group : new_groups) {
+      plan_.memberships_added += std::find(old_groups.begin(), old_groups.end(), group) == old_groups.end();
+    }
+    for (const auto group : old_groups) {
+      plan_.memberships_removed += std::find(new_groups.begin(), new_groups.end(), group) == new_groups.end();
+    }
+  }
+  if (on_change_) {
+    on_change_(
+        describe_change(spec_, file_.managed, row.key, write_kind_name(kind), before, row.image, row.line));
+  }
+}
+
+void Planner::add_from_file_below(std::string_view key) {
+  while (next_ < sorted_.size() && sorted_[next_]->key < key) pending_adds_.push_back(sorted_[next_++]);
+}
+
+void Planner::add_known(const StoredUser& user) {
+  const bool in_scope = !user.manual && !user.removed && user.origin_file == options_.file_name;
+  if (in_scope) ++plan_.active_synced;
+  if (!user.removed && !user.manual && spec_.email_immutable && login_slot_) {
+    const auto login = user.fields[static_cast<std::size_t>(UserField::LoginName)];
+    if (!login.empty())
+      email_by_login_.emplace(login, user.fields[static_cast<std::size_t>(UserField::Email)]);
+  }
+  add_from_file_below(user.key);
+  if (next_ == sorted_.size() || sorted_[next_]->key != user.key) {
+    // Not in the file.
+    if (user.manual && !user.removed && spec_.adopt_manual_by_email) {
+      const auto email = user.fields[static_cast<std::size_t>(UserField::Email)];
+      if (!email.empty())
+        manual_by_email_.emplace(
+            ascii_lower(email), Known{user.id, stored_image(user, spec_, file_.managed), std::string(email)});
+    }
+    if (spec_.semantics == Semantics::Snapshot && in_scope && !kept_.contains(user.key)) {
+      plan_.removals.push_back({user.id, std::string(user.key)});
+      if (on_change_) on_change_(Change{std::string(user.key), "removed", {}, 0});
+    }
+    return;
+  }
+  const FileRow& row = *sorted_[next_++];
+  const auto stored_email = user.fields[static_cast<std::size_t>(UserField::Email)];
+  const auto before = stored_image(user, spec_, file_.managed);
+  if (user.manual) {
+    const bool adopt = spec_.adopt_manual_by_email && !user.removed && !stored_email.empty() &&
+                       ascii_lower(stored_email) == ascii_lower(slot_of(row, email_slot_));
+    if (!adopt) {
+      plan_.skipped.push_back(
+          {row.line, spec_.key().header,
+           "user " + excerpt(row.key) + " was created by hand in the directory; files do not change it"});
+      return;
+    }
+    if (const auto problem = directory_problem(row, stored_email))
+      return invalid(row, spec_.key().header, *problem);
+    plan_.writes.push_back({WriteKind::Adopt, user.id, &row, true});
+    return emit(WriteKind::Adopt, row, before);
+  }
+  if (!user.removed && before == row.image && user.origin_file == options_.file_name) {
+    ++plan_.unchanged;
+    return;
+  }
+  if (const auto problem = directory_problem(row, stored_email))
+    return invalid(row, spec_.key().header, *problem);
+  const bool groups_changed =
+      !groups_slot_ || slot_values(before, spec_.slots.size())[*groups_slot_] != slot_of(row, groups_slot_) ||
+      user.origin_file != options_.file_name;
+  const auto kind = user.removed ? WriteKind::Comeback : WriteKind::Update;
+  plan_.writes.push_back({kind, user.id, &row, groups_changed});
+  emit(kind, row, before);
+}
+
+Plan Planner::finish() {
+  while (next_ < sorted_.size()) pending_adds_.push_back(sorted_[next_++]);
+  for (const auto* row : pending_adds_) {
+    // A login name that belongs to a user with another e-mail: that user's e-mail cannot change.
+    if (spec_.email_immutable && login_slot_) {
+      const auto login = slot_of(*row, login_slot_);
+      if (const auto found = email_by_login_.find(std::string(login));
+          !login.empty() && found != email_by_login_.end()) {
+        invalid(*row, spec_.key().header,
+                "loginName " + excerpt(login) + " belongs to the user with e-mail " + excerpt(found->second) +
+                    "; the e-mail of an existing user cannot change");
+        continue;
+      }
+    }
+    if (spec_.adopt_manual_by_email) {
+      const auto email = slot_of(*row, email_slot_);
+      if (const auto found = manual_by_email_.find(ascii_lower(email));
+          !email.empty() && found != manual_by_email_.end()) {
+        if (const auto problem = directory_problem(*row, {})) {
+          invalid(*row, spec_.key().header, *problem);
+          continue;
+        }
+        plan_.writes.push_back({WriteKind::Adopt, found->second.id, row, true});
+        emit(WriteKind::Adopt, *row, found->second.image);
+        manual_by_email_.erase(found);  // one row adopts a user once
+        continue;
+      }
+    }
+    if (const auto problem = directory_problem(*row, {})) {
+      invalid(*row, spec_.key().header, *problem);
+      continue;
+    }
+    plan_.writes.push_back({WriteKind::Add, 0, row, true});
+    std::string empty;
+    for (std::size_t i = 0; i < spec_.slots.size(); ++i) append_slot(empty, "");
+    emit(WriteKind::Add, *row, empty);
+  }
+  // Apply and report in the file's order, as the customer wrote it.
+  std::sort(plan_.writes.begin(), plan_.writes.end(),
+            [](const PlannedWrite& a, const PlannedWrite& b) { return a.row->line < b.row->line; });
+  const auto by_line = [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; };
+  std::sort(plan_.skipped.begin(), plan_.skipped.end(), by_line);
+  std::sort(plan_.invalid.begin(), plan_.invalid.end(), by_line);
   return std::move(plan_);
 }
 
-SnapshotPlan plan_snapshot(std::vector<KnownUser> known, const std::vector<UserRow>& file,
-                           const std::vector<std::string>& keep) {
+Plan plan_file(const FileSpec& spec, const ParsedFile& file, std::vector<StoredUser> known,
+               Planner::Options options, std::function<void(const Change&)> on_change) {
   std::sort(known.begin(), known.end(),
-            [](const KnownUser& a, const KnownUser& b) { return a.external_id < b.external_id; });
-  SnapshotPlanner planner(file, keep);
+            [](const StoredUser& a, const StoredUser& b) { return a.key < b.key; });
+  Planner planner(spec, file, options, std::move(on_change));
   for (const auto& user : known) planner.add_known(user);
   return planner.finish();
 }
 
-bool needs_hold(const SnapshotPlan& plan, unsigned max_percent) {
+bool needs_hold(const Plan& plan, unsigned max_percent) {
   const auto removals = plan.removals.size();
   return removals > 10 && removals * 100 > static_cast<std::size_t>(max_percent) * plan.active_synced;
 }

@@ -1,66 +1,114 @@
 #pragma once
-// What a snapshot changes: pure diff of the directory as stored against the users in the file.
+// The profile engine's deciding half: what a parsed file changes in the directory. Pure.
 //
 // A merge join, so that a million-user directory is never held in memory: the file's rows are sorted
-// once by username, and the stored users stream past in the same order (the order of the store's
-// UNIQUE(tenant_id, external_id) index), one at a time.
+// once by key, and the stored users stream past in the same order (the order of the store's
+// UNIQUE(tenant_id, external_id) index), one at a time. Each user is compared as an image over the
+// file's slots (image.hpp): one byte comparison says whether anything changed.
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
-#include "ingest/snapshot.hpp"
+#include "ingest/file_parser.hpp"
+#include "ingest/image.hpp"
 
 namespace intake::ingest {
 
-// A stored user as the planner sees it; the views need only live through add_known().
-struct KnownUser {
-  std::int64_t id = 0;
-  std::string_view external_id, first_name, last_name, email, phone, group;
-  bool manual = false;   // created by staff: files never touch it
-  bool removed = false;  // soft-deleted
+enum class WriteKind {
+  Add,       // a new user
+  Comeback,  // removed before, back in the file
+  Update,    // present, something the file manages changed
+  Adopt,     // created by hand, its e-mail is in the file: the file takes it over (Cosafe)
 };
+std::string_view write_kind_name(WriteKind kind);  // "added", "brought back", "updated", "adopted"
 
 struct PlannedWrite {
-  std::int64_t id = 0;           // 0: a new user; else the user to update (or bring back)
-  const UserRow* row = nullptr;  // into the file's rows, which must outlive the plan
-  bool group_changed = true;     // false: the membership stays as it is
+  WriteKind kind = WriteKind::Add;
+  std::int64_t id = 0;           // the user to update; 0 for a new one
+  const FileRow* row = nullptr;  // into the parsed file, which must outlive the plan
+  bool groups_changed = true;    // false: the file's memberships stay as they are
 };
 
-struct SnapshotPlan {
-  std::vector<PlannedWrite> adds;      // new, or removed before and back in the file (file order)
-  std::vector<PlannedWrite> updates;   // present, something changed (file order)
-  std::vector<std::int64_t> removals;  // synced users missing from the file
-  std::size_t unchanged = 0;
-  std::vector<RowIssue> skipped;  // rows naming a manually created user
-  std::size_t active_synced = 0;  // synced users before this snapshot
+struct PlannedRemoval {
+  std::int64_t id = 0;
+  std::string key;
 };
 
-class SnapshotPlanner {
+// One change, as support and the customer read it: which user, what happened, which fields went
+// from what to what ("first_name": ["Ann", "Anne"]), and the line of the file that caused it.
+struct Change {
+  std::string key;
+  std::string operation;  // added, brought back, updated, adopted, removed
+  std::vector<std::pair<std::string, std::pair<std::string, std::string>>> fields;
+  std::size_t line = 0;  // 0: not from a line (a removal)
+};
+
+struct Plan {
+  std::vector<PlannedWrite> writes;  // in the file's line order
+  std::vector<PlannedRemoval> removals;
+  std::size_t added = 0, brought_back = 0, updated = 0, adopted = 0, unchanged = 0;
+  std::size_t memberships_added = 0, memberships_removed = 0;
+  std::vector<RowIssue> skipped;  // rows naming a user created by hand, which files do not change
+  std::vector<RowIssue> invalid;  // rows the directory makes invalid (unknown group, changed e-mail)
+  std::size_t invalid_count = 0;
+  std::size_t active_synced = 0;  // users this file had synced before (the mass-removal guard's base)
+};
+
+class Planner {
  public:
-  // `keep` lists users named on rows that were skipped for errors: neither updated nor removed.
-  // `file` must outlive the planner and its plan; its usernames are unique. `by_username` is the
-  // order parse_snapshot found (ParsedSnapshot::by_username); empty, the planner sorts.
-  SnapshotPlanner(const std::vector<UserRow>& file, const std::vector<std::string>& keep,
-                  const std::vector<std::uint32_t>& by_username = {});
-  // Stored users, in ascending byte order of external_id (SQLite's BINARY collation).
-  void add_known(const KnownUser& user);
-  SnapshotPlan finish();
+  struct Options {
+    std::string_view file_name;  // the snapshot's scope: it removes only the users it synced
+    // Groups that exist (external ids), when the spec says groups must exist.
+    const std::unordered_set<std::string>* known_groups = nullptr;
+    std::size_t max_issues_kept = 1000;
+  };
+  // `file` must outlive the planner and its plan. `on_change` hears every change, as decided.
+  Planner(const FileSpec& spec, const ParsedFile& file, Options options,
+          std::function<void(const Change&)> on_change = {});
+  // Stored users, in ascending byte order of key (SQLite's BINARY collation).
+  void add_known(const StoredUser& user);
+  Plan finish();
 
  private:
-  void add_from_file_below(std::string_view external_id);
-  std::vector<const UserRow*> sorted_;
+  void add_from_file_below(std::string_view key);
+  std::optional<std::string> directory_problem(const FileRow& row, std::string_view stored_email) const;
+  void emit(WriteKind kind, const FileRow& row, std::string_view before);
+  void invalid(const FileRow& row, std::string column, std::string message);
+  std::string_view slot_of(const FileRow& row, std::optional<std::size_t> slot) const;
+
+  const FileSpec& spec_;
+  const ParsedFile& file_;
+  Options options_;
+  std::function<void(const Change&)> on_change_;
+  std::vector<const FileRow*> sorted_;
   std::size_t next_ = 0;
-  std::unordered_set<std::string_view> keep_;
-  SnapshotPlan plan_;
+  std::unordered_set<std::string_view> kept_;
+  std::optional<std::size_t> email_slot_, login_slot_, groups_slot_;
+  std::vector<const FileRow*> pending_adds_;  // new keys: decided at finish (adoption, login names)
+  struct Known {
+    std::int64_t id;
+    std::string image, email;
+  };
+  std::unordered_map<std::string, Known> manual_by_email_;       // lower-case e-mail
+  std::unordered_map<std::string, std::string> email_by_login_;  // login name -> e-mail
+  Plan plan_;
 };
 
 // The same, for stored users in any order (tests, small callers).
-SnapshotPlan plan_snapshot(std::vector<KnownUser> known, const std::vector<UserRow>& file,
-                           const std::vector<std::string>& keep = {});
+Plan plan_file(const FileSpec& spec, const ParsedFile& file, std::vector<StoredUser> known,
+               Planner::Options options, std::function<void(const Change&)> on_change = {});
 
-// The mass-removal guard: more than `max_percent` of the synced users, and more than 10 of them.
-bool needs_hold(const SnapshotPlan& plan, unsigned max_percent);
+// The mass-removal guard: more than `max_percent` of the users the file synced, and more than 10.
+bool needs_hold(const Plan& plan, unsigned max_percent);
+
+// A change's fields, from a stored image (empty for a new user) to the row's image.
+Change describe_change(const FileSpec& spec, const std::vector<bool>& managed, std::string_view key,
+                       std::string_view operation, std::string_view before, std::string_view after,
+                       std::size_t line);
 
 }  // namespace intake::ingest

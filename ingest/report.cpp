@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/text.hpp"
+
 namespace intake::ingest {
 
 nlohmann::json report_json(const ReportInputs& in) {
@@ -10,8 +12,18 @@ nlohmann::json report_json(const ReportInputs& in) {
   for (const auto& error : in.errors) {
     errors.push_back({{"line", error.line}, {"column", error.column}, {"message", error.message}});
   }
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& change : in.changes) {
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [name, values] : change.fields) fields[name] = {values.first, values.second};
+    changes.push_back(
+        {{"key", change.key}, {"operation", change.operation}, {"fields", fields}, {"line", change.line}});
+  }
   return {
       {"id", in.id},
+      {"profile", in.profile},
+      {"entities", in.entities},
+      {"changes", changes},
       {"tenant", in.tenant},
       {"file", in.file_name},
       {"received_at", in.received_at},
@@ -48,6 +60,16 @@ std::string render_report_text(const nlohmann::json& r) {
          std::to_string(c["unchanged"].get<std::size_t>()) + ", skipped " +
          std::to_string(c["skipped"].get<std::size_t>()) + ", invalid " +
          std::to_string(c["invalid"].get<std::size_t>()) + "\n";
+  if (r.contains("entities")) {
+    for (const auto& [entity, operations] : r["entities"].items()) {
+      std::string line;
+      for (const auto& [operation, count] : operations.items()) {
+        if (count.get<std::size_t>() == 0) continue;
+        line += (line.empty() ? "" : ", ") + operation + " " + std::to_string(count.get<std::size_t>());
+      }
+      if (!line.empty()) out += "  " + entity + ": " + line + "\n";
+    }
+  }
   if (!r["ignored_columns"].empty()) {
     std::string names;
     for (const auto& name : r["ignored_columns"])
@@ -63,6 +85,35 @@ std::string render_report_text(const nlohmann::json& r) {
     }
     if (c["invalid"].get<std::size_t>() > r["errors"].size()) {
       out += "  (only the first " + std::to_string(r["errors"].size()) + " problems are listed)\n";
+    }
+  }
+  if (r.contains("changes") && !r["changes"].empty()) {
+    out += "\nChanges (line, key: what changed):\n";
+    for (const auto& change : r["changes"]) {
+      out += "  ";
+      if (change["line"].get<std::size_t>() > 0)
+        out += "line " + std::to_string(change["line"].get<std::size_t>()) + ", ";
+      out += base::escape_for_log(change["key"].get<std::string>()) + ": " +
+             change["operation"].get<std::string>();
+      std::string fields;
+      for (const auto& [name, values] : change["fields"].items()) {
+        fields += (fields.empty() ? "" : "; ") + name + " '" +
+                  base::escape_for_log(values[0].get<std::string>()) + "' -> '" +
+                  base::escape_for_log(values[1].get<std::string>()) + "'";
+      }
+      if (!fields.empty()) out += " (" + fields + ")";
+      out += "\n";
+    }
+    const auto total = [&] {
+      std::size_t sum = 0;
+      for (const auto& [entity, operations] : r["entities"]["users"].items()) {
+        if (entity != "unchanged") sum += operations.get<std::size_t>();
+      }
+      return sum;
+    }();
+    if (total > r["changes"].size()) {
+      out += "  (the first " + std::to_string(r["changes"].size()) + " of " + std::to_string(total) +
+             " changes; `intake report` and the results file list them all)\n";
     }
   }
   char timings[128];

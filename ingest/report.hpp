@@ -5,10 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "ingest/plan.hpp"
+
 namespace intake::ingest {
 
 struct ReportInputs {
-  std::string id, tenant, file_name, received_at, status, message, sha256;
+  std::string id, tenant, file_name, received_at, status, message, sha256, profile;
   std::size_t rows = 0, added = 0, updated = 0, removed = 0, unchanged = 0, skipped = 0, invalid = 0;
   struct Issue {
     std::size_t line;
@@ -16,6 +18,8 @@ struct ReportInputs {
   };
   std::vector<Issue> errors;  // at most 1000
   std::vector<std::string> ignored_columns;
+  nlohmann::json entities = nlohmann::json::object();  // per entity, per operation: {"users": {"added": 3}}
+  std::vector<Change> changes;                         // the first 1,000, in line order
   double queued_seconds = 0, processing_seconds = 0;
 };
 

@@ -1,178 +1,367 @@
 #include "store/directory.hpp"
 
-#include <unordered_map>
-
 #include "store/errors.hpp"
 #include "store/sqlite.hpp"
 
 namespace intake::store {
 namespace {
 
-const std::string kSelect =
-    "SELECT u.id, u.external_id, u.first_name, u.last_name, u.email, u.phone, "
-    "COALESCE((SELECT g.name FROM directory_memberships m JOIN directory_groups g ON g.id = m.group_id "
-    "WHERE m.user_id = u.id ORDER BY m.created_at LIMIT 1), '') AS group_name, u.source, u.status, "
-    "u.deleted_at, u.created_at, "
-    "u.updated_at FROM directory_users u ";
+constexpr std::array<std::string_view, kUserFieldCount> kFieldColumns{
+    "login_name", "email",    "first_name",     "last_name",  "display_name",
+    "title",      "language", "account_status", "valid_from", "valid_to"};
 
-DirectoryUser row_to_user(const Statement& row) {
-  DirectoryUser u;
-  u.id = row.integer(0);
-  u.external_id = row.text(1);
-  u.first_name = row.text(2);
-  u.last_name = row.text(3);
-  u.email = row.text(4);
-  u.phone = row.text(5);
-  u.group = row.text(6);
-  u.source = row.text(7);
-  u.status = row.text(8);
-  u.deleted_at = row.optional_text(9);
-  u.created_at = row.text(10);
-  u.updated_at = row.text(11);
-  return u;
+std::string field_list(std::string_view prefix) {
+  std::string out;
+  for (const auto column : kFieldColumns) out += std::string(prefix) + std::string(column) + ", ";
+  return out;
 }
+
+// Records joined by \x1E with \x1F between their parts, as for_each_user and find_users read them.
+std::vector<std::vector<std::string_view>> split_records(std::string_view packed) {
+  std::vector<std::vector<std::string_view>> records;
+  while (!packed.empty()) {
+    const auto end = packed.find('\x1e');
+    auto record = packed.substr(0, end);
+    auto& parts = records.emplace_back();
+    while (true) {
+      const auto cut = record.find('\x1f');
+      parts.push_back(record.substr(0, cut));
+      if (cut == std::string_view::npos) break;
+      record.remove_prefix(cut + 1);
+    }
+    if (end == std::string_view::npos) break;
+    packed.remove_prefix(end + 1);
+  }
+  return records;
+}
+
+const std::string kContacts =
+    "(SELECT group_concat(c.kind || char(31) || c.type || char(31) || c.value || char(31) || c.is_primary, "
+    "char(30)) FROM (SELECT * FROM directory_user_contacts WHERE user_id = u.id ORDER BY position) c)";
+const std::string kAttributes =
+    "(SELECT group_concat(a.name || char(31) || a.value, char(30)) FROM (SELECT * FROM "
+    "directory_user_attributes WHERE user_id = u.id ORDER BY name) a)";
 
 }  // namespace
 
-void DirectoryRepository::for_each_user_by_external_id(
-    std::int64_t tenant_id, const std::function<void(const StoredUserView&)>& visit) {
-  // Group names once (a tenant has few groups); per user only the group id, read from the
-  // directory_memberships_by_user_source index.
-  std::unordered_map<std::int64_t, std::string> group_names;
-  auto groups = db_.prepare("SELECT id, name FROM directory_groups WHERE tenant_id = ?1");
-  groups.bind(1, tenant_id);
-  while (groups.step()) group_names.emplace(groups.integer(0), groups.text(1));
+std::string_view field_name(UserField field) { return kFieldColumns[static_cast<std::size_t>(field)]; }
 
+std::string_view contact_kind_name(ContactKind kind) {
+  return kind == ContactKind::Email ? "email" : "phone";
+}
+
+std::string DirectoryUser::phone() const {
+  for (const auto& contact : contacts) {
+    if (contact.kind == ContactKind::Phone) return contact.value;
+  }
+  return {};
+}
+
+void DirectoryRepository::for_each_user(std::int64_t tenant_id, std::string_view origin,
+                                        const std::function<void(const StoredUserView&)>& visit) {
   auto select = db_.prepare(
-      "SELECT u.id, u.external_id, u.first_name, u.last_name, u.email, u.phone, "
-      "(SELECT m.group_id FROM directory_memberships m WHERE m.user_id = u.id AND m.source = 'sync'), "
-      "u.source = 'manual', u.deleted_at IS NOT NULL "
+      "SELECT u.id, u.external_id, " + field_list("u.") + kContacts + ", " + kAttributes +
+      ", (SELECT group_concat(g.external_id, char(10)) FROM directory_memberships m JOIN directory_groups g "
+      "ON g.id = m.group_id WHERE m.user_id = u.id AND m.origin = ?2), "
+      "COALESCE(u.origin_file, ''), u.origin_file IS NULL, u.removed_at IS NOT NULL "
       "FROM directory_users u WHERE u.tenant_id = ?1 ORDER BY u.external_id");
-  select.bind(1, tenant_id);
+  select.bind(1, tenant_id).bind(2, origin);
   StoredUserView user;
   while (select.step()) {
     user.id = select.integer(0);
     user.external_id = select.text_view(1);
-    user.first_name = select.text_view(2);
-    user.last_name = select.text_view(3);
-    user.email = select.text_view(4);
-    user.phone = select.text_view(5);
-    user.group = {};
-    if (!select.is_null(6)) {
-      if (const auto found = group_names.find(select.integer(6)); found != group_names.end())
-        user.group = found->second;
-    }
-    user.manual = select.integer(7) != 0;
-    user.removed = select.integer(8) != 0;
+    for (std::size_t i = 0; i < kUserFieldCount; ++i)
+      user.fields[i] = select.text_view(static_cast<int>(2 + i));
+    constexpr int kAfter = 2 + static_cast<int>(kUserFieldCount);
+    user.contacts = select.is_null(kAfter) ? std::string_view() : select.text_view(kAfter);
+    user.attributes = select.is_null(kAfter + 1) ? std::string_view() : select.text_view(kAfter + 1);
+    user.groups = select.is_null(kAfter + 2) ? std::string_view() : select.text_view(kAfter + 2);
+    user.origin_file = select.text_view(kAfter + 3);
+    user.manual = select.integer(kAfter + 4) != 0;
+    user.removed = select.integer(kAfter + 5) != 0;
     visit(user);
   }
 }
 
+namespace {
+
+DirectoryUser read_user(const Statement& row) {
+  DirectoryUser u;
+  u.id = row.integer(0);
+  u.external_id = row.text(1);
+  for (std::size_t i = 0; i < kUserFieldCount; ++i) u.fields[i] = row.text(static_cast<int>(2 + i));
+  constexpr int kAfter = 2 + static_cast<int>(kUserFieldCount);
+  if (!row.is_null(kAfter)) {
+    for (const auto& parts : split_records(row.text_view(kAfter))) {
+      if (parts.size() != 4) continue;
+      u.contacts.push_back({parts[0] == "email" ? ContactKind::Email : ContactKind::Phone,
+                            std::string(parts[1]), std::string(parts[2]), parts[3] == "1"});
+    }
+  }
+  if (!row.is_null(kAfter + 1)) {
+    for (const auto& parts : split_records(row.text_view(kAfter + 1))) {
+      if (parts.size() == 2) u.attributes.emplace_back(parts[0], parts[1]);
+    }
+  }
+  if (!row.is_null(kAfter + 2)) {
+    for (const auto& parts : split_records(row.text_view(kAfter + 2))) u.groups.emplace_back(parts[0]);
+  }
+  u.origin_file = row.optional_text(kAfter + 3);
+  u.removed_at = row.optional_text(kAfter + 4);
+  u.created_at = row.text(kAfter + 5);
+  u.updated_at = row.text(kAfter + 6);
+  return u;
+}
+
+const std::string& user_select() {
+  static const std::string select =
+      "SELECT u.id, u.external_id, " + field_list("u.") + kContacts + ", " + kAttributes +
+      ", (SELECT group_concat(name, char(30)) FROM (SELECT DISTINCT g.name FROM directory_memberships m JOIN "
+      "directory_groups g ON g.id = m.group_id WHERE m.user_id = u.id AND g.removed_at IS NULL ORDER BY "
+      "g.name)), u.origin_file, u.removed_at, u.created_at, u.updated_at FROM directory_users u ";
+  return select;
+}
+
+}  // namespace
+
 std::vector<DirectoryUser> DirectoryRepository::find_users(std::int64_t tenant_id, const UserQuery& q) {
   const std::string status = q.status.value_or("active");
   auto select = db_.prepare(
-      "SELECT * FROM (" + kSelect +
-      "WHERE u.tenant_id = ?1) AS x WHERE (?2 = 'all' OR (?2 = 'active' AND x.deleted_at IS NULL) OR "
-      "(?2 = 'removed' AND x.deleted_at IS NOT NULL)) AND (?3 IS NULL OR x.group_name = ?3) AND "
-      "(?4 IS NULL OR instr(lower(x.external_id || ' ' || x.first_name || ' ' || x.last_name || ' ' || "
-      "x.email || "
-      "' ' || x.phone), lower(?4)) > 0) ORDER BY x.external_id LIMIT ?5");
+      user_select() +
+      "WHERE u.tenant_id = ?1 AND (?2 = 'all' OR (?2 = 'active' AND u.removed_at IS NULL) OR "
+      "(?2 = 'removed' AND u.removed_at IS NOT NULL)) AND (?3 IS NULL OR EXISTS (SELECT 1 FROM "
+      "directory_memberships m JOIN directory_groups g ON g.id = m.group_id WHERE m.user_id = u.id AND "
+      "(g.name = ?3 OR g.external_id = ?3))) AND (?4 IS NULL OR instr(lower(u.external_id || ' ' || "
+      "u.login_name || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.display_name || ' ' || "
+      "u.email), "
+      "lower(?4)) > 0 OR EXISTS (SELECT 1 FROM directory_user_contacts c WHERE c.user_id = u.id AND "
+      "instr(lower(c.value), lower(?4)) > 0)) ORDER BY u.external_id LIMIT ?5");
   select.bind(1, tenant_id)
       .bind(2, status)
       .bind_optional(3, q.group)
       .bind_optional(4, q.search)
       .bind(5, q.limit);
   std::vector<DirectoryUser> out;
-  while (select.step()) out.push_back(row_to_user(select));
+  while (select.step()) out.push_back(read_user(select));
   return out;
+}
+
+std::optional<DirectoryUser> DirectoryRepository::find_user(std::int64_t tenant_id,
+                                                            std::string_view external_id) {
+  auto select = db_.prepare(user_select() + "WHERE u.tenant_id = ?1 AND u.external_id = ?2");
+  select.bind(1, tenant_id).bind(2, external_id);
+  if (!select.step()) return std::nullopt;
+  return read_user(select);
 }
 
 std::vector<DirectoryGroup> DirectoryRepository::groups(std::int64_t tenant_id) {
   auto select = db_.prepare(
-      "SELECT g.id, g.name, g.source, (SELECT count(*) FROM directory_memberships m JOIN directory_users u "
-      "ON "
-      "u.id = m.user_id WHERE m.group_id = g.id AND u.deleted_at IS NULL), g.created_at FROM "
-      "directory_groups g "
-      "WHERE g.tenant_id = ?1 AND g.deleted_at IS NULL ORDER BY g.name");
+      "SELECT g.id, g.external_id, g.name, g.origin_file, (SELECT count(DISTINCT m.user_id) FROM "
+      "directory_memberships m JOIN directory_users u ON u.id = m.user_id WHERE m.group_id = g.id AND "
+      "u.removed_at IS NULL), g.created_at FROM directory_groups g WHERE g.tenant_id = ?1 AND g.removed_at "
+      "IS "
+      "NULL ORDER BY g.name");
   select.bind(1, tenant_id);
   std::vector<DirectoryGroup> out;
   while (select.step()) {
-    out.push_back({select.integer(0), select.text(1), select.text(2), select.integer(3), select.text(4)});
+    out.push_back({select.integer(0), select.text(1), select.text(2), select.optional_text(3),
+                   select.integer(4), select.text(5)});
   }
   return out;
 }
 
-std::int64_t DirectoryRepository::upsert_synced_user(std::int64_t tenant_id, const DirectoryUser& user,
-                                                     const std::string& ingest_id) {
-  if (user.id == 0) {
-    db_.prepare(
-           std::string(
-               "INSERT INTO directory_users (tenant_id, external_id, first_name, last_name, email, phone, "
-               "source, created_at, updated_at, last_ingest_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sync', ") +
-           kSqlNow + ", " + kSqlNow + ", ?7)")
+std::optional<DirectoryGroup> DirectoryRepository::find_group(std::int64_t tenant_id,
+                                                              std::string_view external_id) {
+  for (auto& group : groups(tenant_id)) {
+    if (group.external_id == external_id) return std::move(group);
+  }
+  return std::nullopt;
+}
+
+std::unordered_set<std::string> DirectoryRepository::group_ids(std::int64_t tenant_id) {
+  auto select =
+      db_.prepare("SELECT external_id FROM directory_groups WHERE tenant_id = ?1 AND removed_at IS NULL");
+  select.bind(1, tenant_id);
+  std::unordered_set<std::string> out;
+  while (select.step()) out.emplace(select.text(0));
+  return out;
+}
+
+std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserWrite& user,
+                                             std::string_view by) {
+  std::int64_t id = user.id;
+  if (id == 0) {
+    // Unmanaged fields take their defaults; the row is completed by the update below.
+    db_.prepare(std::string("INSERT INTO directory_users (tenant_id, external_id, origin_file, created_at, "
+                            "updated_at) VALUES (?1, ?2, ?3, ") +
+                kSqlNow + ", " + kSqlNow + ")")
         .bind(1, tenant_id)
         .bind(2, user.external_id)
-        .bind(3, user.first_name)
-        .bind(4, user.last_name)
-        .bind(5, user.email)
-        .bind(6, user.phone)
-        .bind(7, ingest_id)
+        .bind_optional(3, user.origin_file ? std::optional<std::string>(*user.origin_file) : std::nullopt)
         .run();
-    return db_.last_insert_id();
+    id = db_.last_insert_id();
+  }
+  std::string sql =
+      "UPDATE directory_users SET external_id = ?2, origin_file = ?3, removed_at = NULL, removed_by = "
+      "NULL, updated_at = " +
+      std::string(kSqlNow) + ", last_ingest_id = ?4";
+  for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+    const auto column = std::string(kFieldColumns[i]);
+    sql += ", " + column + " = COALESCE(?" + std::to_string(5 + i) + ", " + column + ")";
+  }
+  auto update = db_.prepare(sql + " WHERE id = ?1");
+  update.bind(1, id)
+      .bind(2, user.external_id)
+      .bind_optional(3, user.origin_file ? std::optional<std::string>(*user.origin_file) : std::nullopt)
+      .bind(4, by);
+  for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+    const int index = static_cast<int>(5 + i);
+    if (!user.fields[i]) {
+      update.bind_null(index);
+    } else if (static_cast<UserField>(i) == UserField::AccountStatus && user.fields[i]->empty()) {
+      update.bind(index, "active");  // an empty status cell means the default, not a value
+    } else {
+      update.bind(index, *user.fields[i]);
+    }
+  }
+  update.run();
+  for (const auto& contact : user.contacts) {
+    if (contact.value.empty()) {
+      db_.prepare("DELETE FROM directory_user_contacts WHERE user_id = ?1 AND kind = ?2 AND type = ?3")
+          .bind(1, id)
+          .bind(2, contact_kind_name(contact.kind))
+          .bind(3, contact.type)
+          .run();
+      continue;
+    }
+    // New contacts go to the end of the list; the first of a kind is its primary.
+    db_.prepare(
+           "INSERT INTO directory_user_contacts (user_id, kind, type, value, is_primary, position) VALUES "
+           "(?1, ?2, "
+           "?3, ?4, NOT EXISTS (SELECT 1 FROM directory_user_contacts WHERE user_id = ?1 AND kind = ?2), "
+           "COALESCE((SELECT max(position) + 1 FROM directory_user_contacts WHERE user_id = ?1), 0)) "
+           "ON CONFLICT (user_id, kind, type) DO UPDATE SET value = excluded.value")
+        .bind(1, id)
+        .bind(2, contact_kind_name(contact.kind))
+        .bind(3, contact.type)
+        .bind(4, contact.value)
+        .run();
+  }
+  for (const auto& [name, value] : user.attributes) {
+    if (value.empty()) {
+      db_.prepare("DELETE FROM directory_user_attributes WHERE user_id = ?1 AND name = ?2")
+          .bind(1, id)
+          .bind(2, name)
+          .run();
+    } else {
+      db_.prepare(
+             "INSERT INTO directory_user_attributes (user_id, name, value) VALUES (?1, ?2, ?3) ON CONFLICT "
+             "(user_id, name) DO UPDATE SET value = excluded.value")
+          .bind(1, id)
+          .bind(2, name)
+          .bind(3, value)
+          .run();
+    }
+  }
+  return id;
+}
+
+void DirectoryRepository::remove_user(std::int64_t user_id, std::string_view by) {
+  db_.prepare(std::string("UPDATE directory_users SET removed_at = ") + kSqlNow +
+              ", removed_by = ?2, updated_at = " + kSqlNow + ", last_ingest_id = ?2 WHERE id = ?1")
+      .bind(1, user_id)
+      .bind(2, by)
+      .run();
+}
+
+std::optional<std::int64_t> DirectoryRepository::group_id(std::int64_t tenant_id,
+                                                          std::string_view external_id) {
+  auto select = db_.prepare("SELECT id FROM directory_groups WHERE tenant_id = ?1 AND external_id = ?2");
+  select.bind(1, tenant_id).bind(2, external_id);
+  if (select.step()) return select.integer(0);
+  return std::nullopt;
+}
+
+std::size_t DirectoryRepository::set_memberships(std::int64_t tenant_id, std::int64_t user_id,
+                                                 std::string_view origin,
+                                                 const std::vector<std::string_view>& group_ids,
+                                                 bool create_missing, std::string_view by) {
+  db_.prepare("DELETE FROM directory_memberships WHERE user_id = ?1 AND origin = ?2")
+      .bind(1, user_id)
+      .bind(2, origin)
+      .run();
+  std::size_t created = 0;
+  for (const auto external_id : group_ids) {
+    auto id = group_id(tenant_id, external_id);
+    if (!id) {
+      if (!create_missing) continue;
+      db_.prepare(std::string(
+                      "INSERT INTO directory_groups (tenant_id, external_id, name, origin_file, created_at, "
+                      "updated_at, last_ingest_id) VALUES (?1, ?2, ?2, ?3, ") +
+                  kSqlNow + ", " + kSqlNow + ", ?4)")
+          .bind(1, tenant_id)
+          .bind(2, external_id)
+          .bind(3, origin)
+          .bind(4, by)
+          .run();
+      id = db_.last_insert_id();
+      ++created;
+    }
+    db_.prepare(
+           std::string("INSERT OR IGNORE INTO directory_memberships (user_id, group_id, origin, created_at) "
+                       "VALUES (?1, ?2, ?3, ") +
+           kSqlNow + ")")
+        .bind(1, user_id)
+        .bind(2, *id)
+        .bind(3, origin)
+        .run();
+  }
+  return created;
+}
+
+bool DirectoryRepository::add_group(std::int64_t tenant_id, std::string_view external_id,
+                                    std::string_view name) {
+  if (const auto existing = group_id(tenant_id, external_id)) {
+    auto revive =
+        db_.prepare(std::string("UPDATE directory_groups SET removed_at = NULL, name = ?2, origin_file = "
+                                "NULL, updated_at = ") +
+                    kSqlNow + " WHERE id = ?1 AND removed_at IS NOT NULL");
+    revive.bind(1, *existing).bind(2, name).run();
+    return db_.changes() > 0;
   }
   db_.prepare(
-         std::string("UPDATE directory_users SET first_name = ?2, last_name = ?3, email = ?4, phone = ?5, "
-                     "deleted_at = NULL, status = 'active', updated_at = ") +
-         kSqlNow + ", last_ingest_id = ?6 WHERE id = ?1")
-      .bind(1, user.id)
-      .bind(2, user.first_name)
-      .bind(3, user.last_name)
-      .bind(4, user.email)
-      .bind(5, user.phone)
-      .bind(6, ingest_id)
-      .run();
-  return user.id;
-}
-
-void DirectoryRepository::remove_user(std::int64_t user_id, const std::string& ingest_id) {
-  db_.prepare(std::string("UPDATE directory_users SET deleted_at = ") + kSqlNow +
-              ", status = 'removed', updated_at = " + kSqlNow + ", last_ingest_id = ?2 WHERE id = ?1")
-      .bind(1, user_id)
-      .bind(2, ingest_id)
-      .run();
-}
-
-std::int64_t DirectoryRepository::group_id(std::int64_t tenant_id, const std::string& name,
-                                           const std::string& ingest_id) {
-  auto select = db_.prepare("SELECT id FROM directory_groups WHERE tenant_id = ?1 AND external_id = ?2");
-  select.bind(1, tenant_id).bind(2, name);
-  if (select.step()) return select.integer(0);
-  db_.prepare(
-         std::string(
-             "INSERT INTO directory_groups (tenant_id, external_id, name, source, created_at, updated_at, "
-             "last_ingest_id) VALUES (?1, ?2, ?2, 'sync', ") +
-         kSqlNow + ", " + kSqlNow + ", ?3)")
+         std::string("INSERT INTO directory_groups (tenant_id, external_id, name, origin_file, created_at, "
+                     "updated_at) VALUES (?1, ?2, ?3, NULL, ") +
+         kSqlNow + ", " + kSqlNow + ")")
       .bind(1, tenant_id)
-      .bind(2, name)
-      .bind(3, ingest_id)
+      .bind(2, external_id)
+      .bind(3, name)
       .run();
-  return db_.last_insert_id();
+  return true;
 }
 
-void DirectoryRepository::set_user_group(std::int64_t tenant_id, std::int64_t user_id,
-                                         const std::string& group, const std::string& ingest_id) {
-  db_.prepare("DELETE FROM directory_memberships WHERE user_id = ?1 AND source = 'sync'")
-      .bind(1, user_id)
+bool DirectoryRepository::remove_group(std::int64_t tenant_id, std::string_view external_id,
+                                       std::string_view by) {
+  const auto id = group_id(tenant_id, external_id);
+  if (!id) return false;
+  db_.prepare(std::string("UPDATE directory_groups SET removed_at = ") + kSqlNow +
+              ", updated_at = " + kSqlNow + ", last_ingest_id = ?2 WHERE id = ?1 AND removed_at IS NULL")
+      .bind(1, *id)
+      .bind(2, by)
       .run();
-  if (group.empty()) return;
-  const auto id = group_id(tenant_id, group, ingest_id);
+  if (db_.changes() == 0) return false;
+  db_.prepare("DELETE FROM directory_memberships WHERE group_id = ?1").bind(1, *id).run();
+  return true;
+}
+
+void DirectoryRepository::add_membership(std::int64_t user_id, std::int64_t group_id) {
   db_.prepare(
          std::string(
-             "INSERT OR IGNORE INTO directory_memberships (user_id, group_id, source, created_at) VALUES "
-             "(?1, ?2, 'sync', ") +
+             "INSERT OR IGNORE INTO directory_memberships (user_id, group_id, origin, created_at) VALUES "
+             "(?1, ?2, '', ") +
          kSqlNow + ")")
       .bind(1, user_id)
-      .bind(2, id)
+      .bind(2, group_id)
       .run();
 }
 

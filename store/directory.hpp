@@ -1,38 +1,78 @@
 #pragma once
-// The user/group directory a tenant's files are applied to.
+// The user/group directory a tenant's files are applied to (schema v6, docs/PROFILES.md): users with
+// their fields, contacts and attributes, groups with an id distinct from their name, and memberships,
+// each knowing the file that brought it (or that a person added it by hand).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace intake::store {
 
 class Database;
 
+// The user fields of the directory model, in the order of their columns.
+enum class UserField {
+  LoginName,
+  Email,
+  FirstName,
+  LastName,
+  DisplayName,
+  Title,
+  Language,
+  AccountStatus,  // active | inactive (SAP's status), separate from present/removed
+  ValidFrom,
+  ValidTo,
+};
+inline constexpr std::size_t kUserFieldCount = 10;
+std::string_view field_name(UserField field);  // the column: "login_name", …
+
+enum class ContactKind { Email, Phone };
+std::string_view contact_kind_name(ContactKind kind);  // "email", "phone"
+
+struct Contact {
+  ContactKind kind = ContactKind::Phone;
+  std::string type;  // mobile, primary, secondary, work, …
+  std::string value;
+  bool primary = false;
+};
+
 struct DirectoryUser {
   std::int64_t id = 0;
   std::string external_id;
-  std::string first_name, last_name, email, phone;
-  std::string group;   // the user's group name ("" for none)
-  std::string source;  // "sync" or "manual"
-  std::string status;
-  std::optional<std::string> deleted_at;
+  std::array<std::string, kUserFieldCount> fields;
+  std::vector<Contact> contacts;                                // in list order
+  std::vector<std::pair<std::string, std::string>> attributes;  // by name
+  std::vector<std::string> groups;                              // group names, by name
+  std::optional<std::string> origin_file;                       // nullopt: created by hand
+  std::optional<std::string> removed_at;
   std::string created_at, updated_at;
+
+  const std::string& field(UserField f) const { return fields[static_cast<std::size_t>(f)]; }
+  std::string phone() const;  // the first phone contact ("" for none)
 };
 
+// One stored user as an ingest streams past it; views valid during the call only.
 struct StoredUserView {
   std::int64_t id = 0;
-  std::string_view external_id, first_name, last_name, email, phone, group;
+  std::string_view external_id;
+  std::array<std::string_view, kUserFieldCount> fields;
+  std::string_view contacts;    // "kind\x1Ftype\x1Fvalue" records joined by \x1E
+  std::string_view attributes;  // "name\x1Fvalue" records joined by \x1E
+  std::string_view groups;      // external ids of the groups the given origin brought, joined by \n
+  std::string_view origin_file;
   bool manual = false;
   bool removed = false;
 };
 
 struct DirectoryGroup {
   std::int64_t id = 0;
-  std::string name;
-  std::string source;
+  std::string external_id, name;
+  std::optional<std::string> origin_file;  // nullopt: created by hand
   std::int64_t members = 0;
   std::string created_at;
 };
@@ -42,29 +82,52 @@ struct UserQuery {
   std::int64_t limit = 1000;
 };
 
+// A user to write. Fields, contacts and attributes left nullopt are not the writer's business and
+// stay as they are; an empty value clears.
+struct UserWrite {
+  std::int64_t id = 0;  // 0 inserts
+  std::string_view external_id;
+  std::array<std::optional<std::string_view>, kUserFieldCount> fields;
+  struct ContactValue {
+    ContactKind kind;
+    std::string_view type, value;  // empty value: the contact is removed
+  };
+  std::vector<ContactValue> contacts;
+  std::vector<std::pair<std::string_view, std::string_view>> attributes;  // empty value: removed
+  std::optional<std::string_view> origin_file;                            // nullopt: by hand
+};
+
 class DirectoryRepository {
  public:
   explicit DirectoryRepository(Database& db) : db_(db) {}
 
   // Every user of the tenant, removed ones included, one at a time, in ascending byte order of
   // external_id (the UNIQUE index's order), so that a million-user directory is compared with a file
-  // without being held in memory. The view is valid during the call only. Its `group` is the synced membership (set_user_group keeps at most
-  // one): what a file manages; a manual membership is not the file's business.
-  void for_each_user_by_external_id(std::int64_t tenant_id,
-                                    const std::function<void(const StoredUserView&)>& visit);
+  // without being held in memory. `groups` lists the memberships `origin` brought.
+  void for_each_user(std::int64_t tenant_id, std::string_view origin,
+                     const std::function<void(const StoredUserView&)>& visit);
   std::vector<DirectoryUser> find_users(std::int64_t tenant_id, const UserQuery& query);
+  std::optional<DirectoryUser> find_user(std::int64_t tenant_id, std::string_view external_id);
   std::vector<DirectoryGroup> groups(std::int64_t tenant_id);
+  std::optional<DirectoryGroup> find_group(std::int64_t tenant_id, std::string_view external_id);
+  std::unordered_set<std::string> group_ids(std::int64_t tenant_id);  // present groups' external ids
 
-  // Inside the caller's transaction. `user.id` 0 inserts; otherwise updates (and un-deletes).
-  std::int64_t upsert_synced_user(std::int64_t tenant_id, const DirectoryUser& user,
-                                  const std::string& ingest_id);
-  void remove_user(std::int64_t user_id, const std::string& ingest_id);
-  // One group per user: replaces the user's synced membership (creating the group on first use).
-  void set_user_group(std::int64_t tenant_id, std::int64_t user_id, const std::string& group,
-                      const std::string& ingest_id);
+  // Inside the caller's transaction. Returns the user's id. A write brings a removed user back.
+  // `by`: the ingest id, or the person (manual changes).
+  std::int64_t write_user(std::int64_t tenant_id, const UserWrite& user, std::string_view by);
+  void remove_user(std::int64_t user_id, std::string_view by);
+  // Replaces the memberships `origin` brought ('' : by hand) with `group_ids`, creating missing
+  // groups (named by their id) when `create_missing`; returns how many groups it created.
+  std::size_t set_memberships(std::int64_t tenant_id, std::int64_t user_id, std::string_view origin,
+                              const std::vector<std::string_view>& group_ids, bool create_missing,
+                              std::string_view by);
+  // Groups by hand. add: false when the id is taken. remove: false when there is none.
+  bool add_group(std::int64_t tenant_id, std::string_view external_id, std::string_view name);
+  bool remove_group(std::int64_t tenant_id, std::string_view external_id, std::string_view by);
+  void add_membership(std::int64_t user_id, std::int64_t group_id);  // by hand
 
  private:
-  std::int64_t group_id(std::int64_t tenant_id, const std::string& name, const std::string& ingest_id);
+  std::optional<std::int64_t> group_id(std::int64_t tenant_id, std::string_view external_id);
   Database& db_;
 };
 

@@ -148,6 +148,45 @@ bool IngestRepository::finish(const std::string& id, const std::string& status, 
   return true;
 }
 
+void IngestRepository::set_profile(const std::string& id, const std::string& profile,
+                                   const std::string& sha256) {
+  db_.prepare("UPDATE ingests SET profile = ?2, profile_sha256 = ?3 WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, profile)
+      .bind(3, sha256)
+      .run();
+}
+
+void IngestRepository::clear_changes(const std::string& id) {
+  db_.prepare("DELETE FROM ingest_changes WHERE ingest_id = ?1").bind(1, id).run();
+}
+
+void IngestRepository::add_change(const std::string& id, std::int64_t seq, const ChangeRecord& change) {
+  db_.prepare(
+         "INSERT INTO ingest_changes (ingest_id, seq, entity, key, operation, fields, line) VALUES (?1, ?2, "
+         "?3, "
+         "?4, ?5, ?6, ?7)")
+      .bind(1, id)
+      .bind(2, seq)
+      .bind(3, change.entity)
+      .bind(4, change.key)
+      .bind(5, change.operation)
+      .bind(6, change.fields_json)
+      .bind(7, change.line)
+      .run();
+}
+
+std::vector<ChangeRecord> IngestRepository::changes(const std::string& id, std::int64_t limit) {
+  auto select = db_.prepare(
+      "SELECT entity, key, operation, fields, line FROM ingest_changes WHERE ingest_id = ?1 ORDER BY seq "
+      "LIMIT ?2");
+  select.bind(1, id).bind(2, limit);
+  std::vector<ChangeRecord> out;
+  while (select.step())
+    out.push_back({select.text(0), select.text(1), select.text(2), select.text(3), select.integer(4)});
+  return out;
+}
+
 std::vector<RowError> IngestRepository::errors(const std::string& id) {
   auto select = db_.prepare(
       "SELECT line, column_name, message FROM ingest_row_errors WHERE ingest_id = ?1 ORDER BY seq");

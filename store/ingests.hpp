@@ -37,6 +37,14 @@ struct RowError {
   std::string message;
 };
 
+// One change an ingest made (or, held, would make) to the directory.
+struct ChangeRecord {
+  std::string entity;  // user, group, membership
+  std::string key, operation;
+  std::string fields_json;  // {"field": [before, after], …}
+  std::int64_t line = 0;
+};
+
 struct IngestFilter {
   std::optional<std::string> tenant, status, since, until, file_name;
   std::int64_t limit = 50;
@@ -61,6 +69,12 @@ class IngestRepository {
               const IngestCounts& counts, const std::string& report_json,
               const std::vector<RowError>& errors);
   std::vector<RowError> errors(const std::string& id);
+  // The profile (name and sha256 of its definition) an ingest is applied with.
+  void set_profile(const std::string& id, const std::string& profile, const std::string& sha256);
+  // The change list, written as the plan is made (inside the caller's transaction).
+  void clear_changes(const std::string& id);
+  void add_change(const std::string& id, std::int64_t seq, const ChangeRecord& change);
+  std::vector<ChangeRecord> changes(const std::string& id, std::int64_t limit = 1000);
   // The sha256 of the tenant's last applied file of this kind (duplicate detection).
   std::optional<std::string> last_applied_sha256(std::int64_t tenant_id, const std::string& kind);
   // An ingest of the same tenant and kind applied after `id` (a held snapshot must not undo it).

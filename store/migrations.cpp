@@ -188,7 +188,131 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_tenant ON sessions(tenant);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations{kV1, kV2, kV3, kV4, kV5};
+// v6: the directory model for every profile (docs/PROFILES.md). Users get the fields the seeds name,
+// an account status (active/inactive) separate from their lifecycle (present/removed, when, by what),
+// contacts as an ordered list and free attributes in tables of their own, and the file that synced
+// them (NULL: created by hand). Groups and memberships record their origin the same way, so that a
+// file owns what it brought and nothing else. Ingests record the profile used and every change.
+// Lossless from v5: phone -> a "mobile" phone contact (LiveSafe's mobilephone), attributes JSON ->
+// rows, source/deleted_at -> origin_file/removed_at (the file name of the user's last ingest).
+// Runs with foreign keys off (apply_migrations), so dropping the old tables cascades nothing.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE directory_users_v6 (
+  id             INTEGER PRIMARY KEY,
+  tenant_id      INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  external_id    TEXT NOT NULL,                -- the profile's key: username / UniqueID / mail
+  login_name     TEXT NOT NULL DEFAULT '',
+  email          TEXT NOT NULL DEFAULT '',
+  first_name     TEXT NOT NULL DEFAULT '',
+  last_name      TEXT NOT NULL DEFAULT '',
+  display_name   TEXT NOT NULL DEFAULT '',
+  title          TEXT NOT NULL DEFAULT '',
+  language       TEXT NOT NULL DEFAULT '',
+  account_status TEXT NOT NULL DEFAULT 'active' CHECK (account_status IN ('active', 'inactive')),
+  valid_from     TEXT NOT NULL DEFAULT '',
+  valid_to       TEXT NOT NULL DEFAULT '',
+  origin_file    TEXT,                         -- the file that synced it; NULL: created by hand
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  removed_at     TEXT,                         -- lifecycle: present while NULL
+  removed_by     TEXT,                         -- the ingest id, or the person, that removed it
+  last_ingest_id TEXT,
+  UNIQUE (tenant_id, external_id)
+);
+INSERT INTO directory_users_v6 (id, tenant_id, external_id, email, first_name, last_name, display_name,
+                                origin_file, created_at, updated_at, removed_at, removed_by, last_ingest_id)
+SELECT u.id, u.tenant_id, u.external_id, u.email, u.first_name, u.last_name, u.display_name,
+       CASE WHEN u.source = 'manual' THEN NULL
+            ELSE COALESCE((SELECT i.file_name FROM ingests i WHERE i.id = u.last_ingest_id),
+                          (SELECT f.file_name FROM tenant_file_names f WHERE f.tenant_id = u.tenant_id
+                           ORDER BY f.file_name LIMIT 1),
+                          'livesafe_snapshot.csv') END,
+       u.created_at, u.updated_at, u.deleted_at,
+       CASE WHEN u.deleted_at IS NULL THEN NULL ELSE u.last_ingest_id END, u.last_ingest_id
+FROM directory_users u;
+
+CREATE TABLE directory_user_contacts (
+  user_id     INTEGER NOT NULL REFERENCES directory_users(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL CHECK (kind IN ('email', 'phone')),
+  type        TEXT NOT NULL,                   -- mobile, primary, secondary, work, …
+  value       TEXT NOT NULL,
+  is_primary  INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+  position    INTEGER NOT NULL,                -- the list's order
+  PRIMARY KEY (user_id, kind, type)
+) WITHOUT ROWID;
+INSERT INTO directory_user_contacts (user_id, kind, type, value, is_primary, position)
+SELECT id, 'phone', 'mobile', phone, 1, 0 FROM directory_users WHERE phone <> '';
+
+CREATE TABLE directory_user_attributes (
+  user_id     INTEGER NOT NULL REFERENCES directory_users(id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+INSERT INTO directory_user_attributes (user_id, name, value)
+SELECT u.id, j.key, CAST(j.value AS TEXT) FROM directory_users u, json_each(u.attributes) j
+WHERE json_valid(u.attributes) AND j.value IS NOT NULL;
+
+CREATE TABLE directory_groups_v6 (
+  id             INTEGER PRIMARY KEY,
+  tenant_id      INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  external_id    TEXT NOT NULL,                -- the id files use; the name can change
+  name           TEXT NOT NULL,
+  origin_file    TEXT,                         -- the file that created it; NULL: created by hand
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  removed_at     TEXT,
+  last_ingest_id TEXT,
+  UNIQUE (tenant_id, external_id)
+);
+INSERT INTO directory_groups_v6 (id, tenant_id, external_id, name, origin_file, created_at, updated_at,
+                                 removed_at, last_ingest_id)
+SELECT g.id, g.tenant_id, g.external_id, g.name,
+       CASE WHEN g.source = 'manual' THEN NULL
+            ELSE COALESCE((SELECT i.file_name FROM ingests i WHERE i.id = g.last_ingest_id),
+                          'livesafe_snapshot.csv') END,
+       g.created_at, g.updated_at, g.deleted_at, g.last_ingest_id
+FROM directory_groups g;
+
+CREATE TABLE directory_memberships_v6 (
+  user_id     INTEGER NOT NULL REFERENCES directory_users(id) ON DELETE CASCADE,
+  group_id    INTEGER NOT NULL REFERENCES directory_groups(id) ON DELETE CASCADE,
+  origin      TEXT NOT NULL DEFAULT '',        -- the file that brought it; '': added by hand
+  created_at  TEXT NOT NULL,
+  PRIMARY KEY (user_id, origin, group_id)
+) WITHOUT ROWID;
+INSERT INTO directory_memberships_v6 (user_id, group_id, origin, created_at)
+SELECT m.user_id, m.group_id,
+       CASE WHEN m.source = 'manual' THEN ''
+            ELSE COALESCE((SELECT u.origin_file FROM directory_users_v6 u WHERE u.id = m.user_id), '') END,
+       m.created_at
+FROM directory_memberships m;
+
+DROP TABLE directory_memberships;
+DROP TABLE directory_users;
+DROP TABLE directory_groups;
+ALTER TABLE directory_users_v6 RENAME TO directory_users;
+ALTER TABLE directory_groups_v6 RENAME TO directory_groups;
+ALTER TABLE directory_memberships_v6 RENAME TO directory_memberships;
+CREATE INDEX directory_users_by_email ON directory_users(tenant_id, email COLLATE NOCASE) WHERE email <> '';
+CREATE INDEX directory_memberships_by_group ON directory_memberships(group_id);
+
+ALTER TABLE ingests ADD COLUMN profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE ingests ADD COLUMN profile_sha256 TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE ingest_changes (
+  ingest_id   TEXT NOT NULL REFERENCES ingests(id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  entity      TEXT NOT NULL CHECK (entity IN ('user', 'group', 'membership')),
+  key         TEXT NOT NULL,
+  operation   TEXT NOT NULL,                   -- added, updated, removed, adopted, brought back, …
+  fields      TEXT NOT NULL DEFAULT '{}',      -- JSON: field -> [before, after]
+  line        INTEGER NOT NULL DEFAULT 0,      -- the file's line; 0: not from a line (a removal)
+  PRIMARY KEY (ingest_id, seq)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 
@@ -198,6 +322,18 @@ int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 void apply_migrations(Database& db) {
   // Cheap check first: an up-to-date database needs no write lock.
   if (db.schema_version() == latest_schema_version()) return;
+  // Rebuilding a table (v6) must not cascade deletes into its children: foreign keys stay off while
+  // migrating (a no-op inside a transaction, so set here), and are checked before the commit.
+  db.execute("PRAGMA foreign_keys=OFF;");
+  struct ForeignKeysBackOn {
+    Database& db;
+    ~ForeignKeysBackOn() {
+      try {
+        db.execute("PRAGMA foreign_keys=ON;");
+      } catch (const DatabaseError&) {
+      }
+    }
+  } back_on{db};
   Transaction transaction(db);
   const int current = db.schema_version();  // re-read under the lock: another process may have won
   if (current > latest_schema_version()) {
@@ -210,6 +346,8 @@ void apply_migrations(Database& db) {
     db.execute(kMigrations[static_cast<std::size_t>(version)]);
     db.execute("PRAGMA user_version = " + std::to_string(version + 1));
   }
+  if (db.prepare("PRAGMA foreign_key_check").step())
+    throw DatabaseError("migrating the database would break its references; nothing was changed", 0);
   transaction.commit();
 }
 

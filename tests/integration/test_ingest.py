@@ -143,11 +143,7 @@ class Ingest(IngestTestCase):
         self.assertIn("ingest.discard", actions)
 
     def test_manual_users_are_never_touched(self):
-        db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
-        db.execute("INSERT INTO directory_users (tenant_id, external_id, first_name, source, created_at, updated_at) "
-                   "VALUES ((SELECT id FROM tenants WHERE name = 'acme-corp'), 'boss', 'Manual', 'manual', 'x', 'x')")
-        db.commit()
-        db.close()
+        self.run_intake("users", "add", "acme-corp", "boss", "--first-name", "Manual", "--email", "boss@example.org")
         self.sftp_put(snapshot("ORG1", ["boss", "a"]))
         ingest = self.wait_final(1)[0]
         self.assertEqual((ingest["counts"]["added"], ingest["counts"]["skipped"]), (1, 1))

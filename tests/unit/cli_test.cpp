@@ -5,7 +5,7 @@
 
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
-#include "ingest/profile_catalog.hpp"
+#include "ingest/profile.hpp"
 #include "keys/public_key.hpp"
 #include "test_support.hpp"
 
@@ -52,7 +52,7 @@ TEST_CASE("the onboarding pack holds what the customer needs") {
   REQUIRE(host_key);
   const std::vector<intake::keys::HostKey> host_keys{{"/x/ssh_host_ed25519_key", *host_key, false}};
   const auto pack = onboarding_pack(
-      {tenant, 1, host_keys, "sftp.example.com", 2222, intake::ingest::find_profile("livesafe")});
+      {tenant, 1, host_keys, "sftp.example.com", 2222, intake::ingest::find_builtin_profile("livesafe")});
   CHECK(pack["file_names"] == nlohmann::json::array({"livesafe_snapshot.csv"}));
   CHECK(pack["sftp_command"] == "sftp -P 2222 -i ~/.ssh/id_ed25519 acme-corp@sftp.example.com");
   CHECK(pack["sample_csv"][1].get<std::string>().starts_with("0123456789abcdef0123456789abcdef,jjones,"));
@@ -70,7 +70,7 @@ TEST_CASE("the onboarding pack holds what the customer needs") {
 
   tenant.file_names = {"custom.csv"};
   const auto custom =
-      onboarding_pack({tenant, 0, host_keys, "h", 22, intake::ingest::find_profile("livesafe")});
+      onboarding_pack({tenant, 0, host_keys, "h", 22, intake::ingest::find_builtin_profile("livesafe")});
   CHECK(custom["file_names"] == nlohmann::json::array({"custom.csv"}));
   CHECK(custom["sftp_command"] == "sftp -i ~/.ssh/id_ed25519 acme-corp@h");
   CHECK(render_onboarding_pack(custom).find("No key is registered yet") != std::string::npos);

@@ -5,10 +5,12 @@
 
 #include "base/sha256.hpp"
 #include "ingest/csv_reader.hpp"
+#include "ingest/file_parser.hpp"
+#include "ingest/image.hpp"
 #include "ingest/pipeline.hpp"
 #include "ingest/plan.hpp"
+#include "ingest/profile.hpp"
 #include "ingest/report.hpp"
-#include "ingest/snapshot.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/sqlite.hpp"
@@ -74,10 +76,44 @@ std::string utf16(const std::u16string& text, bool little) {
   return out;
 }
 
-ParsedSnapshot parse(const std::string& text, const std::string& org = "ORG1") {
+const FileSpec& livesafe() { return *find_builtin_profile("livesafe")->file_for("livesafe_snapshot.csv"); }
+
+ParsedFile parse(const std::string& text, const std::string& org = "ORG1") {
   StringSource source(text);
   CsvReader reader(source);
-  return parse_snapshot(reader, livesafe_rules(), org);
+  return parse_file(reader, livesafe(), {org});
+}
+
+// A row's value in one of the LiveSafe slots (first_name, last_name, email, mobile phone, groups).
+std::string slot(const ParsedFile& parsed, std::size_t row, std::string_view target) {
+  const auto& spec = livesafe();
+  const auto values = slot_values(parsed.rows.at(row).image, spec.slots.size());
+  for (std::size_t i = 0; i < spec.slots.size(); ++i) {
+    if (target_text(spec.slots[i]) == target) return std::string(values[i]);
+  }
+  FAIL("no slot " << target);
+  return {};
+}
+
+// A stored LiveSafe user; the strings are literals, so the views stay valid.
+StoredUser known(std::int64_t id, const char* key, const char* first, const char* email,
+                 const char* group = "", bool manual = false, bool removed = false, const char* phone = "") {
+  StoredUser user;
+  user.id = id;
+  user.key = key;
+  user.fields[static_cast<std::size_t>(UserField::FirstName)] = first;
+  user.fields[static_cast<std::size_t>(UserField::LastName)] = "B";
+  user.fields[static_cast<std::size_t>(UserField::Email)] = email;
+  if (*phone) user.contacts.push_back({ContactKind::Phone, "mobile", phone});
+  user.groups = group;
+  user.origin_file = manual ? "" : "livesafe_snapshot.csv";
+  user.manual = manual;
+  user.removed = removed;
+  return user;
+}
+
+Plan plan_of(const ParsedFile& parsed, std::vector<StoredUser> stored) {
+  return plan_file(livesafe(), parsed, std::move(stored), {"livesafe_snapshot.csv"});
 }
 
 const std::string kHeader = "organizationid,username,firstname,lastname,email,mobilephone,groupname\n";
@@ -137,14 +173,15 @@ TEST_CASE("LiveSafe: headers in any order and case, every header required") {
       "GroupName, MobilePhone ,Email,LastName,FirstName,UserName,OrganizationID,extra\n"
       "Staff,+15713124645,j@example.org,Jones,Jessica,jjones,ORG1,ignored\n");
   REQUIRE(!parsed.rejection);
-  REQUIRE(parsed.users.size() == 1);
-  CHECK(parsed.users[0].external_id == "jjones");
-  CHECK(parsed.users[0].group == "Staff");
+  REQUIRE(parsed.rows.size() == 1);
+  CHECK(parsed.rows[0].key == "jjones");
+  CHECK(slot(parsed, 0, "groups") == "Staff");
+  CHECK(slot(parsed, 0, "contact:phone:mobile") == "+15713124645");
   CHECK(parsed.ignored_columns == std::vector<std::string>{"extra"});
 
   const auto missing = parse("organizationid,username,firstname,lastname,email\nORG1,a,b,c,d@e.org\n");
   REQUIRE(missing.rejection);
-  CHECK(missing.rejection->message.find("mobilephone, groupname") != std::string::npos);
+  CHECK(missing.rejection->message.find("mobilephone and groupname") != std::string::npos);
   CHECK(parse("").rejection->message.find("empty") != std::string::npos);
 }
 
@@ -153,7 +190,7 @@ TEST_CASE("LiveSafe: org id, unique usernames, contact details") {
   REQUIRE(wrong_org.rejection);
   CHECK(wrong_org.rejection->line == 3);
   CHECK(wrong_org.rejection->message.find("'OTHER'") != std::string::npos);
-  CHECK(wrong_org.users.empty());
+  CHECK(wrong_org.rows.empty());
 
   const auto parsed = parse(kHeader +
                             "ORG1,a,,,a@example.org,,\n"
@@ -165,9 +202,9 @@ TEST_CASE("LiveSafe: org id, unique usernames, contact details") {
                             "ORG1,phoneonly,,,,+447700900123,G\n"
                             "\n");
   CHECK(!parsed.rejection);
-  CHECK(parsed.rows == 7);
+  CHECK(parsed.records == 7);
   CHECK(parsed.invalid == 5);
-  CHECK(parsed.users.size() == 2);
+  CHECK(parsed.rows.size() == 2);
   REQUIRE(parsed.errors.size() == 5);
   CHECK(parsed.errors[0].line == 3);
   CHECK(parsed.errors[0].message.find("already appears on line 2") != std::string::npos);
@@ -181,53 +218,62 @@ TEST_CASE("LiveSafe: org id, unique usernames, contact details") {
 }
 
 TEST_CASE("plan: adds, updates, removals, unchanged, manual users untouched, comebacks") {
-  const std::vector<KnownUser> known{
-      {1, "same", "A", "B", "a@x.org", "", "G", false, false},
-      {2, "changed", "A", "B", "a@x.org", "", "G", false, false},
-      {3, "gone", "A", "B", "a@x.org", "", "", false, false},
-      {4, "staff", "S", "T", "s@x.org", "", "", true, false},
-      {5, "back", "A", "B", "a@x.org", "", "", false, true},
-  };
-  std::vector<UserRow> file{{"same", "A", "B", "a@x.org", "", "G", 2},
-                            {"changed", "A", "B", "a@x.org", "", "H", 3},
-                            {"new", "N", "N", "n@x.org", "", "", 4},
-                            {"staff", "X", "Y", "z@x.org", "", "", 5},
-                            {"back", "A", "B", "a@x.org", "", "", 6}};
-  const auto plan = plan_snapshot(known, file);
+  const auto parsed = parse(kHeader +
+                            "ORG1,same,A,B,a@x.org,,G\n"
+                            "ORG1,changed,A,B,a@x.org,,H\n"
+                            "ORG1,new,N,N,n@x.org,,\n"
+                            "ORG1,staff,X,Y,z@x.org,,\n"
+                            "ORG1,back,A,B,a@x.org,,\n");
+  const auto plan =
+      plan_of(parsed, {known(1, "same", "A", "a@x.org", "G"), known(2, "changed", "A", "a@x.org", "G"),
+                       known(3, "gone", "A", "a@x.org"), known(4, "staff", "S", "s@x.org", "", true),
+                       known(5, "back", "A", "a@x.org", "", false, true)});
   CHECK(plan.unchanged == 1);
-  REQUIRE(plan.updates.size() == 1);
-  CHECK(plan.updates[0].id == 2);
-  REQUIRE(plan.adds.size() == 2);
-  CHECK(plan.adds[0].id == 0);
-  CHECK(plan.adds[1].id == 5);
-  CHECK(plan.removals == std::vector<std::int64_t>{3});
+  CHECK(plan.updated == 1);
+  CHECK(plan.added == 1);
+  CHECK(plan.brought_back == 1);
+  REQUIRE(plan.writes.size() == 3);  // in line order
+  CHECK((plan.writes[0].kind == WriteKind::Update && plan.writes[0].id == 2));
+  CHECK((plan.writes[1].kind == WriteKind::Add && plan.writes[1].id == 0));
+  CHECK((plan.writes[2].kind == WriteKind::Comeback && plan.writes[2].id == 5));
+  REQUIRE(plan.removals.size() == 1);
+  CHECK(plan.removals[0].id == 3);
   REQUIRE(plan.skipped.size() == 1);
   CHECK(plan.skipped[0].line == 5);
   CHECK(plan.active_synced == 3);
 }
 
 TEST_CASE("plan: a row skipped for an error never removes or changes its user") {
-  const std::vector<KnownUser> known{{1, "typo", "A", "B", "a@x.org", "", "", false, false},
-                                     {2, "fine", "A", "B", "f@x.org", "", "", false, false}};
   const auto parsed = parse(kHeader + "ORG1,typo,A,B,not-an-email,,\nORG1,fine,A,B,f@x.org,,\n");
-  CHECK(parsed.invalid_ids == std::vector<std::string>{"typo"});
-  const auto plan = plan_snapshot(known, parsed.users, parsed.invalid_ids);
+  CHECK(parsed.kept_keys == std::vector<std::string>{"typo"});
+  const auto plan = plan_of(parsed, {known(1, "typo", "A", "a@x.org"), known(2, "fine", "A", "f@x.org")});
   CHECK(plan.removals.empty());
-  CHECK(plan.updates.empty());
+  CHECK(plan.writes.empty());
   CHECK(plan.unchanged == 1);
 }
 
+TEST_CASE("plan: a snapshot removes only the users its own file name synced") {
+  const auto parsed = parse(kHeader + "ORG1,mine,A,B,a@x.org,,\n");
+  auto other = known(2, "theirs", "A", "t@x.org");
+  other.origin_file = "other_account.csv";
+  const auto plan =
+      plan_of(parsed, {known(1, "mine", "A", "a@x.org"), known(3, "gone", "A", "g@x.org"), other});
+  REQUIRE(plan.removals.size() == 1);
+  CHECK(plan.removals[0].key == "gone");
+  CHECK(plan.active_synced == 2);
+}
+
 TEST_CASE("mass-removal guard: more than the percentage and more than 10 users") {
-  SnapshotPlan plan;
+  Plan plan;
   plan.active_synced = 100;
-  plan.removals.assign(25, 1);
+  plan.removals.assign(25, {});
   CHECK(!needs_hold(plan, 25));
-  plan.removals.assign(26, 1);
+  plan.removals.assign(26, {});
   CHECK(needs_hold(plan, 25));
   plan.active_synced = 20;
-  plan.removals.assign(10, 1);  // half, but only 10
+  plan.removals.assign(10, {});  // half, but only 10
   CHECK(!needs_hold(plan, 25));
-  plan.removals.assign(11, 1);
+  plan.removals.assign(11, {});
   CHECK(needs_hold(plan, 25));
 }
 
@@ -322,16 +368,16 @@ TEST_CASE("snapshot: every repeat of a username is a row error pointing at its f
                             "ORG1,c,,,not-mail,,\n"
                             "ORG1,b,,,b3@example.org,,\n");
   REQUIRE(!parsed.rejection);
-  CHECK(parsed.rows == 5);
+  CHECK(parsed.records == 5);
   CHECK(parsed.invalid == 3);
-  REQUIRE(parsed.users.size() == 2);
-  CHECK(parsed.users[0].external_id == "b");  // the first row counts, file order kept
-  CHECK(parsed.users[0].email == "b@example.org");
-  CHECK(parsed.users[1].external_id == "a");
-  // The username order handed to the planner points at the rows that stayed.
-  REQUIRE(parsed.by_username.size() == 2);
-  CHECK(parsed.users[parsed.by_username[0]].external_id == "a");
-  CHECK(parsed.users[parsed.by_username[1]].email == "b@example.org");
+  REQUIRE(parsed.rows.size() == 2);
+  CHECK(parsed.rows[0].key == "b");  // the first row counts, file order kept
+  CHECK(slot(parsed, 0, "email") == "b@example.org");
+  CHECK(parsed.rows[1].key == "a");
+  // The key order handed to the planner points at the rows that stayed.
+  REQUIRE(parsed.by_key.size() == 2);
+  CHECK(parsed.rows[parsed.by_key[0]].key == "a");
+  CHECK(slot(parsed, parsed.by_key[1], "email") == "b@example.org");
   REQUIRE(parsed.errors.size() == 3);  // merged in line order with the other row errors
   CHECK(parsed.errors[0].line == 4);
   CHECK(parsed.errors[0].message.find("'b' already appears on line 2") != std::string::npos);
@@ -348,44 +394,50 @@ TEST_CASE("the store streams users in the planner's order, whatever the case or 
   const std::vector<std::string> names{"zed", "Zed", "\xc3\xa9mile", "emile", "a",
                                        "a-b", "a.b", "10",           "9",     "ab"};
   for (const auto& name : names) {
-    intake::store::DirectoryUser user;
+    intake::store::UserWrite user;
     user.external_id = name;
-    user.email = "x@example.org";
-    directory.upsert_synced_user(tenant_id, user, "i1");
+    user.fields[static_cast<std::size_t>(UserField::Email)] = "x@example.org";
+    user.origin_file = "livesafe_snapshot.csv";
+    directory.write_user(tenant_id, user, "i1");
   }
   std::vector<std::string> streamed;
-  directory.for_each_user_by_external_id(
-      tenant_id, [&](const intake::store::StoredUserView& u) { streamed.emplace_back(u.external_id); });
+  directory.for_each_user(tenant_id, "livesafe_snapshot.csv", [&](const intake::store::StoredUserView& u) {
+    streamed.emplace_back(u.external_id);
+  });
   auto sorted = names;
   std::sort(sorted.begin(), sorted.end());
   CHECK(streamed == sorted);
 
   // And the merge join finds every one of them again: no spurious adds or removals.
-  std::vector<UserRow> file;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    file.push_back({names[i], "", "", "x@example.org", "", "", i + 2});
-  SnapshotPlanner planner(file, {});
-  directory.for_each_user_by_external_id(tenant_id, [&](const intake::store::StoredUserView& u) {
-    planner.add_known(
-        {u.id, u.external_id, u.first_name, u.last_name, u.email, u.phone, u.group, u.manual, u.removed});
+  std::string csv = kHeader;
+  for (const auto& name : names) csv += "ORG1," + name + ",,,x@example.org,,\n";
+  const auto parsed = parse(csv);
+  Planner planner(livesafe(), parsed, {"livesafe_snapshot.csv"});
+  directory.for_each_user(tenant_id, "livesafe_snapshot.csv", [&](const intake::store::StoredUserView& u) {
+    StoredUser user;
+    user.id = u.id;
+    user.key = u.external_id;
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) user.fields[i] = u.fields[i];
+    user.origin_file = u.origin_file;
+    planner.add_known(user);
   });
   const auto plan = planner.finish();
-  CHECK(plan.adds.empty());
+  CHECK(plan.writes.empty());
   CHECK(plan.removals.empty());
-  CHECK(plan.updates.empty());
   CHECK(plan.unchanged == names.size());
 }
 
 TEST_CASE("plan: a changed group is flagged, an unchanged one leaves the membership alone") {
-  const std::vector<KnownUser> known{{1, "same-group", "A", "B", "a@x.org", "", "G", false, false},
-                                     {2, "new-group", "A", "B", "a@x.org", "", "G", false, false}};
-  std::vector<UserRow> file{{"same-group", "Changed", "B", "a@x.org", "", "G", 2},
-                            {"new-group", "A", "B", "a@x.org", "", "H", 3}};
-  const auto plan = plan_snapshot(known, file);
-  REQUIRE(plan.updates.size() == 2);
-  CHECK(plan.updates[0].row->external_id == "same-group");
-  CHECK(!plan.updates[0].group_changed);
-  CHECK(plan.updates[1].group_changed);
+  const auto parsed =
+      parse(kHeader + "ORG1,same-group,Changed,B,a@x.org,,G\nORG1,new-group,A,B,a@x.org,,H\n");
+  const auto plan = plan_of(
+      parsed, {known(1, "same-group", "A", "a@x.org", "G"), known(2, "new-group", "A", "a@x.org", "G")});
+  REQUIRE(plan.writes.size() == 2);
+  CHECK(plan.writes[0].row->key == "same-group");
+  CHECK(!plan.writes[0].groups_changed);
+  CHECK(plan.writes[1].groups_changed);
+  CHECK(plan.memberships_added == 1);
+  CHECK(plan.memberships_removed == 1);
 }
 
 namespace {

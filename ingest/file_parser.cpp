@@ -1,0 +1,502 @@
+#include "ingest/file_parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/email.hpp"
+#include "base/text.hpp"
+#include "ingest/image.hpp"
+
+namespace intake::ingest {
+namespace {
+
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+std::string_view trim_view(std::string_view text) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::string lower_trimmed(std::string_view text) { return base::ascii_lower(trim_view(text)); }
+
+// The non-empty, trimmed items of a multi-valued cell.
+std::vector<std::string_view> split_list(std::string_view cell, char separator) {
+  std::vector<std::string_view> items;
+  while (true) {
+    const auto end = cell.find(separator);
+    const auto item = trim_view(cell.substr(0, end));
+    if (!item.empty()) items.push_back(item);
+    if (end == std::string_view::npos) break;
+    cell.remove_prefix(end + 1);
+  }
+  return items;
+}
+
+bool is_blank(std::string_view text) { return std::all_of(text.begin(), text.end(), is_space); }
+
+// Trims in place: most cells have nothing to trim and are moved, not copied.
+std::string trimmed(std::string&& text) {
+  while (!text.empty() && is_space(text.back())) text.pop_back();
+  const auto first = std::find_if_not(text.begin(), text.end(), is_space);
+  text.erase(text.begin(), first);
+  return std::move(text);
+}
+
+using base::equals_ignoring_ascii_case;
+
+bool all_digits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// SAP's formats: XX, xx, xx-XX or xx_XX.
+bool valid_language(std::string_view code) {
+  const auto letters = [](std::string_view part) {
+    return part.size() == 2 && std::all_of(part.begin(), part.end(), [](char c) {
+             return std::isalpha(static_cast<unsigned char>(c)) != 0;
+           });
+  };
+  if (code.size() == 2) return letters(code);
+  return code.size() == 5 && (code[2] == '-' || code[2] == '_') && letters(code.substr(0, 2)) &&
+         letters(code.substr(3));
+}
+
+bool valid_date_time(int year, int month, int day, int hour, int minute, int second) {
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > kDays[month - 1] || (month == 2 && day == 29 && !leap)) return false;
+  return hour <= 23 && minute <= 59 && second <= 59;
+}
+
+bool valid_timestamp(std::string_view value, std::string_view format) {
+  const auto number = [&](std::size_t at, std::size_t length) {
+    int n = 0;
+    for (std::size_t i = at; i < at + length; ++i) n = n * 10 + (value[i] - '0');
+    return n;
+  };
+  if (format == "iso8601") {  // 2026-11-22T02:00:00Z
+    if (value.size() != 20 || value[4] != '-' || value[7] != '-' || value[10] != 'T' || value[13] != ':' ||
+        value[16] != ':' || value[19] != 'Z')
+      return false;
+    for (const std::size_t at : {0, 5, 8, 11, 14, 17}) {
+      if (!all_digits(value.substr(at, at == 0 ? 4 : 2))) return false;
+    }
+    return valid_date_time(number(0, 4), number(5, 2), number(8, 2), number(11, 2), number(14, 2),
+                           number(17, 2));
+  }
+  // yyyyMMddHHmmss'Z'
+  if (value.size() != 15 || value[14] != 'Z' || !all_digits(value.substr(0, 14))) return false;
+  return valid_date_time(number(0, 4), number(4, 2), number(6, 2), number(8, 2), number(10, 2),
+                         number(12, 2));
+}
+
+std::string timestamp_example(std::string_view format) {
+  return format == "iso8601" ? "2026-11-22T02:00:00Z" : "20261122020000Z";
+}
+
+// One bound column: where its cell is in the file's records (nullopt: the file lacks it).
+struct Binding {
+  const ColumnSpec* column;
+  std::optional<std::size_t> index;
+  std::optional<std::regex> pattern;
+  std::unordered_map<std::string, std::size_t> seen;  // unique columns: value -> first line
+};
+
+// A key on two rows: the first row counts, later ones are row errors. Found by sorting rather than
+// with a map of every key, which for a million rows would cost ~100 MB; the sorted order is kept for
+// the planner's merge join. Files exported in key order skip the sort.
+void refuse_repeated_keys(ParsedFile& result, const std::string& key_header, std::size_t max_errors_kept) {
+  auto& rows = result.rows;
+  auto& order = result.by_key;
+  order.resize(rows.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  const bool strictly_ascending =
+      std::adjacent_find(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return rows[a].key >= rows[b].key;
+      }) == order.end();
+  if (strictly_ascending) return;  // no repeats possible, and already in order
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const int c = rows[a].key.compare(rows[b].key);
+    return c < 0 || (c == 0 && rows[a].line < rows[b].line);
+  });
+  std::vector<bool> repeated(rows.size(), false);
+  std::vector<RowIssue> repeats;
+  std::size_t repeat_count = 0;
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    const auto& first = rows[order[i - 1]];
+    const auto& row = rows[order[i]];
+    if (row.key != first.key) continue;
+    repeated[order[i]] = true;
+    ++repeat_count;
+    ++result.invalid;
+    result.kept_keys.push_back(row.key);
+    if (repeats.size() < max_errors_kept)
+      repeats.push_back({row.line, key_header,
+                         key_header + " " + excerpt(row.key) + " already appears on line " +
+                             std::to_string(first.line) + "; each user may appear once"});
+    std::swap(order[i], order[i - 1]);  // later repeats are compared with the first row too
+  }
+  if (repeat_count == 0) return;
+  // Drop the repeated rows, and renumber the order to the rows that stay.
+  std::vector<std::uint32_t> new_index(rows.size());
+  std::vector<FileRow> kept;
+  kept.reserve(rows.size() - repeat_count);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    new_index[i] = static_cast<std::uint32_t>(kept.size());
+    if (!repeated[i]) kept.push_back(std::move(rows[i]));
+  }
+  std::vector<std::uint32_t> kept_order;
+  kept_order.reserve(kept.size());
+  for (const auto index : order) {
+    if (!repeated[index]) kept_order.push_back(new_index[index]);
+  }
+  rows = std::move(kept);
+  order = std::move(kept_order);
+  // Both lists hold the first errors by line; merged, the first `max_errors_kept` of them.
+  result.errors.insert(result.errors.end(), repeats.begin(), repeats.end());
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+  if (result.errors.size() > max_errors_kept) result.errors.resize(max_errors_kept);
+}
+
+std::string list_of(const std::vector<std::string>& items, std::string_view last_joiner) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? std::string(last_joiner) : std::string(", ");
+    out += items[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+bool valid_e164(std::string_view phone) {
+  if (phone.size() < 3 || phone.size() > 16 || phone[0] != '+' || phone[1] < '1' || phone[1] > '9')
+    return false;
+  return all_digits(phone.substr(1));
+}
+
+std::string excerpt(std::string_view value) {
+  constexpr std::size_t kMax = 80;
+  const auto characters = base::utf8_characters(value);
+  if (characters <= kMax) return "'" + base::escape_for_log(value) + "'";
+  std::size_t end = 0;
+  for (std::size_t count = 0; end < value.size(); ++end) {
+    if ((static_cast<unsigned char>(value[end]) & 0xc0) != 0x80 && count++ == kMax) break;
+  }
+  return "'" + base::escape_for_log(value.substr(0, end)) + "…' (" + std::to_string(characters) +
+         " characters)";
+}
+
+ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContext& context) {
+  ParsedFile result;
+  result.rows.reserve(context.expected_rows);
+  result.managed.assign(spec.slots.size(), false);
+  const auto reject = [&](std::size_t line, std::string column, std::string message) {
+    result.rejection = RowIssue{line, std::move(column), std::move(message)};
+    result.rows.clear();
+    return result;
+  };
+  const auto read = [&]() -> tl::expected<std::optional<CsvRecord>, CsvError> {
+    while (true) {  // blank lines are not rows
+      auto record = reader.next();
+      if (!record || !*record) return record;
+      const auto& fields = (**record).fields;
+      if (!(fields.size() == 1 && is_blank(fields[0]))) return record;
+    }
+  };
+  auto first = read();
+  if (!first) return reject(first.error().line, "", first.error().message);
+  if (!*first) {
+    return reject(1, "",
+                  spec.header == HeaderMode::None
+                      ? "the file is empty: it needs one line per row"
+                      : "the file is empty: it needs a header line and one line per row");
+  }
+  if (!spec.utf16 &&
+      (reader.encoding() == TextEncoding::Utf16Le || reader.encoding() == TextEncoding::Utf16Be))
+    return reject(1, "", "the file is UTF-16; this file must be UTF-8: save it as UTF-8 and upload it again");
+
+  std::vector<Binding> bindings;
+  bindings.reserve(spec.columns.size());
+  for (const auto& column : spec.columns) {
+    Binding binding{&column, std::nullopt, std::nullopt, {}};
+    if (!column.pattern.empty()) binding.pattern.emplace(column.pattern, std::regex::ECMAScript);
+    bindings.push_back(std::move(binding));
+  }
+  // Header row: required, none, or detected (the first line names the key column).
+  std::optional<CsvRecord> pending = std::move(**first);
+  bool has_header = spec.header == HeaderMode::Required;
+  if (spec.header == HeaderMode::Optional) {
+    const auto key_header = lower_trimmed(spec.key().header);
+    has_header = std::any_of(pending->fields.begin(), pending->fields.end(),
+                             [&](const std::string& field) { return lower_trimmed(field) == key_header; });
+  }
+  if (has_header) {
+    const auto& names = pending->fields;
+    std::vector<std::string> unknown;
+    for (std::size_t index = 0; index < names.size(); ++index) {
+      const auto name = lower_trimmed(names[index]);
+      const auto bound = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) {
+        return lower_trimmed(b.column->header) == name;
+      });
+      if (bound == bindings.end()) {
+        if (!name.empty()) unknown.push_back(base::escape_for_log(trim_view(names[index])));
+      } else if (!bound->index) {
+        bound->index = index;
+      }
+    }
+    std::vector<std::string> missing;
+    for (const auto& binding : bindings) {
+      if (!binding.index &&
+          (binding.column->header_required || binding.column->target.kind == TargetKind::Key))
+        missing.push_back(binding.column->header);
+    }
+    if (!missing.empty()) {
+      std::vector<std::string> required;
+      for (const auto& column : spec.columns) {
+        if (column.header_required || column.target.kind == TargetKind::Key)
+          required.push_back(column.header);
+      }
+      std::string hint = "the header line lacks " + list_of(missing, " and ") +
+                         "; required columns: " + list_of(required, ", ");
+      if (pending->fields.size() == 1 && pending->fields[0].find_first_of(";\t|,") != std::string::npos &&
+          spec.delimiter == ',') {
+        hint += " (the line has one column: are the columns separated by ',' ?)";
+      }
+      return reject(1, list_of(missing, ", "), hint);
+    }
+    if (!unknown.empty() && spec.unknown_columns == UnknownColumns::Reject) {
+      return reject(1, list_of(unknown, ", "),
+                    "the header line has columns this file does not take: " + list_of(unknown, ", ") +
+                        "; remove them and upload the file again");
+    }
+    result.ignored_columns = std::move(unknown);
+    pending.reset();
+  } else {
+    for (auto& binding : bindings) {
+      if (binding.column->position) binding.index = *binding.column->position - 1;
+    }
+  }
+  for (const auto& binding : bindings) {
+    const auto& column = *binding.column;
+    const bool feeds_slot = column.target.kind != TargetKind::OrgId &&
+                            column.target.kind != TargetKind::Skip &&
+                            (column.target.kind != TargetKind::Key || column.also);
+    if (feeds_slot) result.managed[column.slot] = binding.index.has_value() || column.clear_when_absent;
+  }
+  // Column sets that satisfy row_requires_any, as binding indices.
+  std::vector<std::vector<std::size_t>> requirement_sets;
+  for (const auto& set : spec.row_requires_any) {
+    auto& indices = requirement_sets.emplace_back();
+    for (const auto& header : set) {
+      for (std::size_t i = 0; i < bindings.size(); ++i) {
+        if (equals_ignoring_ascii_case(bindings[i].column->header, header)) indices.push_back(i);
+      }
+    }
+  }
+
+  const auto& key_header = spec.key().header;
+  std::vector<std::string> cells(bindings.size());
+  std::vector<std::string> slots(spec.slots.size());
+  std::string current_key;
+  const auto row_error = [&](std::size_t line, const std::string& column, std::string message) {
+    ++result.invalid;
+    if (!current_key.empty()) result.kept_keys.push_back(current_key);
+    if (result.errors.size() < context.max_errors_kept)
+      result.errors.push_back({line, column, std::move(message)});
+  };
+  while (true) {
+    CsvRecord record;
+    if (pending) {
+      record = std::move(*pending);
+      pending.reset();
+    } else {
+      auto next = read();
+      if (!next) return reject(next.error().line, "", next.error().message);
+      if (!*next) break;
+      record = std::move(**next);
+    }
+    ++result.records;
+    const auto line = record.line;
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+      const auto index = bindings[i].index;
+      cells[i] =
+          index && *index < record.fields.size() ? trimmed(std::move(record.fields[*index])) : std::string();
+      if (cells[i].empty()) cells[i] = bindings[i].column->default_value;
+    }
+    current_key = cells[spec.key_column];
+    std::optional<std::pair<std::string, std::string>> problem;  // column, message
+    bool skip = false;
+    for (std::size_t i = 0; i < bindings.size() && !problem; ++i) {
+      const auto& column = *bindings[i].column;
+      const auto& cell = cells[i];
+      const auto& name = column.header;
+      if (column.target.kind == TargetKind::OrgId) {
+        if (cell != context.org_id) {
+          return reject(
+              line, name,
+              "line " + std::to_string(line) + ": " + name + " " + excerpt(cell) +
+                  " is not your organization's id; use the id from your onboarding e-mail on every line");
+        }
+        continue;
+      }
+      if (column.target.kind == TargetKind::Skip) {
+        skip =
+            std::find(column.skip_values.begin(), column.skip_values.end(), cell) != column.skip_values.end();
+        continue;
+      }
+      if (cell.empty()) {
+        if (column.required) {
+          problem.emplace(name, column.target.kind == TargetKind::Key
+                                    ? name + " is empty; every row needs its unique " + name
+                                    : name + " is empty; it is required");
+        }
+        continue;
+      }
+      if (const auto bad = base::forbidden_character(cell)) {
+        problem.emplace(name, name + " contains " + *bad + "; remove it and upload the file again");
+        continue;
+      }
+      std::vector<std::string_view> values;
+      if (column.list_separator) {
+        values = split_list(cell, *column.list_separator);
+        if (column.target.kind == TargetKind::Groups && values.size() > spec.max_groups_per_user) {
+          problem.emplace(name, name + " names " + std::to_string(values.size()) + " groups; at most " +
+                                    std::to_string(spec.max_groups_per_user) + " are allowed per user");
+          continue;
+        }
+      } else {
+        values.push_back(cell);
+      }
+      for (const auto value : values) {
+        const auto characters = base::utf8_characters(value);
+        if (characters > column.max_length || characters < column.min_length) {
+          problem.emplace(name,
+                          name + " " + excerpt(value) + " has " + std::to_string(characters) +
+                              " characters; it must have " +
+                              (column.min_length > 0 ? "from " + std::to_string(column.min_length) + " to "
+                                                     : std::string("at most ")) +
+                              std::to_string(column.max_length));
+          break;
+        }
+        if (!column.allowed.empty() &&
+            std::none_of(column.allowed.begin(), column.allowed.end(), [&](const std::string& allowed) {
+              return equals_ignoring_ascii_case(allowed, value);
+            })) {
+          problem.emplace(name,
+                          name + " " + excerpt(value) + " is not one of " + list_of(column.allowed, " or "));
+          break;
+        }
+        if (bindings[i].pattern && !std::regex_match(value.begin(), value.end(), *bindings[i].pattern)) {
+          problem.emplace(name, name + " " + excerpt(value) + " does not have the expected form (" +
+                                    column.pattern + ")");
+          break;
+        }
+        switch (column.check) {
+          case Check::None: break;
+          case Check::Email:
+            if (const auto checked = base::check_email(value, base::EmailCharset::Utf8); !checked)
+              problem.emplace(name, name + " " + excerpt(value) + " is not an e-mail address (expected " +
+                                        "name@example.org): " + checked.error());
+            break;
+          case Check::Phone:
+            if (!valid_e164(value))
+              problem.emplace(
+                  name, name + " " + excerpt(value) +
+                            " is not a phone number in international format (E.164, e.g. +15713124645)");
+            break;
+          case Check::Language:
+            if (!valid_language(value))
+              problem.emplace(
+                  name, name + " " + excerpt(value) +
+                            " is not a language code (expected xx, XX, xx-XX or xx_XX, e.g. de or en-US)");
+            break;
+          case Check::Timestamp:
+            if (!valid_timestamp(value, column.timestamp_format))
+              problem.emplace(name, name + " " + excerpt(value) + " is not a time in the form " +
+                                        column.timestamp_format + " (e.g. " +
+                                        timestamp_example(column.timestamp_format) + ")");
+            break;
+        }
+        if (problem) break;
+      }
+      if (!problem && !column.allowed.empty() && !column.list_separator) {
+        // Stored as the profile spells it ("Active" is stored "active").
+        cells[i] = *std::find_if(
+            column.allowed.begin(), column.allowed.end(),
+            [&](const std::string& allowed) { return equals_ignoring_ascii_case(allowed, cells[i]); });
+      }
+    }
+    if (!problem && !skip) {
+      // row_requires_any: at least one set with every column non-empty.
+      const bool satisfied =
+          requirement_sets.empty() ||
+          std::any_of(
+              requirement_sets.begin(), requirement_sets.end(), [&](const std::vector<std::size_t>& set) {
+                return std::all_of(set.begin(), set.end(), [&](std::size_t i) { return !cells[i].empty(); });
+              });
+      if (!satisfied) {
+        std::vector<std::string> options;
+        for (const auto& set : spec.row_requires_any) options.push_back(list_of(set, " and "));
+        problem.emplace(
+            spec.row_requires_any.front().front(),
+            "neither " + list_of(options, " nor ") + " is given; each row needs " + list_of(options, " or "));
+      }
+    }
+    if (!problem && !skip) {
+      for (auto& binding : bindings) {
+        if (!binding.column->unique || binding.column->target.kind == TargetKind::Key) continue;
+        const auto& cell = cells[static_cast<std::size_t>(&binding - bindings.data())];
+        if (cell.empty()) continue;
+        const auto [at, inserted] = binding.seen.emplace(cell, line);
+        if (!inserted) {
+          problem.emplace(binding.column->header, binding.column->header + " " + excerpt(cell) +
+                                                      " already appears on line " +
+                                                      std::to_string(at->second) + "; it must be unique");
+          break;
+        }
+      }
+    }
+    if (problem) {
+      row_error(line, problem->first, std::move(problem->second));
+      continue;
+    }
+    if (skip) {
+      ++result.skipped;
+      if (!current_key.empty()) result.kept_keys.push_back(current_key);
+      if (result.skips.size() < context.max_errors_kept) {
+        result.skips.push_back({line, key_header, "skipped as the file asks (the user is kept as it was)"});
+      }
+      continue;
+    }
+    // The image: each slot from its column (groups as a sorted set), empty where the file lacks it.
+    for (auto& slot : slots) slot.clear();
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+      const auto& column = *bindings[i].column;
+      const auto kind = column.target.kind;
+      if (kind == TargetKind::OrgId || kind == TargetKind::Skip || (kind == TargetKind::Key && !column.also))
+        continue;
+      if (column.list_separator) {
+        const auto items = split_list(cells[i], *column.list_separator);
+        slots[column.slot] = join_set(std::vector<std::string>(items.begin(), items.end()));
+      } else {
+        slots[column.slot] = cells[i];
+      }
+    }
+    FileRow row;
+    row.key = std::move(current_key);
+    row.line = static_cast<std::uint32_t>(line);
+    for (const auto& slot : slots) append_slot(row.image, slot);
+    result.rows.push_back(std::move(row));
+    current_key.clear();
+  }
+  refuse_repeated_keys(result, key_header, context.max_errors_kept);
+  return result;
+}
+
+}  // namespace intake::ingest

@@ -1,0 +1,59 @@
+#pragma once
+// The profile engine's reading half: CSV records in, validated rows (key + image) and problems out,
+// driven entirely by a FileSpec (profile.hpp). Pure: the bytes come from the caller's CsvReader.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/csv_reader.hpp"
+#include "ingest/profile.hpp"
+
+namespace intake::ingest {
+
+struct FileRow {
+  std::string key;
+  std::string image;  // the row's slot values (image.hpp); slots the file does not manage are empty
+  std::uint32_t line = 0;
+};
+
+struct RowIssue {
+  std::size_t line = 0;
+  std::string column;
+  std::string message;  // for the customer: what is wrong and what is expected
+};
+
+struct ParsedFile {
+  std::optional<RowIssue> rejection;  // a whole-file error: nothing is applied
+  std::vector<FileRow> rows;
+  std::vector<RowIssue> errors;  // the first `max_errors_kept` row errors
+  std::vector<RowIssue> skips;   // the first `max_errors_kept` rows a row filter skipped
+  std::size_t records = 0;       // data rows read
+  std::size_t invalid = 0;       // rows left out for errors
+  std::size_t skipped = 0;       // rows left out by a row filter (Skip = 1)
+  std::vector<std::string> ignored_columns;
+  // Keys of rows left out (errors, filters): those users are neither updated nor removed, so a typo
+  // in one cell never deletes a user.
+  std::vector<std::string> kept_keys;
+  // Indices into `rows` in ascending byte order of key, for the planner's merge join (plan.hpp).
+  std::vector<std::uint32_t> by_key;
+  // Per slot: whether this file manages it (its column is in the header, or it clears when absent).
+  std::vector<bool> managed;
+};
+
+struct ParseContext {
+  std::string_view org_id;  // for org_id columns: every row must carry the tenant's
+  std::size_t max_errors_kept = 1000;
+  // Only sizes the row vector up front (growing it by doubling would move every row ~twice).
+  std::size_t expected_rows = 0;
+};
+
+ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContext& context);
+
+bool valid_e164(std::string_view phone);
+// A cell quoted in a message: control characters escaped, at most 80 characters and its length.
+std::string excerpt(std::string_view value);
+
+}  // namespace intake::ingest

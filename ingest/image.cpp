@@ -1,0 +1,94 @@
+#include "ingest/image.hpp"
+
+#include <algorithm>
+
+namespace intake::ingest {
+
+void append_slot(std::string& image, std::string_view value) {
+  auto length = value.size();
+  do {
+    const auto low = static_cast<unsigned char>(length & 0x7f);
+    length >>= 7;
+    image += static_cast<char>(length ? (low | 0x80) : low);
+  } while (length);
+  image.append(value);
+}
+
+std::vector<std::string_view> slot_values(std::string_view image, std::size_t count) {
+  std::vector<std::string_view> values;
+  values.reserve(count);
+  std::size_t at = 0;
+  for (std::size_t slot = 0; slot < count; ++slot) {
+    std::size_t length = 0;
+    for (int shift = 0; at < image.size(); shift += 7) {
+      const auto byte = static_cast<unsigned char>(image[at++]);
+      length |= static_cast<std::size_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) break;
+    }
+    length = std::min(length, image.size() - at);
+    values.push_back(image.substr(at, length));
+    at += length;
+  }
+  return values;
+}
+
+std::string join_set(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::string joined;
+  for (const auto& value : values) {
+    if (!joined.empty()) joined += '\n';
+    joined += value;
+  }
+  return joined;
+}
+
+std::vector<std::string_view> split_set(std::string_view joined) {
+  std::vector<std::string_view> values;
+  while (!joined.empty()) {
+    const auto end = joined.find('\n');
+    values.push_back(joined.substr(0, end));
+    if (end == std::string_view::npos) break;
+    joined.remove_prefix(end + 1);
+  }
+  return values;
+}
+
+std::string stored_image(const StoredUser& user, const FileSpec& spec, const std::vector<bool>& managed) {
+  std::string image;
+  for (std::size_t slot = 0; slot < spec.slots.size(); ++slot) {
+    std::string_view value;
+    if (managed[slot]) {
+      const auto& target = spec.slots[slot];
+      switch (target.kind) {
+        case TargetKind::Field: value = user.fields[static_cast<std::size_t>(target.field)]; break;
+        case TargetKind::Contact:
+          for (const auto& contact : user.contacts) {
+            if (contact.kind == target.contact && contact.type == target.name) value = contact.value;
+          }
+          break;
+        case TargetKind::Attribute:
+          for (const auto& attribute : user.attributes) {
+            if (attribute.name == target.name) value = attribute.value;
+          }
+          break;
+        case TargetKind::Groups: value = user.groups; break;
+        case TargetKind::Key:
+        case TargetKind::OrgId:
+        case TargetKind::Skip: break;
+      }
+    }
+    append_slot(image, value);
+  }
+  return image;
+}
+
+std::string mask_image(std::string_view image, const std::vector<bool>& managed) {
+  const auto values = slot_values(image, managed.size());
+  std::string masked;
+  for (std::size_t slot = 0; slot < values.size(); ++slot)
+    append_slot(masked, managed[slot] ? values[slot] : "");
+  return masked;
+}
+
+}  // namespace intake::ingest

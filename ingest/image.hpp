@@ -1,0 +1,52 @@
+#pragma once
+// A user as one file spec sees it: the values of the spec's slots (FileSpec::slots), packed into one
+// string. A million rows are held as a million small strings instead of a million records of a dozen
+// strings each, and "did anything change" is one byte comparison of the file's image with the stored
+// user's image over the same slots. Pure.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/profile.hpp"
+
+namespace intake::ingest {
+
+// Appends one slot's value (a varint length, then the bytes).
+void append_slot(std::string& image, std::string_view value);
+// The slot values of an image; `count` is the spec's slot count.
+std::vector<std::string_view> slot_values(std::string_view image, std::size_t count);
+
+// Several values in one slot (groups): sorted, without repeats, joined by '\n' so that the same set
+// in any order packs to the same bytes.
+std::string join_set(std::vector<std::string> values);
+std::vector<std::string_view> split_set(std::string_view joined);
+
+// A stored user as the planner sees it; the views need only live through the call that receives it.
+struct StoredContact {
+  ContactKind kind = ContactKind::Phone;
+  std::string_view type, value;
+};
+struct StoredAttribute {
+  std::string_view name, value;
+};
+struct StoredUser {
+  std::int64_t id = 0;
+  std::string_view key;
+  std::string_view fields[kUserFieldCount];
+  std::vector<StoredContact> contacts;
+  std::vector<StoredAttribute> attributes;
+  std::string_view groups;       // '\n'-joined group ids this file brought (join_set order)
+  std::string_view origin_file;  // the file that last synced it; empty: created by hand
+  bool manual = false;
+  bool removed = false;
+};
+
+// The stored user's image over the spec's slots. Slots the file does not manage (`managed[i]` false)
+// are packed empty on both sides, so they never count as a change.
+std::string stored_image(const StoredUser& user, const FileSpec& spec, const std::vector<bool>& managed);
+
+// Blanks the slots a file does not manage (its header lacks them) in a row's image.
+std::string mask_image(std::string_view image, const std::vector<bool>& managed);
+
+}  // namespace intake::ingest

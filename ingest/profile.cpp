@@ -1,0 +1,433 @@
+#include "ingest/profile.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "base/sha256.hpp"
+#include "base/text.hpp"
+
+namespace intake::ingest {
+namespace {
+
+using base::ascii_lower;
+
+// Reads one TOML table, remembering where it is so that every error names the line and the key, and
+// refusing keys it does not know (a misspelt key silently ignored would be a rule silently missing).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, std::string_view source)
+      : table_(table), path_(std::move(path)), source_(source) {}
+
+  std::string where(std::string_view key) const {
+    const auto* node = table_.get(key);
+    const auto line = node ? node->source().begin.line : table_.source().begin.line;
+    return std::string(source_) + ":" + std::to_string(line) + ": " + path_ + (path_.empty() ? "" : ".") +
+           std::string(key);
+  }
+  [[noreturn]] void fail(std::string_view key, const std::string& message) const {
+    throw std::invalid_argument(where(key) + ": " + message);
+  }
+
+  std::optional<std::string> text(std::string_view key) {
+    seen_.insert(std::string(key));
+    const auto* node = table_.get(key);
+    if (!node) return std::nullopt;
+    if (const auto* value = node->as_string()) return value->get();
+    fail(key, "must be a string in quotes");
+  }
+  std::string required_text(std::string_view key) {
+    auto value = text(key);
+    if (!value || value->empty()) fail(key, "is required");
+    return *value;
+  }
+  std::optional<bool> flag(std::string_view key) {
+    seen_.insert(std::string(key));
+    const auto* node = table_.get(key);
+    if (!node) return std::nullopt;
+    if (const auto* value = node->as_boolean()) return value->get();
+    fail(key, "must be true or false");
+  }
+  std::optional<std::int64_t> number(std::string_view key, std::int64_t least, std::int64_t most) {
+    seen_.insert(std::string(key));
+    const auto* node = table_.get(key);
+    if (!node) return std::nullopt;
+    const auto* value = node->as_integer();
+    if (!value || value->get() < least || value->get() > most)
+      fail(key, "must be a whole number from " + std::to_string(least) + " to " + std::to_string(most));
+    return value->get();
+  }
+  std::vector<std::string> texts(std::string_view key) {
+    seen_.insert(std::string(key));
+    std::vector<std::string> out;
+    const auto* node = table_.get(key);
+    if (!node) return out;
+    const auto* array = node->as_array();
+    if (!array) fail(key, "must be a list of strings, e.g. [\"a\", \"b\"]");
+    for (const auto& item : *array) {
+      const auto* value = item.as_string();
+      if (!value) fail(key, "must be a list of strings, e.g. [\"a\", \"b\"]");
+      out.push_back(value->get());
+    }
+    return out;
+  }
+  // A list of lists of strings: [["Name"], ["FirstName", "LastName"]].
+  std::vector<std::vector<std::string>> text_sets(std::string_view key) {
+    seen_.insert(std::string(key));
+    std::vector<std::vector<std::string>> out;
+    const auto* node = table_.get(key);
+    if (!node) return out;
+    const auto* array = node->as_array();
+    const auto usage = "must be a list of lists of column headers, e.g. [[\"email\"], [\"phone\"]]";
+    if (!array) fail(key, usage);
+    for (const auto& item : *array) {
+      const auto* inner = item.as_array();
+      if (!inner || inner->empty()) fail(key, usage);
+      auto& set = out.emplace_back();
+      for (const auto& header : *inner) {
+        const auto* value = header.as_string();
+        if (!value) fail(key, usage);
+        set.push_back(value->get());
+      }
+    }
+    return out;
+  }
+  template <typename Enum>
+  std::optional<Enum> choice(std::string_view key, const std::map<std::string_view, Enum>& options) {
+    const auto value = text(key);
+    if (!value) return std::nullopt;
+    if (const auto found = options.find(*value); found != options.end()) return found->second;
+    std::string list;
+    for (const auto& [name, _] : options) list += (list.empty() ? "" : ", ") + std::string(name);
+    fail(key, "is '" + *value + "'; it must be one of " + list);
+  }
+  const toml::array* tables(std::string_view key) {
+    seen_.insert(std::string(key));
+    const auto* node = table_.get(key);
+    if (!node) return nullptr;
+    const auto* array = node->as_array();
+    if (!array || !array->is_array_of_tables())
+      fail(key, "must be a list of tables, written [[" + path_ + (path_.empty() ? "" : ".") +
+                    std::string(key) + "]]");
+    return array;
+  }
+  void refuse_unknown_keys() const {
+    for (const auto& [key, node] : table_) {
+      if (!seen_.contains(std::string(key.str())))
+        fail(key.str(), "is not a profile key (docs/PROFILES.md lists them); check its spelling");
+    }
+  }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  std::string_view source_;
+  std::set<std::string> seen_;
+};
+
+ColumnSpec read_column(TableReader& in) {
+  ColumnSpec column;
+  column.header = in.required_text("header");
+  if (const auto position = in.number("position", 1, 1000))
+    column.position = static_cast<std::size_t>(*position);
+  const auto target = in.required_text("target");
+  const auto parsed = parse_target(target);
+  if (!parsed) {
+    in.fail("target",
+            "'" + target +
+                "' is not a target; use key, org_id, skip, groups, a user field (login_name, email, "
+                "first_name, last_name, display_name, title, language, account_status, valid_from, "
+                "valid_to), contact:email|phone:TYPE or attribute:NAME");
+  }
+  column.target = *parsed;
+  if (const auto also = in.text("also")) {
+    const auto also_target = parse_target(*also);
+    if (column.target.kind != TargetKind::Key || !also_target || also_target->kind != TargetKind::Field)
+      in.fail("also", "only a key column may also feed a user field, e.g. also = \"email\"");
+    column.also = also_target;
+  }
+  column.required = in.flag("required").value_or(false);
+  column.header_required = in.flag("header_required").value_or(false);
+  column.min_length = static_cast<std::size_t>(in.number("min_length", 0, 1 << 20).value_or(0));
+  column.max_length = static_cast<std::size_t>(in.number("max_length", 1, 1 << 20).value_or(256));
+  if (column.min_length > column.max_length) in.fail("min_length", "is larger than max_length");
+  column.allowed = in.texts("allowed");
+  if (auto pattern = in.text("pattern")) {
+    try {
+      std::regex check(*pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& error) {
+      in.fail("pattern", "is not a regular expression: " + std::string(error.what()));
+    }
+    column.pattern = std::move(*pattern);
+  }
+  column.check = in.choice<Check>("check", {{"email", Check::Email},
+                                            {"phone", Check::Phone},
+                                            {"language", Check::Language},
+                                            {"timestamp", Check::Timestamp}})
+                     .value_or(Check::None);
+  column.timestamp_format = in.text("timestamp_format").value_or("");
+  if (column.check == Check::Timestamp && column.timestamp_format != "yyyyMMddHHmmss'Z'" &&
+      column.timestamp_format != "iso8601") {
+    in.fail("timestamp_format", "must be \"yyyyMMddHHmmss'Z'\" or \"iso8601\" for check = \"timestamp\"");
+  }
+  if (const auto separator = in.text("list_separator")) {
+    if (separator->size() != 1) in.fail("list_separator", "must be one character, e.g. \",\" or \";\"");
+    column.list_separator = (*separator)[0];
+  }
+  column.default_value = in.text("default").value_or("");
+  column.unique = in.flag("unique").value_or(false);
+  column.clear_when_absent = in.flag("clear_when_absent").value_or(false);
+  column.skip_values = in.texts("skip_values");
+  column.sample = in.text("sample").value_or("");
+  if (column.target.kind == TargetKind::Skip && column.skip_values.empty())
+    in.fail("skip_values", "is required for a skip column: the values that mean \"do not import this row\"");
+  in.refuse_unknown_keys();
+  return column;
+}
+
+FileSpec read_file(TableReader& in, std::string_view source, const std::string& path) {
+  FileSpec spec;
+  spec.name = in.required_text("name");
+  spec.exact_name = in.flag("exact_name").value_or(true);
+  spec.description = in.text("description").value_or("");
+  spec.header = in.choice<HeaderMode>("header", {{"required", HeaderMode::Required},
+                                                 {"optional", HeaderMode::Optional},
+                                                 {"none", HeaderMode::None}})
+                    .value_or(HeaderMode::Required);
+  if (const auto delimiter = in.text("delimiter")) {
+    if (*delimiter == "\\t" || *delimiter == "\t") {
+      spec.delimiter = '\t';
+    } else if (delimiter->size() == 1 && *delimiter != "\"" && *delimiter != "\n" && *delimiter != "\r") {
+      spec.delimiter = (*delimiter)[0];
+    } else {
+      in.fail("delimiter", "must be one character other than a quote or a line break, e.g. \",\" or \";\"");
+    }
+  }
+  const auto encodings = in.texts("encodings");
+  if (!encodings.empty()) {
+    spec.utf16 = false;
+    for (const auto& encoding : encodings) {
+      if (encoding == "utf-16") {
+        spec.utf16 = true;
+      } else if (encoding != "utf-8") {
+        in.fail("encodings", "'" + encoding + "' is not supported; list \"utf-8\" and/or \"utf-16\"");
+      }
+    }
+  }
+  spec.semantics =
+      in.choice<Semantics>("semantics", {{"snapshot", Semantics::Snapshot}, {"upsert", Semantics::Upsert}})
+          .value_or(Semantics::Snapshot);
+  spec.unknown_columns = in.choice<UnknownColumns>("unknown_columns", {{"ignore", UnknownColumns::Ignore},
+                                                                       {"reject", UnknownColumns::Reject}})
+                             .value_or(UnknownColumns::Ignore);
+  spec.adopt_manual_by_email = in.flag("adopt_manual_by_email").value_or(false);
+  spec.email_immutable = in.flag("email_immutable").value_or(false);
+  spec.groups_must_exist = in.flag("groups_must_exist").value_or(false);
+  spec.max_groups_per_user =
+      static_cast<std::size_t>(in.number("max_groups_per_user", 1, 100000).value_or(1000));
+  if (const auto percent = in.number("max_invalid_percent", 0, 100))
+    spec.max_invalid_percent = static_cast<unsigned>(*percent);
+  if (const auto percent = in.number("max_removal_percent", 0, 100))
+    spec.max_removal_percent = static_cast<unsigned>(*percent);
+  const auto key = in.required_text("key");
+
+  const auto* columns = in.tables("columns");
+  if (!columns || columns->empty()) in.fail("columns", "is required: one [[files.columns]] table per column");
+  for (std::size_t i = 0; i < columns->size(); ++i) {
+    TableReader column_in(*(*columns)[i].as_table(), path + ".columns[" + std::to_string(i) + "]", source);
+    spec.columns.push_back(read_column(column_in));
+  }
+  // Cross-checks: one key column, named by `key`; distinct headers and positions; positions without a header.
+  std::set<std::string> headers;
+  std::set<std::size_t> positions;
+  std::optional<std::size_t> key_column;
+  for (std::size_t i = 0; i < spec.columns.size(); ++i) {
+    const auto& column = spec.columns[i];
+    if (!headers.insert(ascii_lower(column.header)).second)
+      in.fail("columns", "the header '" + column.header + "' is listed twice");
+    if (column.position && !positions.insert(*column.position).second)
+      in.fail("columns", "position " + std::to_string(*column.position) + " is used twice");
+    if (spec.header == HeaderMode::None && !column.position)
+      in.fail("columns",
+              "'" + column.header + "' needs a position: this file has no header row (header = \"none\")");
+    if (column.target.kind == TargetKind::Key) {
+      if (key_column) in.fail("columns", "only one column may have target = \"key\"");
+      key_column = i;
+    }
+  }
+  if (!key_column) in.fail("columns", "one column needs target = \"key\": the user's unique id");
+  if (ascii_lower(spec.columns[*key_column].header) != ascii_lower(key))
+    in.fail("key", "is '" + key + "' but the key column is '" + spec.columns[*key_column].header + "'");
+  spec.key_column = *key_column;
+  for (const auto& set : in.text_sets("row_requires_any")) {
+    for (const auto& header : set) {
+      if (!headers.contains(ascii_lower(header)))
+        in.fail("row_requires_any", "names '" + header + "', which is not one of the file's columns");
+    }
+    spec.row_requires_any.push_back(set);
+  }
+  for (auto& column : spec.columns) {
+    const auto kind = column.target.kind;
+    if (kind == TargetKind::OrgId || kind == TargetKind::Skip) continue;
+    if (kind == TargetKind::Key && !column.also) continue;
+    const auto& target = kind == TargetKind::Key ? *column.also : column.target;
+    if (std::find(spec.slots.begin(), spec.slots.end(), target) != spec.slots.end())
+      in.fail("columns", "two columns feed " + target_text(target) + "; each target takes one column");
+    column.slot = spec.slots.size();
+    spec.slots.push_back(target);
+  }
+  return spec;
+}
+
+}  // namespace
+
+std::string target_text(const Target& target) {
+  switch (target.kind) {
+    case TargetKind::Key: return "key";
+    case TargetKind::OrgId: return "org_id";
+    case TargetKind::Skip: return "skip";
+    case TargetKind::Groups: return "groups";
+    case TargetKind::Field: return std::string(field_name(target.field));
+    case TargetKind::Contact:
+      return "contact:" + std::string(contact_kind_name(target.contact)) + ":" + target.name;
+    case TargetKind::Attribute: return "attribute:" + target.name;
+  }
+  return {};
+}
+
+std::optional<Target> parse_target(std::string_view text) {
+  Target target;
+  if (text == "key") return Target::of(TargetKind::Key);
+  if (text == "org_id") return Target::of(TargetKind::OrgId);
+  if (text == "skip") return Target::of(TargetKind::Skip);
+  if (text == "groups") return Target::of(TargetKind::Groups);
+  for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+    if (text == field_name(static_cast<UserField>(i))) {
+      target.kind = TargetKind::Field;
+      target.field = static_cast<UserField>(i);
+      return target;
+    }
+  }
+  const auto valid_name = [](std::string_view name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+  };
+  if (text.starts_with("attribute:") && valid_name(text.substr(10))) {
+    target.kind = TargetKind::Attribute;
+    target.name = text.substr(10);
+    return target;
+  }
+  for (const auto kind : {ContactKind::Email, ContactKind::Phone}) {
+    const std::string prefix = "contact:" + std::string(contact_kind_name(kind)) + ":";
+    if (text.starts_with(prefix) && valid_name(text.substr(prefix.size()))) {
+      target.kind = TargetKind::Contact;
+      target.contact = kind;
+      target.name = text.substr(prefix.size());
+      return target;
+    }
+  }
+  return std::nullopt;
+}
+
+const ColumnSpec* FileSpec::column_for(const Target& target) const {
+  for (const auto& column : columns) {
+    if (column.target == target || column.also == target) return &column;
+  }
+  return nullptr;
+}
+
+const FileSpec* Profile::file_for(std::string_view file_name) const {
+  for (const auto& file : files) {
+    if (file.name == file_name) return &file;
+  }
+  return files.size() == 1 ? &files.front() : nullptr;
+}
+
+std::vector<std::string> Profile::file_names() const {
+  std::vector<std::string> names;
+  for (const auto& file : files) names.push_back(file.name);
+  return names;
+}
+
+tl::expected<Profile, std::string> load_profile(std::string_view toml_text, std::string_view source_name) {
+  toml::table table;
+  try {
+    table = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source().begin;
+    return tl::unexpected(std::string(source_name) + ":" + std::to_string(where.line) + ": " +
+                          std::string(error.description()));
+  }
+  try {
+    Profile profile;
+    TableReader in(table, "", source_name);
+    profile.name = in.required_text("name");
+    const bool valid_name =
+        profile.name.size() <= 64 && std::all_of(profile.name.begin(), profile.name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        });
+    if (!valid_name) in.fail("name", "must be lower-case letters, digits, '-' or '_' (at most 64)");
+    profile.title = in.required_text("title");
+    profile.source = in.text("source").value_or("");
+    const auto* files = in.tables("files");
+    if (!files || files->empty()) in.fail("files", "is required: one [[files]] table per accepted file");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      const std::string path = "files[" + std::to_string(i) + "]";
+      TableReader file_in(*(*files)[i].as_table(), path, source_name);
+      auto spec = read_file(file_in, source_name, path);
+      file_in.refuse_unknown_keys();
+      if (!names.insert(spec.name).second)
+        in.fail("files", "the file name '" + spec.name + "' is listed twice");
+      profile.files.push_back(std::move(spec));
+    }
+    in.refuse_unknown_keys();
+    profile.definition = std::string(toml_text);
+    profile.sha256 = base::sha256_hex(profile.definition);
+    return profile;
+  } catch (const std::invalid_argument& error) {
+    return tl::unexpected(std::string(error.what()));
+  }
+}
+
+std::string sample_header(const FileSpec& spec) {
+  if (spec.header == HeaderMode::None) return {};
+  std::string line;
+  for (const auto& column : spec.columns) {
+    if (!line.empty()) line += spec.delimiter;
+    line += column.header;
+  }
+  return line;
+}
+
+std::string sample_row(const FileSpec& spec, std::string_view org_id) {
+  std::vector<const ColumnSpec*> ordered;
+  for (const auto& column : spec.columns) ordered.push_back(&column);
+  if (spec.header == HeaderMode::None) {
+    std::sort(ordered.begin(), ordered.end(),
+              [](const ColumnSpec* a, const ColumnSpec* b) { return a->position < b->position; });
+  }
+  std::string line;
+  bool first = true;
+  for (const auto* column : ordered) {
+    if (!first) line += spec.delimiter;
+    first = false;
+    std::string cell = column->sample;
+    if (const auto at = cell.find("{org_id}"); at != std::string::npos) cell.replace(at, 8, org_id);
+    const bool quote = cell.find(spec.delimiter) != std::string::npos || cell.find('"') != std::string::npos;
+    if (quote) {
+      std::string quoted = "\"";
+      for (const char c : cell) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      cell = quoted + "\"";
+    }
+    line += cell;
+  }
+  return line;
+}
+
+}  // namespace intake::ingest

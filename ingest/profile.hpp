@@ -1,0 +1,124 @@
+#pragma once
+// Ingest profiles as data: what a vendor's files look like and how each applies to the directory.
+// One TOML format (docs/PROFILES.md), one loader; the built-in profiles are embedded copies of
+// ingest/profiles/<name>.toml read by that same loader. Pure: text in, a Profile or an error out.
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tl/expected.hpp>
+#include <vector>
+
+#include "store/directory.hpp"
+
+namespace intake::ingest {
+
+enum class HeaderMode {
+  Required,
+  Optional,
+  None
+};                                          // Optional: the first line is a header if it looks like one
+enum class Semantics { Snapshot, Upsert };  // next: insert_only, delete_list, group_ops, membership_reset
+enum class UnknownColumns { Ignore, Reject };
+enum class Check { None, Email, Phone, Language, Timestamp };
+
+// The user fields and contact kinds of the directory model (store/directory.hpp) a column can feed.
+using store::contact_kind_name;
+using store::ContactKind;
+using store::field_name;
+using store::kUserFieldCount;
+using store::UserField;
+
+enum class TargetKind { Key, OrgId, Skip, Field, Contact, Attribute, Groups };
+
+// Where a column's value goes. Written in a profile as "key", "org_id", "skip", "groups", a field name
+// ("email", "first_name", …), "contact:phone:mobile" (kind and type) or "attribute:NAME".
+struct Target {
+  TargetKind kind = TargetKind::Field;
+  UserField field = UserField::Email;
+  ContactKind contact = ContactKind::Phone;
+  std::string name;  // Contact: its type; Attribute: its key
+  bool operator==(const Target&) const = default;
+
+  static Target of(TargetKind kind) { return Target{kind, UserField::Email, ContactKind::Phone, {}}; }
+  static Target of(UserField field) { return Target{TargetKind::Field, field, ContactKind::Phone, {}}; }
+};
+std::string target_text(const Target& target);  // as written in a profile
+std::optional<Target> parse_target(std::string_view text);
+
+struct ColumnSpec {
+  std::string header;                   // matched case-insensitively, surrounding spaces ignored
+  std::optional<std::size_t> position;  // 1-based; how files without a header row are read
+  Target target;
+  std::optional<Target> also;    // a key column may feed a field too (SAP: mail is the key and the e-mail)
+  bool required = false;         // the cell must not be empty
+  bool header_required = false;  // the header row must have this column
+  std::size_t min_length = 0;
+  std::size_t max_length = 256;      // in characters; every field has one
+  std::vector<std::string> allowed;  // an enumeration, matched case-insensitively, stored as listed
+  std::string pattern;               // an ECMAScript regular expression the whole value must match
+  Check check = Check::None;
+  std::string timestamp_format;          // Check::Timestamp: "yyyyMMddHHmmss'Z'" or "iso8601"
+  std::optional<char> list_separator;    // several values in one cell (groups)
+  std::string default_value;             // used when the cell is empty
+  bool unique = false;                   // no two rows of a file may share the value
+  bool clear_when_absent = false;        // a file without this column clears the field (it is authoritative)
+  std::vector<std::string> skip_values;  // Skip columns: the values that skip a row
+  std::string sample;                    // the onboarding pack's sample cell ("{org_id}": the tenant's id)
+  std::size_t slot = 0;                  // filled by the loader: index into FileSpec::slots
+};
+
+// One accepted file and its rules.
+struct FileSpec {
+  std::string name;         // the file name the vendor documents
+  bool exact_name = true;   // the vendor requires exactly this name (no dates, no timestamps)
+  std::string description;  // what the file is for, in the vendor's words
+  HeaderMode header = HeaderMode::Required;
+  char delimiter = ',';
+  bool utf16 = true;  // UTF-16 accepted besides UTF-8
+  Semantics semantics = Semantics::Snapshot;
+  std::vector<ColumnSpec> columns;
+  std::size_t key_column = 0;  // index into columns
+  // Each row needs, for at least one of these sets, every column of the set non-empty.
+  std::vector<std::vector<std::string>> row_requires_any;
+  UnknownColumns unknown_columns = UnknownColumns::Ignore;
+  bool adopt_manual_by_email = false;  // a manual user whose e-mail is in the file becomes the file's
+  bool email_immutable = false;        // an existing user's e-mail cannot change (the row is invalid)
+  bool groups_must_exist = false;      // a row naming an unknown group is invalid
+  std::size_t max_groups_per_user = 1000;
+  std::optional<unsigned> max_invalid_percent;  // else the server's setting
+  std::optional<unsigned> max_removal_percent;  // else the server's setting
+  // Filled by the loader: the distinct targets the file manages (not key, org_id, skip), in column order.
+  std::vector<Target> slots;
+
+  const ColumnSpec& key() const { return columns[key_column]; }
+  const ColumnSpec* column_for(const Target& target) const;
+};
+
+struct Profile {
+  std::string name;    // what `--profile` takes
+  std::string title;   // the vendor document it follows
+  std::string source;  // which seed document
+  std::vector<FileSpec> files;
+  std::string definition;  // the TOML text it was loaded from
+  std::string sha256;      // of `definition`: each ingest records which definition it used
+
+  // The spec for an uploaded file name: the spec of that name, else the profile's only spec (a tenant
+  // may agree its own file names at set-up, e.g. one file per sub-account).
+  const FileSpec* file_for(std::string_view file_name) const;
+  std::vector<std::string> file_names() const;
+};
+
+// Errors name the source, the line and the key: "cosafe.toml:12: files[0].columns[3].target: …".
+tl::expected<Profile, std::string> load_profile(std::string_view toml_text, std::string_view source_name);
+
+std::span<const Profile> builtin_profiles();
+const Profile* find_builtin_profile(std::string_view name);
+std::string builtin_profile_names();  // "cosafe, livesafe, sap-ias" for messages
+
+// The onboarding pack's sample: the header line and one row ("{org_id}" filled in).
+std::string sample_header(const FileSpec& spec);
+std::string sample_row(const FileSpec& spec, std::string_view org_id);
+
+}  // namespace intake::ingest
