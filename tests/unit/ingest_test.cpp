@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "ingest/report.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 #include "store/tenants.hpp"
 #include "test_support.hpp"
@@ -525,4 +527,61 @@ TEST_CASE("an archived file that changed after it was journalled is never applie
   CHECK(ingests.find(*id)->status_message.find("no longer matches what was received") != std::string::npos);
   CHECK(alert.find("changed after it was received") != std::string::npos);
   CHECK(intake::store::DirectoryRepository(db).find_users(1, {}).empty());
+}
+
+TEST_CASE(
+    "a v5 database with LiveSafe data upgrades to the v6 directory losslessly: the next snapshot changes "
+    "nothing") {
+  intake::test::TempDir dir;
+  const auto path = dir.path() / "intake.db";
+  {
+    // The schema as version 5 left it, filled the way the LiveSafe ingest of that version did.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+    std::string sql;
+    for (std::size_t v = 0; v < 5; ++v) sql += std::string(intake::store::migrations()[v]);
+    sql += R"sql(
+      PRAGMA user_version = 5;
+      INSERT INTO tenants (id, name, org_id, profile, created_at, updated_at) VALUES (1, 'acme-corp', 'ORG1', 'livesafe', 'x', 'x');
+      INSERT INTO ingests (id, tenant_id, file_name, kind, size, received_at, status) VALUES ('20260101T000000.000Z-0000-abcd', 1, 'livesafe_snapshot.csv', 'livesafe_snapshot.csv', 1, 'x', 'applied');
+      INSERT INTO directory_groups (id, tenant_id, external_id, name, source, created_at, updated_at, last_ingest_id) VALUES (7, 1, 'Staff', 'Staff', 'sync', 'x', 'x', '20260101T000000.000Z-0000-abcd');
+      INSERT INTO directory_users (id, tenant_id, external_id, first_name, last_name, email, phone, source, created_at, updated_at, last_ingest_id, attributes)
+        VALUES (1, 1, 'jjones', 'Jessica', 'Jones', 'j@example.org', '+15713124645', 'sync', 'x', 'x', '20260101T000000.000Z-0000-abcd', '{"note":"kept"}'),
+               (2, 1, 'lcage', 'Luke', 'Cage', '', '+15713124646', 'sync', 'x', 'x', '20260101T000000.000Z-0000-abcd', '{}'),
+               (3, 1, 'gone', 'Old', 'User', 'g@example.org', '', 'sync', 'x', 'x', '20260101T000000.000Z-0000-abcd', '{}'),
+               (4, 1, 'boss', 'By', 'Hand', 'b@example.org', '', 'manual', 'x', 'x', NULL, '{}');
+      UPDATE directory_users SET deleted_at = 'y', status = 'removed' WHERE id = 3;
+      INSERT INTO directory_memberships (user_id, group_id, source, created_at) VALUES (1, 7, 'sync', 'x'), (4, 7, 'manual', 'x');
+    )sql";
+    char* error = nullptr;
+    REQUIRE_MESSAGE(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK,
+                    (error ? error : ""));
+    sqlite3_close(raw);
+  }
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  {
+    auto db = intake::store::Database::open(path);
+    CHECK(db.schema_version() == intake::store::latest_schema_version());
+    intake::store::DirectoryRepository directory(db);
+    const auto jjones = directory.find_user(1, "jjones").value();
+    CHECK(jjones.field(UserField::FirstName) == "Jessica");
+    CHECK(jjones.phone() == "+15713124645");
+    CHECK(jjones.origin_file == std::optional<std::string>("livesafe_snapshot.csv"));
+    CHECK(jjones.groups == std::vector<std::string>{"Staff"});
+    CHECK(jjones.attributes == std::vector<std::pair<std::string, std::string>>{{"note", "kept"}});
+    CHECK(directory.find_user(1, "gone")->removed_at == std::optional<std::string>("y"));
+    const auto boss = directory.find_user(1, "boss").value();
+    CHECK(!boss.origin_file);
+    CHECK(boss.groups == std::vector<std::string>{"Staff"});  // the manual membership too
+  }
+  const auto id = journal_file(settings, kHeader +
+                                             "ORG1,jjones,Jessica,Jones,j@example.org,+15713124645,Staff\n"
+                                             "ORG1,lcage,Luke,Cage,,+15713124646,\n");
+  REQUIRE(id);
+  CHECK(process_ingest(settings, *id).value() == "applied");
+  auto db = intake::store::Database::open(path);
+  const auto record = intake::store::IngestRepository(db).find(*id).value();
+  CHECK(record.counts.unchanged == 2);
+  CHECK(record.counts.added + record.counts.updated + record.counts.removed == 0);
+  CHECK(intake::store::IngestRepository(db).changes(*id).empty());
 }

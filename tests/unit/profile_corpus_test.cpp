@@ -1,0 +1,207 @@
+// The golden corpus of the built-in profiles, read by this one runner: tests/profiles/<profile>/<case>/
+// holds the directory before (before.json, optional), the uploaded file (input.csv, bytes as the
+// customer sends them) and what must come of it (expected.json: a rejection, or counts, changes and
+// problems). Each case parses and plans the file exactly as an ingest does, without I/O.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ingest/csv_reader.hpp"
+#include "ingest/file_parser.hpp"
+#include "ingest/plan.hpp"
+#include "ingest/profile.hpp"
+
+using namespace intake::ingest;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The stored users of before.json; owns the strings the StoredUser views point at.
+struct Directory {
+  nlohmann::json json;
+  std::vector<std::string> groups_joined;
+  std::vector<StoredUser> users;
+  std::unordered_set<std::string> groups;
+};
+
+void load_directory(Directory& directory, const std::string& file_name) {
+  auto& json = directory.json;
+  if (json.contains("groups")) {
+    for (const auto& group : json["groups"]) directory.groups.insert(group.get<std::string>());
+  }
+  auto& users = json["users"];
+  directory.groups_joined.reserve(users.size());
+  std::int64_t id = 0;
+  for (auto& user : users) {
+    if (!user.contains("origin")) user["origin"] = file_name;
+    StoredUser stored;
+    stored.id = ++id;
+    stored.key = user["key"].get_ref<const std::string&>();
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+      const std::string name(field_name(static_cast<UserField>(i)));
+      if (user.contains(name)) stored.fields[i] = user[name].get_ref<const std::string&>();
+    }
+    if (!user.contains("phones")) user["phones"] = nlohmann::json::object();
+    if (!user.contains("attributes")) user["attributes"] = nlohmann::json::object();
+    if (!user.contains("groups")) user["groups"] = nlohmann::json::array();
+    // The keys the views point at live in the json object (items() would hand out copies).
+    for (auto it = user["phones"].begin(); it != user["phones"].end(); ++it)
+      stored.contacts.push_back({ContactKind::Phone, it.key(), it.value().get_ref<const std::string&>()});
+    for (auto it = user["attributes"].begin(); it != user["attributes"].end(); ++it)
+      stored.attributes.push_back({it.key(), it.value().get_ref<const std::string&>()});
+    std::vector<std::string> groups;
+    for (const auto& group : user["groups"]) groups.push_back(group.get<std::string>());
+    directory.groups_joined.push_back(join_set(groups));
+    stored.groups = directory.groups_joined.back();
+    stored.manual = user["origin"].is_null();
+    stored.origin_file =
+        stored.manual ? std::string_view() : std::string_view(user["origin"].get_ref<const std::string&>());
+    stored.removed = user.value("removed", false);
+    directory.users.push_back(stored);
+  }
+}
+
+std::string describe(const Change& change) {
+  std::string out = change.key + " " + change.operation;
+  for (const auto& [name, values] : change.fields)
+    out += " " + name + " '" + values.first + "' -> '" + values.second + "'";
+  return out;
+}
+
+void run_case(const fs::path& folder) {
+  const auto profile_name = folder.parent_path().filename().string();
+  const auto* profile = find_builtin_profile(profile_name);
+  REQUIRE_MESSAGE(profile, "no built-in profile " << profile_name);
+  const auto expected = nlohmann::json::parse(read_bytes(folder / "expected.json"));
+  const auto file_name = expected.value("file", profile->files.front().name);
+  const auto* spec = profile->file_for(file_name);
+  REQUIRE(spec);
+
+  Directory directory;
+  if (fs::exists(folder / "before.json"))
+    directory.json = nlohmann::json::parse(read_bytes(folder / "before.json"));
+  if (!directory.json.contains("users")) directory.json["users"] = nlohmann::json::array();
+  load_directory(directory, file_name);
+
+  const auto input = read_bytes(folder / "input.csv");
+  StringSource source(input);
+  CsvReader reader(source, spec->delimiter);
+  const auto parsed = parse_file(reader, *spec, {expected.value("org_id", "ORG1")});
+  if (expected.contains("rejected")) {
+    REQUIRE_MESSAGE(parsed.rejection, "the file should have been rejected");
+    CHECK_MESSAGE(
+        parsed.rejection->message.find(expected["rejected"].get<std::string>()) != std::string::npos,
+        parsed.rejection->message);
+    return;
+  }
+  REQUIRE_MESSAGE(!parsed.rejection, (parsed.rejection ? parsed.rejection->message : ""));
+  std::vector<Change> changes;
+  const auto plan = plan_file(*spec, parsed, directory.users, {file_name, &directory.groups},
+                              [&](const Change& change) { changes.push_back(change); });
+
+  const nlohmann::json counts{{"records", parsed.records},
+                              {"invalid", parsed.invalid + plan.invalid_count},
+                              {"skipped", parsed.skipped + plan.skipped.size()},
+                              {"added", plan.added},
+                              {"brought_back", plan.brought_back},
+                              {"updated", plan.updated},
+                              {"adopted", plan.adopted},
+                              {"removed", plan.removals.size()},
+                              {"unchanged", plan.unchanged},
+                              {"memberships_added", plan.memberships_added},
+                              {"memberships_removed", plan.memberships_removed}};
+  if (expected.contains("counts")) {
+    for (auto it = expected["counts"].begin(); it != expected["counts"].end(); ++it) {
+      CAPTURE(it.key());
+      CHECK(counts[it.key()] == it.value());
+    }
+  }
+  if (expected.contains("changes")) {
+    std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
+      return (a.line == 0 ? SIZE_MAX : a.line) < (b.line == 0 ? SIZE_MAX : b.line);
+    });
+    std::vector<std::string> described;
+    for (const auto& change : changes) described.push_back(describe(change));
+    CHECK(nlohmann::json(described) == expected["changes"]);
+  }
+  if (expected.contains("problems")) {
+    std::vector<RowIssue> issues = parsed.errors;
+    issues.insert(issues.end(), plan.invalid.begin(), plan.invalid.end());
+    issues.insert(issues.end(), parsed.skips.begin(), parsed.skips.end());
+    issues.insert(issues.end(), plan.skipped.begin(), plan.skipped.end());
+    std::stable_sort(issues.begin(), issues.end(),
+                     [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+    std::vector<std::string> actual;
+    for (const auto& issue : issues)
+      actual.push_back("line " + std::to_string(issue.line) + " " + issue.column + ": " + issue.message);
+    CAPTURE(nlohmann::json(actual).dump(1));
+    REQUIRE(actual.size() == expected["problems"].size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+      // "line N COLUMN: part of the message"
+      const auto want = expected["problems"][i].get<std::string>();
+      const auto colon = want.find(": ");
+      CHECK(actual[i].starts_with(want.substr(0, colon + 2)));
+      CHECK(actual[i].find(want.substr(colon + 2)) != std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the golden corpus of every built-in profile") {
+  const fs::path root = INTAKE_PROFILE_CORPUS_DIR;
+  std::size_t cases = 0;
+  for (const auto& profile : builtin_profiles()) {
+    const auto folder = root / profile.name;
+    REQUIRE_MESSAGE(fs::is_directory(folder), "no corpus for profile " << profile.name);
+    std::vector<fs::path> case_folders;
+    for (const auto& entry : fs::directory_iterator(folder)) {
+      if (entry.is_directory()) case_folders.push_back(entry.path());
+    }
+    std::sort(case_folders.begin(), case_folders.end());
+    CHECK_MESSAGE(case_folders.size() >= 12,
+                  profile.name << " has " << case_folders.size() << " cases, wants 12");
+    for (const auto& case_folder : case_folders) {
+      SUBCASE((profile.name + "/" + case_folder.filename().string()).c_str()) { run_case(case_folder); }
+      ++cases;
+    }
+  }
+  CHECK(cases > 0);
+}
+
+TEST_CASE("profile loader: errors name the file, the line and the key") {
+  const auto error = [](const std::string& text) {
+    const auto loaded = load_profile(text, "custom.toml");
+    REQUIRE(!loaded);
+    return loaded.error();
+  };
+  const std::string head =
+      "name = \"custom\"\ntitle = \"Custom\"\n[[files]]\nname = \"u.csv\"\nkey = \"id\"\n";
+  CHECK(error("name = \"x\"\n").find("custom.toml:1: title: is required") != std::string::npos);
+  CHECK(error(head + "semantic = \"snapshot\"\n[[files.columns]]\nheader = \"id\"\ntarget = \"key\"\n")
+            .find("custom.toml:6: files[0].semantic: is not a profile key") != std::string::npos);
+  CHECK(error(head + "[[files.columns]]\nheader = \"id\"\ntarget = \"nickname\"\n")
+            .find("custom.toml:8: files[0].columns[0].target: 'nickname' is not a target") !=
+        std::string::npos);
+  CHECK(error(head + "[[files.columns]]\nheader = \"id\"\ntarget = \"email\"\n")
+            .find("needs target = \"key\"") != std::string::npos);
+  CHECK(error(head + "header = \"sometimes\"\n[[files.columns]]\nheader = \"id\"\ntarget = \"key\"\n")
+            .find("files[0].header: is 'sometimes'; it must be one of none, optional, required") !=
+        std::string::npos);
+  CHECK(error("name = \"x\"\ntitle = [\n").find("custom.toml:2") != std::string::npos);
+  const auto loaded =
+      load_profile(head + "[[files.columns]]\nheader = \"id\"\ntarget = \"key\"\n", "custom.toml");
+  REQUIRE(loaded);
+  CHECK(loaded->sha256.size() == 64);
+  for (const auto& profile : builtin_profiles()) CHECK(profile.sha256.size() == 64);
+}
