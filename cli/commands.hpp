@@ -12,6 +12,7 @@ void add_tenant_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
 void add_admin_commands(CLI::App& app, Context& context);  // hostkeys, audit, bans
 void add_serve_command(CLI::App& app, Context& context);
+void add_profile_commands(CLI::App& app, Context& context);  // profile list | show
 void add_support_commands(CLI::App& app, Context& context);  // history, report, users, groups, ingest
 // users add|set|remove and groups add|remove, under the support commands' users and groups.
 void add_directory_commands(CLI::App* users, CLI::App* groups, Context& context);

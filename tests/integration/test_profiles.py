@@ -1,0 +1,113 @@
+"""The Cosafe and SAP profiles end to end: a tenant set up for the profile, a real client uploads the
+vendor's file, and support reads the directory and the report back (the golden corpus in
+tests/profiles covers every rule; these cases prove the same engine runs behind `intake serve`)."""
+import os
+import subprocess
+import time
+
+from server_harness import ServerTestCase
+
+
+class ProfileUploads(ServerTestCase):
+    config = "ban_max_failures = 0\nshutdown_grace = 1\n"
+
+    def setUp(self):
+        super().setUp()
+        self.start_server()
+
+    def tenant(self, name, *options):
+        self.run_intake("tenant", "add", name, *options)
+        pub = self.make_key(f"{name}-key", "-t", "ed25519")
+        self.run_intake("key", "add", name, "--file", pub)
+        return pub[:-4]
+
+    def sftp_put(self, tenant, key, name, content):
+        """OpenSSH's own sftp client, as a customer's cron job would run it."""
+        local = os.path.join(self.tmp, name)
+        with open(local, "wb") as f:
+            f.write(content)
+        batch = os.path.join(self.tmp, "batch.txt")
+        with open(batch, "w") as f:
+            f.write(f"put {local} upload/{name}\n")
+        result = subprocess.run(["sftp", "-b", batch, "-o", "StrictHostKeyChecking=no", "-o",
+                                 "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-i", key, "-P",
+                                 str(self.port), f"{tenant}@127.0.0.1"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def wait_final(self, tenant, count, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            history = self.json_of("history", "--tenant", tenant)
+            done = [h for h in history if h["status"] not in ("queued", "processing")]
+            if len(done) >= count:
+                return sorted(done, key=lambda h: h["id"])
+            time.sleep(0.05)
+        self.fail(f"not {count} final ingests of {tenant}")
+
+    def test_cosafe_file_per_account_groups_adoption_and_utf16(self):
+        key = self.tenant("cosafe-co", "--profile", "cosafe", "--file-name", "scranton.csv",
+                          "--file-name", "akron.csv")
+        pack = self.json_of("tenant", "show", "cosafe-co")["onboarding"]
+        self.assertEqual([f["name"] for f in pack["files"]], ["scranton.csv", "akron.csv"])
+        self.assertIn("UniqueID", pack["sample_csv"][0])
+        self.assertNotIn("organizationid", self.run_intake("tenant", "show", "cosafe-co").stdout)
+        self.run_intake("users", "add", "cosafe-co", "pam-by-hand", "--display-name", "Pam",
+                        "--email", "pam@example.com")
+        header = "UniqueID,Name,Mail,Title,TelephoneNumber,SecondaryTelephoneNumber,TimeStamp,Groups,Skip\n"
+        scranton = (header +
+                    'EMP0000001,Michael Scott,michael@example.com,Manager,+15705550100,+15705550101,2026-11-22,'
+                    '"Scranton branch, Akron Branch",\n'
+                    'EMP0000002,Pam Beesly,pam@example.com,,,,2026-11-22,Scranton branch,\n')
+        # Windows exports UTF-16 with a byte-order mark ("Unicode text").
+        self.sftp_put("cosafe-co", key, "scranton.csv", b"\xff\xfe" + scranton.encode("utf-16-le"))
+        self.sftp_put("cosafe-co", key, "akron.csv",
+                      (header + "EMP0000003,Stanley Hudson,stanley@example.com,,,,2026-11-22,Akron Branch,\n").encode())
+        first, second = self.wait_final("cosafe-co", 2)
+        self.assertEqual(first["status"], "applied", first["message"])
+        report = self.json_of("report", first["id"])
+        self.assertEqual(report["profile"], "cosafe")
+        self.assertEqual(report["entities"]["users"]["adopted"], 1)
+        self.assertEqual(report["entities"]["memberships"]["added"], 3)
+        users = {u["username"]: u for u in self.json_of("users", "cosafe-co")}
+        self.assertEqual(set(users), {"EMP0000001", "EMP0000002", "EMP0000003"})  # Pam adopted, key from the file
+        self.assertEqual(users["EMP0000001"]["groups"], ["Akron Branch", "Scranton branch"])
+        self.assertEqual([c["type"] for c in users["EMP0000001"]["contacts"]], ["primary", "secondary"])
+        self.assertEqual(users["EMP0000002"]["origin_file"], "scranton.csv")
+
+        # The next scranton.csv drops the secondary phone: the file is authoritative. Akron's user stays.
+        self.sftp_put("cosafe-co", key, "scranton.csv", (header +
+                      'EMP0000001,Michael Scott,michael@example.com,Manager,+15705550100,,2026-11-22,'
+                      '"Scranton branch, Akron Branch",\n').encode())
+        third = self.wait_final("cosafe-co", 3)[-1]
+        self.assertEqual((third["counts"]["updated"], third["counts"]["removed"]), (1, 1), third)
+        users = {u["username"]: u for u in self.json_of("users", "cosafe-co")}
+        self.assertEqual(set(users), {"EMP0000001", "EMP0000003"})
+        self.assertEqual([c["type"] for c in users["EMP0000001"]["contacts"]], ["primary"])
+        text = self.run_intake("report", third["id"]).stdout
+        self.assertIn("contact:phone:secondary '+15705550101' -> ''", text)
+        self.assertIn("EMP0000002: removed", text)
+
+    def test_sap_upsert_groups_must_exist(self):
+        key = self.tenant("sap-co", "--profile", "sap-ias")
+        self.run_intake("groups", "add", "sap-co", "Employees")
+        # Ten good rows and one naming a group nobody created (under the 10% invalid-row limit).
+        content = ("status,loginName,mail,firstName,lastName,language,groups,costCenter\n"
+                   "active,anna,anna@example.com,Anna,Schmidt,de,Employees,4711\n"
+                   "active,bernd,bernd@example.com,Bernd,Meyer,en-US,Contractors,4712\n" +
+                   "".join(f"active,u{i},u{i}@example.com,U,Ser{i},,Employees,1\n" for i in range(9))).encode()
+        self.sftp_put("sap-co", key, "sap_users.csv", content)
+        ingest = self.wait_final("sap-co", 1)[0]
+        self.assertEqual(ingest["status"], "applied", ingest["message"])
+        self.assertEqual((ingest["counts"]["added"], ingest["counts"]["invalid"]), (10, 1))
+        text = self.run_intake("report", ingest["id"]).stdout
+        self.assertIn("group 'Contractors' does not exist", text)
+        self.assertIn("Columns not used: costCenter", text)
+        groups = {g["id"]: g for g in self.json_of("groups", "sap-co")}
+        self.assertEqual((groups["Employees"]["members"], groups["Employees"]["source"]), (10, "manual"))
+        self.assertNotIn("Contractors", groups)
+
+        self.sftp_put("sap-co", key, "sap_users.csv", b"status,mail,lastName\ninactive,anna@example.com,Schmidt\n")
+        second = self.wait_final("sap-co", 2)[-1]
+        self.assertEqual((second["counts"]["updated"], second["counts"]["removed"]), (1, 0))
+        anna = self.json_of("users", "sap-co", "--search", "anna@")[0]
+        self.assertEqual((anna["account_status"], anna["language"], anna["login_name"]), ("inactive", "de", "anna"))
