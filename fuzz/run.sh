@@ -17,7 +17,7 @@ mkdir -p "$corpus" "$build_dir/findings"
 case "$target" in
   key_parser) cp -n "$fixtures"/keys/*.pub "$fixtures"/keys/*.rfc4716 "$corpus"/ 2>/dev/null || true ;;
   sftp_decoder) cp -n "$fixtures"/sftp/*.bin "$corpus"/ 2>/dev/null || true ;;
-  csv_livesafe) cp -n "$fixtures"/csv/*.csv "$corpus"/ 2>/dev/null || true ;;
+  csv_profiles) cp -n "$fixtures"/csv/*.csv "$corpus"/ 2>/dev/null || true ;;
 esac
 exec "$build_dir/$target" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
   -artifact_prefix="$build_dir/findings/" -print_final_stats=1

@@ -6,13 +6,10 @@
 namespace intake::store {
 namespace {
 
-constexpr std::array<std::string_view, kUserFieldCount> kFieldColumns{
-    "login_name", "email",    "first_name",     "last_name",  "display_name",
-    "title",      "language", "account_status", "valid_from", "valid_to"};
-
 std::string field_list(std::string_view prefix) {
   std::string out;
-  for (const auto column : kFieldColumns) out += std::string(prefix) + std::string(column) + ", ";
+  for (std::size_t i = 0; i < kUserFieldCount; ++i)
+    out += std::string(prefix) + std::string(field_name(static_cast<UserField>(i))) + ", ";
   return out;
 }
 
@@ -43,12 +40,6 @@ const std::string kAttributes =
     "directory_user_attributes WHERE user_id = u.id ORDER BY name) a)";
 
 }  // namespace
-
-std::string_view field_name(UserField field) { return kFieldColumns[static_cast<std::size_t>(field)]; }
-
-std::string_view contact_kind_name(ContactKind kind) {
-  return kind == ContactKind::Email ? "email" : "phone";
-}
 
 std::string DirectoryUser::phone() const {
   for (const auto& contact : contacts) {
@@ -206,7 +197,7 @@ std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserW
       "NULL, updated_at = " +
       std::string(kSqlNow) + ", last_ingest_id = ?4";
   for (std::size_t i = 0; i < kUserFieldCount; ++i) {
-    const auto column = std::string(kFieldColumns[i]);
+    const auto column = std::string(field_name(static_cast<UserField>(i)));
     sql += ", " + column + " = COALESCE(?" + std::to_string(5 + i) + ", " + column + ")";
   }
   auto update = db_.prepare(sql + " WHERE id = ?1");

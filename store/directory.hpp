@@ -29,10 +29,18 @@ enum class UserField {
   ValidTo,
 };
 inline constexpr std::size_t kUserFieldCount = 10;
-std::string_view field_name(UserField field);  // the column: "login_name", …
+// The column: "login_name", … (inline: the pure profile engine names fields without linking the store).
+inline std::string_view field_name(UserField field) {
+  constexpr std::array<std::string_view, kUserFieldCount> kNames{
+      "login_name", "email",    "first_name",     "last_name",  "display_name",
+      "title",      "language", "account_status", "valid_from", "valid_to"};
+  return kNames[static_cast<std::size_t>(field)];
+}
 
 enum class ContactKind { Email, Phone };
-std::string_view contact_kind_name(ContactKind kind);  // "email", "phone"
+inline std::string_view contact_kind_name(ContactKind kind) {
+  return kind == ContactKind::Email ? "email" : "phone";
+}
 
 struct Contact {
   ContactKind kind = ContactKind::Phone;
