@@ -70,7 +70,7 @@ store::UserWrite write_of(const ManualUserOptions& o) {
     if (!ingest::valid_e164(o.phone))
       throw UserError("--phone '" + base::printable_excerpt(o.phone) +
                       "' is not in international format (E.164, e.g. +15713124645)");
-    write.contacts.push_back({store::ContactKind::Phone, "mobile", o.phone});
+    write.contacts.push_back({store::ContactKind::Phone, "mobile", o.phone, 0, true});
   }
   return write;
 }

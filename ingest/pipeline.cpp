@@ -117,18 +117,49 @@ void publish_report(const IngestSettings& settings, const store::Tenant& tenant,
 
 constexpr std::size_t kChangesInReport = 1000;
 
+// {"field": ["before", "after"], …}: written for every change of a million-row file, so by hand
+// rather than through a JSON document per change (values are UTF-8 the file parser checked).
+std::string change_fields_json(const Change& change) {
+  std::string out = "{";
+  const auto quoted = [&out](std::string_view text) {
+    out += '"';
+    for (const char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+        out += escaped;
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  };
+  for (const auto& [name, values] : change.fields) {
+    if (out.size() > 1) out += ',';
+    quoted(name);
+    out += ":[";
+    quoted(values.first);
+    out += ',';
+    quoted(values.second);
+    out += ']';
+  }
+  return out + "}";
+}
+
 // The store's packed contact and attribute lists (store/directory.hpp) as the planner reads them.
 void unpack_contacts(std::string_view packed, std::vector<StoredContact>& out) {
   out.clear();
   while (!packed.empty()) {
     const auto end = packed.find('\x1e');
-    auto record = packed.substr(0, end);
+    auto record = packed.substr(0, end);  // kind \x1f type \x1f value
     const auto a = record.find('\x1f');
     const auto b = a == std::string_view::npos ? a : record.find('\x1f', a + 1);
-    const auto c = b == std::string_view::npos ? b : record.find('\x1f', b + 1);
-    if (c != std::string_view::npos) {
+    if (b != std::string_view::npos) {
       out.push_back({record.substr(0, a) == "email" ? ContactKind::Email : ContactKind::Phone,
-                     record.substr(a + 1, b - a - 1), record.substr(b + 1, c - b - 1)});
+                     record.substr(a + 1, b - a - 1), record.substr(b + 1)});
     }
     if (end == std::string_view::npos) break;
     packed.remove_prefix(end + 1);
@@ -394,11 +425,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   ingests.clear_changes(id);
   std::int64_t change_seq = 0;
   const auto record_change = [&](const Change& change) {
-    nlohmann::json fields = nlohmann::json::object();
-    for (const auto& [name, values] : change.fields) fields[name] = {values.first, values.second};
     ingests.add_change(id, ++change_seq,
-                       {"user", change.key, change.operation,
-                        fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                       {"user", change.key, change.operation, change_fields_json(change),
                         static_cast<std::int64_t>(change.line)});
     if (report.changes.size() < kChangesInReport) report.changes.push_back(change);
   };
@@ -407,23 +435,33 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   Planner planner(*spec, parsed, {record->file_name, &known_groups, 1000}, record_change);
   std::vector<std::string_view> groups;
   StoredUser stored;
-  directory.for_each_user(tenant->id, record->file_name, [&](const store::StoredUserView& user) {
-    stored.id = user.id;
-    stored.key = user.external_id;
-    for (std::size_t i = 0; i < kUserFieldCount; ++i) stored.fields[i] = user.fields[i];
-    unpack_contacts(user.contacts, stored.contacts);
-    unpack_attributes(user.attributes, stored.attributes);
-    std::string joined_groups;
-    if (!user.groups.empty()) {
-      groups = split_set(user.groups);
-      joined_groups = join_set(std::vector<std::string>(groups.begin(), groups.end()));
-    }
-    stored.groups = joined_groups;
-    stored.origin_file = user.origin_file;
-    stored.manual = user.manual;
-    stored.removed = user.removed;
-    planner.add_known(stored);
-  });
+  const auto feeds = [&](TargetKind kind) {
+    return std::any_of(spec->slots.begin(), spec->slots.end(),
+                       [&](const Target& t) { return t.kind == kind; });
+  };
+  const store::UserStreamParts parts{feeds(TargetKind::Contact), feeds(TargetKind::Attribute),
+                                     feeds(TargetKind::Groups)};
+  directory.for_each_user(
+      tenant->id, record->file_name,
+      [&](const store::StoredUserView& user) {
+        stored.id = user.id;
+        stored.key = user.external_id;
+        for (std::size_t i = 0; i < kUserFieldCount; ++i) stored.fields[i] = user.fields[i];
+        unpack_contacts(user.contacts, stored.contacts);
+        unpack_attributes(user.attributes, stored.attributes);
+        std::string joined_groups;
+        if (user.groups.find('\n') !=
+            std::string_view::npos) {  // several: in set order (one needs no sorting)
+          groups = split_set(user.groups);
+          joined_groups = join_set(std::vector<std::string>(groups.begin(), groups.end()));
+        }
+        stored.groups = joined_groups.empty() ? user.groups : std::string_view(joined_groups);
+        stored.origin_file = user.origin_file;
+        stored.manual = user.manual;
+        stored.removed = user.removed;
+        planner.add_known(stored);
+      },
+      parts);
   const auto plan = planner.finish();
   report.added = plan.added + plan.brought_back;
   report.updated = plan.updated + plan.adopted;
@@ -489,34 +527,48 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   }
 
   // The directory changes and the status `applied` commit together, or not at all.
-  const auto groups_slot = std::find(spec->slots.begin(), spec->slots.end(), Target::of(TargetKind::Groups));
+  // A contact's place in the list is its column's; the first column of a kind is the primary one.
+  std::vector<bool> primary_contact(spec->slots.size(), false);
+  for (const auto kind : {ContactKind::Email, ContactKind::Phone}) {
+    const auto first = std::find_if(spec->slots.begin(), spec->slots.end(), [&](const Target& target) {
+      return target.kind == TargetKind::Contact && target.contact == kind;
+    });
+    if (first != spec->slots.end())
+      primary_contact[static_cast<std::size_t>(first - spec->slots.begin())] = true;
+  }
   std::size_t groups_created = 0;
   store::UserWrite write;
   for (const auto& planned : plan.writes) {
     const auto values = slot_values(planned.row->image, spec->slots.size());
-    write = {};
+    const bool added = planned.kind == WriteKind::Add;
     write.id = planned.id;
     write.external_id = planned.row->key;
     write.origin_file = record->file_name;
+    write.fields = {};
+    write.contacts.clear();
+    write.attributes.clear();
+    std::optional<std::vector<std::string_view>> file_groups;
     for (std::size_t slot = 0; slot < spec->slots.size(); ++slot) {
-      if (!parsed.managed[slot]) continue;
+      // Only what the file manages and what changed (for a new user: what it has).
+      if (!parsed.managed[slot] || !planned.changed(slot) || (added && values[slot].empty())) continue;
       const auto& target = spec->slots[slot];
       switch (target.kind) {
         case TargetKind::Field: write.fields[static_cast<std::size_t>(target.field)] = values[slot]; break;
         case TargetKind::Contact:
-          write.contacts.push_back({target.contact, target.name, values[slot]});
+          write.contacts.push_back(
+              {target.contact, target.name, values[slot], static_cast<int>(slot), primary_contact[slot]});
           break;
         case TargetKind::Attribute: write.attributes.emplace_back(target.name, values[slot]); break;
-        default: break;
+        case TargetKind::Groups: file_groups = split_set(values[slot]); break;
+        case TargetKind::Key:
+        case TargetKind::OrgId:
+        case TargetKind::Skip: break;
       }
     }
     const auto user_id = directory.write_user(tenant->id, write, id);
-    if (planned.groups_changed && groups_slot != spec->slots.end() &&
-        parsed.managed[static_cast<std::size_t>(groups_slot - spec->slots.begin())]) {
-      groups_created += directory.set_memberships(
-          tenant->id, user_id, record->file_name,
-          split_set(values[static_cast<std::size_t>(groups_slot - spec->slots.begin())]),
-          !spec->groups_must_exist, id);
+    if (file_groups) {
+      groups_created += directory.set_memberships(tenant->id, user_id, record->file_name, *file_groups,
+                                                  !spec->groups_must_exist, id);
     }
   }
   for (const auto& removal : plan.removals) directory.remove_user(removal.id, id);

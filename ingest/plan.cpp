@@ -18,6 +18,17 @@ std::optional<std::size_t> slot_index(const FileSpec& spec, const Target& target
 
 }  // namespace
 
+std::uint64_t Planner::changed_slots(std::string_view before, std::string_view after) const {
+  if (spec_.slots.size() > 64) return ~std::uint64_t{0};
+  const auto old_values = slot_values(before, spec_.slots.size());
+  const auto new_values = slot_values(after, spec_.slots.size());
+  std::uint64_t mask = 0;
+  for (std::size_t slot = 0; slot < spec_.slots.size(); ++slot) {
+    if (file_.managed[slot] && old_values[slot] != new_values[slot]) mask |= std::uint64_t{1} << slot;
+  }
+  return mask;
+}
+
 std::string_view write_kind_name(WriteKind kind) {
   switch (kind) {
     case WriteKind::Add: return "added";
@@ -157,7 +168,7 @@ void Planner::add_known(const StoredUser& user) {
     }
     if (const auto problem = directory_problem(row, stored_email))
       return invalid(row, spec_.key().header, *problem);
-    plan_.writes.push_back({WriteKind::Adopt, user.id, &row, true});
+    plan_.writes.push_back({WriteKind::Adopt, user.id, &row, changed_slots(before, row.image)});
     return emit(WriteKind::Adopt, row, before);
   }
   if (!user.removed && before == row.image && user.origin_file == options_.file_name) {
@@ -166,11 +177,8 @@ void Planner::add_known(const StoredUser& user) {
   }
   if (const auto problem = directory_problem(row, stored_email))
     return invalid(row, spec_.key().header, *problem);
-  const bool groups_changed =
-      !groups_slot_ || slot_values(before, spec_.slots.size())[*groups_slot_] != slot_of(row, groups_slot_) ||
-      user.origin_file != options_.file_name;
   const auto kind = user.removed ? WriteKind::Comeback : WriteKind::Update;
-  plan_.writes.push_back({kind, user.id, &row, groups_changed});
+  plan_.writes.push_back({kind, user.id, &row, changed_slots(before, row.image)});
   emit(kind, row, before);
 }
 
@@ -196,7 +204,8 @@ Plan Planner::finish() {
           invalid(*row, spec_.key().header, *problem);
           continue;
         }
-        plan_.writes.push_back({WriteKind::Adopt, found->second.id, row, true});
+        plan_.writes.push_back(
+            {WriteKind::Adopt, found->second.id, row, changed_slots(found->second.image, row->image)});
         emit(WriteKind::Adopt, *row, found->second.image);
         manual_by_email_.erase(found);  // one row adopts a user once
         continue;
@@ -206,7 +215,7 @@ Plan Planner::finish() {
       invalid(*row, spec_.key().header, *problem);
       continue;
     }
-    plan_.writes.push_back({WriteKind::Add, 0, row, true});
+    plan_.writes.push_back({WriteKind::Add, 0, row});
     std::string empty;
     for (std::size_t i = 0; i < spec_.slots.size(); ++i) append_slot(empty, "");
     emit(WriteKind::Add, *row, empty);

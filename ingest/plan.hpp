@@ -31,7 +31,10 @@ struct PlannedWrite {
   WriteKind kind = WriteKind::Add;
   std::int64_t id = 0;           // the user to update; 0 for a new one
   const FileRow* row = nullptr;  // into the parsed file, which must outlive the plan
-  bool groups_changed = true;    // false: the file's memberships stay as they are
+  // Bit i: slot i differs from what is stored (all set for new users and specs of more than 64 slots),
+  // so that applying writes only what changed.
+  std::uint64_t changed_slots = ~std::uint64_t{0};
+  bool changed(std::size_t slot) const { return slot >= 64 || ((changed_slots >> slot) & 1) != 0; }
 };
 
 struct PlannedRemoval {
@@ -80,6 +83,7 @@ class Planner {
   void emit(WriteKind kind, const FileRow& row, std::string_view before);
   void invalid(const FileRow& row, std::string column, std::string message);
   std::string_view slot_of(const FileRow& row, std::optional<std::size_t> slot) const;
+  std::uint64_t changed_slots(std::string_view before, std::string_view after) const;
 
   const FileSpec& spec_;
   const ParsedFile& file_;

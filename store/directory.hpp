@@ -99,10 +99,18 @@ struct UserWrite {
   struct ContactValue {
     ContactKind kind;
     std::string_view type, value;  // empty value: the contact is removed
+    int position = 0;              // its place in the user's list
+    bool primary = false;
   };
   std::vector<ContactValue> contacts;
   std::vector<std::pair<std::string_view, std::string_view>> attributes;  // empty value: removed
   std::optional<std::string_view> origin_file;                            // nullopt: by hand
+};
+
+// What an ingest's file spec compares, besides the user's fields: reading only that keeps a
+// million-user stream cheap.
+struct UserStreamParts {
+  bool contacts = true, attributes = true, groups = true;
 };
 
 class DirectoryRepository {
@@ -113,7 +121,7 @@ class DirectoryRepository {
   // external_id (the UNIQUE index's order), so that a million-user directory is compared with a file
   // without being held in memory. `groups` lists the memberships `origin` brought.
   void for_each_user(std::int64_t tenant_id, std::string_view origin,
-                     const std::function<void(const StoredUserView&)>& visit);
+                     const std::function<void(const StoredUserView&)>& visit, UserStreamParts parts = {});
   std::vector<DirectoryUser> find_users(std::int64_t tenant_id, const UserQuery& query);
   std::optional<DirectoryUser> find_user(std::int64_t tenant_id, std::string_view external_id);
   std::vector<DirectoryGroup> groups(std::int64_t tenant_id);

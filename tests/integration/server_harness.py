@@ -77,6 +77,16 @@ class ServerTestCase(IntakeTestCase):
                 self.fail(f"fewer than {count} '{needle}' in the server log after {timeout}s:\n{self.log()}")
             time.sleep(0.05)
 
+    def wait_final_ingests(self, tenant, count, timeout=15):
+        """Polls `intake history` until `tenant` has `count` concluded uploads; returns its history, oldest first."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            history = self.json_of("history", "--tenant", tenant, "--limit", "1000")
+            if len([h for h in history if h["status"] not in ("queued", "processing")]) >= count:
+                return sorted(history, key=lambda h: h["id"])
+            time.sleep(0.05)
+        self.fail(f"not {count} final ingests of {tenant} after {timeout}s: {history}")
+
     def transport(self):
         """A paramiko transport past the key exchange, not yet authenticated."""
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)

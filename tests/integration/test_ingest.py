@@ -38,14 +38,7 @@ class IngestTestCase(ServerTestCase):
         transport.close()
 
     def wait_final(self, count, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            history = self.json_of("history", "--tenant", "acme-corp", "--limit", "1000")
-            done = [h for h in history if h["status"] not in ("queued", "processing")]
-            if len(done) >= count:
-                return sorted(history, key=lambda h: h["id"])
-            time.sleep(0.05)
-        self.fail(f"not {count} final ingests after {timeout}s: {history}")
+        return self.wait_final_ingests("acme-corp", count, timeout)
 
 
 class Ingest(IngestTestCase):

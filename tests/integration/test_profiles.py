@@ -3,7 +3,6 @@ vendor's file, and support reads the directory and the report back (the golden c
 tests/profiles covers every rule; these cases prove the same engine runs behind `intake serve`)."""
 import os
 import subprocess
-import time
 
 from server_harness import ServerTestCase
 
@@ -34,15 +33,8 @@ class ProfileUploads(ServerTestCase):
                                  str(self.port), f"{tenant}@127.0.0.1"], capture_output=True, text=True, timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr)
 
-    def wait_final(self, tenant, count, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            history = self.json_of("history", "--tenant", tenant)
-            done = [h for h in history if h["status"] not in ("queued", "processing")]
-            if len(done) >= count:
-                return sorted(done, key=lambda h: h["id"])
-            time.sleep(0.05)
-        self.fail(f"not {count} final ingests of {tenant}")
+    def wait_final(self, tenant, count):
+        return [h for h in self.wait_final_ingests(tenant, count) if h["status"] not in ("queued", "processing")]
 
     def test_cosafe_file_per_account_groups_adoption_and_utf16(self):
         key = self.tenant("cosafe-co", "--profile", "cosafe", "--file-name", "scranton.csv",

@@ -342,6 +342,18 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
   CHECK(process_ingest(settings, second).value() == "applied");
   CHECK(counts(second).counts.updated == 35);
   CHECK(counts(second).counts.removed == 5);
+  {
+    auto db = intake::store::Database::open(dir.path() / "intake.db");
+    const auto changes = intake::store::IngestRepository(db).changes(second, 100);
+    REQUIRE(changes.size() == 40);  // in key order: user0 (line 2) first
+    CHECK(changes[0].key == "user0");
+    CHECK(changes[0].operation == "updated");
+    CHECK(changes[0].line == 2);
+    CHECK(nlohmann::json::parse(changes[0].fields_json) ==
+          nlohmann::json::parse(R"({"first_name":["Fa","Fb"]})"));
+    CHECK(std::count_if(changes.begin(), changes.end(),
+                        [](const auto& c) { return c.operation == "removed"; }) == 5);
+  }
 
   const auto again = upload(users(35, "b"));
   CHECK(process_ingest(settings, again).value() == "duplicate");
@@ -436,8 +448,10 @@ TEST_CASE("plan: a changed group is flagged, an unchanged one leaves the members
       parsed, {known(1, "same-group", "A", "a@x.org", "G"), known(2, "new-group", "A", "a@x.org", "G")});
   REQUIRE(plan.writes.size() == 2);
   CHECK(plan.writes[0].row->key == "same-group");
-  CHECK(!plan.writes[0].groups_changed);
-  CHECK(plan.writes[1].groups_changed);
+  const auto groups = livesafe().slots.size() - 1;  // groupname is the last column
+  CHECK(!plan.writes[0].changed(groups));
+  CHECK(plan.writes[0].changed(0));  // first_name
+  CHECK(plan.writes[1].changed(groups));
   CHECK(plan.memberships_added == 1);
   CHECK(plan.memberships_removed == 1);
 }
