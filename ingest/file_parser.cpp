@@ -282,12 +282,13 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
       if (binding.column->position) binding.index = *binding.column->position - 1;
     }
   }
-  for (const auto& binding : bindings) {
-    const auto& column = *binding.column;
-    const bool feeds_slot = column.target.kind != TargetKind::OrgId &&
-                            column.target.kind != TargetKind::Skip &&
-                            (column.target.kind != TargetKind::Key || column.also);
-    if (feeds_slot) result.managed[column.slot] = binding.index.has_value() || column.clear_when_absent;
+  std::vector<bool> feeds_slot(bindings.size());
+  for (std::size_t i = 0; i < bindings.size(); ++i) {
+    const auto& column = *bindings[i].column;
+    feeds_slot[i] = column.target.kind != TargetKind::OrgId && column.target.kind != TargetKind::Skip &&
+                    (column.target.kind != TargetKind::Key || column.also);
+    if (feeds_slot[i])
+      result.managed[column.slot] = bindings[i].index.has_value() || column.clear_when_absent;
   }
   // Column sets that satisfy row_requires_any, as binding indices.
   std::vector<std::vector<std::size_t>> requirement_sets;
@@ -302,7 +303,6 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
 
   const auto& key_header = spec.key().header;
   std::vector<std::string> cells(bindings.size());
-  std::vector<std::string> slots(spec.slots.size());
   std::string current_key;
   const auto row_error = [&](std::size_t line, const std::string& column, std::string message) {
     ++result.invalid;
@@ -474,24 +474,24 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
       }
       continue;
     }
-    // The image: each slot from its column (groups as a sorted set), empty where the file lacks it.
-    for (auto& slot : slots) slot.clear();
-    for (std::size_t i = 0; i < bindings.size(); ++i) {
-      const auto& column = *bindings[i].column;
-      const auto kind = column.target.kind;
-      if (kind == TargetKind::OrgId || kind == TargetKind::Skip || (kind == TargetKind::Key && !column.also))
-        continue;
-      if (column.list_separator) {
-        const auto items = split_list(cells[i], *column.list_separator);
-        slots[column.slot] = join_set(std::vector<std::string>(items.begin(), items.end()));
-      } else {
-        slots[column.slot] = cells[i];
-      }
-    }
+    // The image: each slot from its column, in slot order (the loader numbers slots in column order),
+    // groups as a sorted set; empty where the file lacks the column.
     FileRow row;
     row.key = std::move(current_key);
     row.line = static_cast<std::uint32_t>(line);
-    for (const auto& slot : slots) append_slot(row.image, slot);
+    std::size_t size = 0;
+    for (std::size_t i = 0; i < bindings.size(); ++i) size += feeds_slot[i] ? cells[i].size() + 2 : 0;
+    row.image.reserve(size);
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+      if (!feeds_slot[i]) continue;
+      const auto& column = *bindings[i].column;
+      if (column.list_separator && cells[i].find(*column.list_separator) != std::string::npos) {
+        const auto items = split_list(cells[i], *column.list_separator);
+        append_slot(row.image, join_set(std::vector<std::string>(items.begin(), items.end())));
+      } else {
+        append_slot(row.image, cells[i]);
+      }
+    }
     result.rows.push_back(std::move(row));
     current_key.clear();
   }

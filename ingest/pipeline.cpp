@@ -543,6 +543,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     const bool added = planned.kind == WriteKind::Add;
     write.id = planned.id;
     write.external_id = planned.row->key;
+    write.key_changed = planned.kind == WriteKind::Adopt;
     write.origin_file = record->file_name;
     write.fields = {};
     write.contacts.clear();

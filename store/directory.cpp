@@ -280,20 +280,26 @@ std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserW
     statement.run();
     id = db_.last_insert_id();
   } else {
-    static const std::string update = [] {
-      std::string sql =
-          "UPDATE directory_users SET external_id = ?2, origin_file = ?3, removed_at = NULL, "
-          "removed_by = NULL, updated_at = " +
-          std::string(kSqlNow) + ", last_ingest_id = ?4";
-      for (std::size_t i = 0; i < kUserFieldCount; ++i) {
-        const auto column = std::string(field_name(static_cast<UserField>(i)));
-        sql += ", " + column + " = COALESCE(?" + std::to_string(5 + i) + ", " + column + ")";
-      }
-      return sql + " WHERE id = ?1";
-    }();
-    auto statement = db_.prepare(update);
-    statement.bind(1, id).bind(2, user.external_id).bind_optional(3, origin).bind(4, by);
-    bind_fields(statement, 5);
+    // Only the columns being written: SQLite rewrites an index entry whenever its column is assigned,
+    // even to the same value, and external_id and email are indexed. A handful of texts per profile
+    // (the statement cache keeps them prepared).
+    std::string sql =
+        "UPDATE directory_users SET origin_file = ?3, removed_at = NULL, removed_by = NULL, updated_at = " +
+        std::string(kSqlNow) + ", last_ingest_id = ?4";
+    if (user.key_changed) sql += ", external_id = ?2";  // adopted: the file's key
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+      if (user.fields[i])
+        sql += ", " + std::string(field_name(static_cast<UserField>(i))) + " = ?" + std::to_string(5 + i);
+    }
+    auto statement = db_.prepare(sql + " WHERE id = ?1");
+    statement.bind(1, id).bind_optional(3, origin).bind(4, by);
+    if (user.key_changed) statement.bind(2, user.external_id);
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+      if (!user.fields[i]) continue;
+      const auto empty_status =
+          static_cast<UserField>(i) == UserField::AccountStatus && user.fields[i]->empty();
+      statement.bind(static_cast<int>(5 + i), empty_status ? std::string_view("active") : *user.fields[i]);
+    }
     statement.run();
   }
   for (const auto& contact : user.contacts) {

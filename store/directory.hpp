@@ -95,6 +95,7 @@ struct UserQuery {
 struct UserWrite {
   std::int64_t id = 0;  // 0 inserts
   std::string_view external_id;
+  bool key_changed = false;  // an update that gives the user this external_id (adoption)
   std::array<std::optional<std::string_view>, kUserFieldCount> fields;
   struct ContactValue {
     ContactKind kind;
