@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
+
 namespace intake::base {
 
 tl::expected<void, std::string> check_email(std::string_view email, EmailCharset charset) {
@@ -17,8 +19,8 @@ tl::expected<void, std::string> check_email(std::string_view email, EmailCharset
                   email[at + 1] != '.' && email.substr(at + 1).find('.') != std::string_view::npos &&
                   email.back() != '.';
   if (!ok) {
-    return tl::unexpected("'" + std::string(email) +
-                          "' is not an e-mail address (expected name@example.com; international domains in "
+    return tl::unexpected(quoted_excerpt(email) +
+                          " is not an e-mail address (expected name@example.com; international domains in "
                           "their xn-- form)");
   }
   return {};

@@ -80,6 +80,17 @@ std::size_t utf8_characters(std::string_view text) {
   return count;
 }
 
+std::string quoted_excerpt(std::string_view text) {
+  constexpr std::size_t kMax = 80;
+  const auto characters = utf8_characters(text);
+  if (characters <= kMax) return "'" + escape_for_log(text) + "'";
+  std::size_t end = 0;
+  for (std::size_t count = 0; end < text.size(); ++end) {
+    if ((static_cast<unsigned char>(text[end]) & 0xc0) != 0x80 && count++ == kMax) break;
+  }
+  return "'" + escape_for_log(text.substr(0, end)) + "…' (" + std::to_string(characters) + " characters)";
+}
+
 std::optional<std::string> forbidden_character(std::string_view text) {
   const auto describe = [](std::string what, unsigned code) {
     char hex[8];

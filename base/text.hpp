@@ -21,6 +21,10 @@ bool is_valid_utf8(std::string_view text);
 std::string ascii_lower(std::string_view text);
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
 
+// Untrusted text quoted in a message: '…' with control characters escaped (escape_for_log), at most
+// 80 characters, and the length when cut: 'abc…' (1048576 characters).
+std::string quoted_excerpt(std::string_view text);
+
 // Characters in valid UTF-8 text (code points, not bytes).
 std::size_t utf8_characters(std::string_view text);
 

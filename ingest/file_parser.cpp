@@ -180,17 +180,7 @@ bool valid_e164(std::string_view phone) {
   return all_digits(phone.substr(1));
 }
 
-std::string excerpt(std::string_view value) {
-  constexpr std::size_t kMax = 80;
-  const auto characters = base::utf8_characters(value);
-  if (characters <= kMax) return "'" + base::escape_for_log(value) + "'";
-  std::size_t end = 0;
-  for (std::size_t count = 0; end < value.size(); ++end) {
-    if ((static_cast<unsigned char>(value[end]) & 0xc0) != 0x80 && count++ == kMax) break;
-  }
-  return "'" + base::escape_for_log(value.substr(0, end)) + "…' (" + std::to_string(characters) +
-         " characters)";
-}
+std::string excerpt(std::string_view value) { return base::quoted_excerpt(value); }
 
 ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContext& context) {
   ParsedFile result;
@@ -400,9 +390,9 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
         switch (column.check) {
           case Check::None: break;
           case Check::Email:
+            // check_email's message quotes the value and says what is expected.
             if (const auto checked = base::check_email(value, base::EmailCharset::Utf8); !checked)
-              problem.emplace(name, name + " " + excerpt(value) + " is not an e-mail address (expected " +
-                                        "name@example.org): " + checked.error());
+              problem.emplace(name, name + ": " + checked.error());
             break;
           case Check::Phone:
             if (!valid_e164(value))
