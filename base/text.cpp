@@ -132,7 +132,11 @@ std::string clean_comment(std::string_view text, std::size_t max) {
   return out;
 }
 
-std::string escape_for_log(std::string_view text) {
+namespace {
+
+enum class Quotes { Escape, Keep };
+
+std::string escape_controls(std::string_view text, Quotes quotes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
@@ -151,8 +155,8 @@ std::string escape_for_log(std::string_view text) {
     }
     if (length == 1) {
       switch (byte) {
-        case '\\': out += "\\\\"; break;
-        case '"': out += "\\\""; break;
+        case '\\': out += quotes == Quotes::Escape ? "\\\\" : "\\"; break;
+        case '"': out += quotes == Quotes::Escape ? "\\\"" : "\""; break;
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
@@ -172,5 +176,11 @@ std::string escape_for_log(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string escape_for_log(std::string_view text) { return escape_controls(text, Quotes::Escape); }
+
+std::string terminal_safe(std::string_view text) { return escape_controls(text, Quotes::Keep); }
 
 }  // namespace intake::base

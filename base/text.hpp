@@ -38,5 +38,8 @@ std::optional<std::string> forbidden_character(std::string_view text);
 // C1: terminal escapes) and invalid bytes become \xNN. Reversible, so an operator sees exactly what
 // a client sent.
 std::string escape_for_log(std::string_view text);
+// The same for a table cell on a terminal: control characters and invalid bytes escaped, quotes and
+// backslashes as they are.
+std::string terminal_safe(std::string_view text);
 
 }  // namespace intake::base

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
 #include "store/audit.hpp"
@@ -32,7 +33,12 @@ std::size_t count_active_keys(Context& context, std::int64_t tenant_id) {
   return active;
 }
 
-std::string render_table(const std::vector<std::vector<std::string>>& rows) {
+std::string render_table(const std::vector<std::vector<std::string>>& cells) {
+  // Cells may hold what a customer's file or client sent: never raw control characters on a terminal.
+  auto rows = cells;
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = base::terminal_safe(cell);
+  }
   std::vector<std::size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()));

@@ -83,12 +83,4 @@ std::string stored_image(const StoredUser& user, const FileSpec& spec, const std
   return image;
 }
 
-std::string mask_image(std::string_view image, const std::vector<bool>& managed) {
-  const auto values = slot_values(image, managed.size());
-  std::string masked;
-  for (std::size_t slot = 0; slot < values.size(); ++slot)
-    append_slot(masked, managed[slot] ? values[slot] : "");
-  return masked;
-}
-
 }  // namespace intake::ingest

@@ -46,7 +46,4 @@ struct StoredUser {
 // are packed empty on both sides, so they never count as a change.
 std::string stored_image(const StoredUser& user, const FileSpec& spec, const std::vector<bool>& managed);
 
-// Blanks the slots a file does not manage (its header lacks them) in a row's image.
-std::string mask_image(std::string_view image, const std::vector<bool>& managed);
-
 }  // namespace intake::ingest

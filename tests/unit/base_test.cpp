@@ -26,6 +26,22 @@ TEST_CASE("escape_for_log keeps text and UTF-8, and escapes what a terminal woul
   CHECK(escape_for_log("bad \xff\xc3(") == "bad \\xff\\xc3(");  // invalid bytes, one by one
   CHECK(escape_for_log("\xed\xa0\x80") == "\\xed\\xa0\\x80");   // a surrogate is not UTF-8
   CHECK(escape_for_log("") == "");
+  // The table form keeps quotes and backslashes (O"Brien stays readable), escapes the rest alike.
+  CHECK(terminal_safe("O\"Brien \\ \x1b]0;x\x07\r") == "O\"Brien \\ \\x1b]0;x\\x07\\r");
+}
+
+TEST_CASE("quoted_excerpt, forbidden_character and friends bound and judge untrusted cells") {
+  CHECK(quoted_excerpt("abc") == "'abc'");
+  CHECK(quoted_excerpt("a\x1b[2J") == "'a\\x1b[2J'");
+  CHECK(quoted_excerpt(std::string(100, 'x')) == "'" + std::string(80, 'x') + "…' (100 characters)");
+  CHECK(utf8_characters("Zoë") == 3);
+  CHECK(!forbidden_character("Zoë Müller"));
+  CHECK(forbidden_character(std::string_view("a\0b", 3)) == "a control character U+0000");
+  CHECK(forbidden_character("\xef\xbb\xbfjjones") == "a byte-order mark U+FEFF");
+  CHECK(forbidden_character("\xc2\x9b") == "a control character U+009B");
+  CHECK(ascii_lower("MiXeD Ä") == "mixed Ä");
+  CHECK(equals_ignoring_ascii_case("UniqueID", "uniqueid"));
+  CHECK(!equals_ignoring_ascii_case("UniqueID", "uniqueid "));
 }
 
 TEST_CASE("printable_excerpt and clean_comment bound and clean untrusted text") {
