@@ -23,13 +23,8 @@ std::string join_set(std::vector<std::string> values);
 std::vector<std::string_view> split_set(std::string_view joined);
 
 // A stored user as the planner sees it; the views need only live through the call that receives it.
-struct StoredContact {
-  ContactKind kind = ContactKind::Phone;
-  std::string_view type, value;
-};
-struct StoredAttribute {
-  std::string_view name, value;
-};
+using StoredContact = store::ContactView;
+using StoredAttribute = store::AttributeView;
 struct StoredUser {
   std::int64_t id = 0;
   std::string_view key;

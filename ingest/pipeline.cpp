@@ -149,35 +149,6 @@ std::string change_fields_json(const Change& change) {
   return out + "}";
 }
 
-// The store's packed contact and attribute lists (store/directory.hpp) as the planner reads them.
-void unpack_contacts(std::string_view packed, std::vector<StoredContact>& out) {
-  out.clear();
-  while (!packed.empty()) {
-    const auto end = packed.find('\x1e');
-    auto record = packed.substr(0, end);  // kind \x1f type \x1f value
-    const auto a = record.find('\x1f');
-    const auto b = a == std::string_view::npos ? a : record.find('\x1f', a + 1);
-    if (b != std::string_view::npos) {
-      out.push_back({record.substr(0, a) == "email" ? ContactKind::Email : ContactKind::Phone,
-                     record.substr(a + 1, b - a - 1), record.substr(b + 1)});
-    }
-    if (end == std::string_view::npos) break;
-    packed.remove_prefix(end + 1);
-  }
-}
-
-void unpack_attributes(std::string_view packed, std::vector<StoredAttribute>& out) {
-  out.clear();
-  while (!packed.empty()) {
-    const auto end = packed.find('\x1e');
-    auto record = packed.substr(0, end);
-    const auto a = record.find('\x1f');
-    if (a != std::string_view::npos) out.push_back({record.substr(0, a), record.substr(a + 1)});
-    if (end == std::string_view::npos) break;
-    packed.remove_prefix(end + 1);
-  }
-}
-
 double seconds_between(const std::optional<std::string>& from, const std::optional<std::string>& to) {
   if (!from || !to) return 0;
   const auto a = base::parse_stored_time(*from), b = base::parse_stored_time(*to);
@@ -447,8 +418,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         stored.id = user.id;
         stored.key = user.external_id;
         for (std::size_t i = 0; i < kUserFieldCount; ++i) stored.fields[i] = user.fields[i];
-        unpack_contacts(user.contacts, stored.contacts);
-        unpack_attributes(user.attributes, stored.attributes);
+        stored.contacts = user.contacts;
+        stored.attributes = user.attributes;
         std::string joined_groups;
         if (user.groups.find('\n') !=
             std::string_view::npos) {  // several: in set order (one needs no sorting)

@@ -35,6 +35,19 @@ std::vector<std::vector<std::string_view>> split_records(std::string_view packed
   return records;
 }
 
+// The same packed records, record by record: its first part and the rest.
+template <typename Visit>
+void for_each_record(std::string_view packed, Visit visit) {
+  while (!packed.empty()) {
+    const auto end = packed.find('\x1e');
+    const auto record = packed.substr(0, end);
+    const auto cut = record.find('\x1f');
+    if (cut != std::string_view::npos) visit(record.substr(0, cut), record.substr(cut + 1));
+    if (end == std::string_view::npos) break;
+    packed.remove_prefix(end + 1);
+  }
+}
+
 const std::string kContacts =
     "(SELECT group_concat(c.kind || char(31) || c.type || char(31) || c.value || char(31) || c.is_primary, "
     "char(30)) FROM (SELECT * FROM directory_user_contacts WHERE user_id = u.id ORDER BY position) c)";
@@ -98,8 +111,17 @@ void DirectoryRepository::for_each_user(std::int64_t tenant_id, std::string_view
     user.id = current;
     user.external_id = external_id;
     for (std::size_t i = 0; i < kUserFieldCount; ++i) user.fields[i] = fields[i];
-    user.contacts = contacts;
-    user.attributes = attributes;
+    // Into the reused view vectors (no allocation per user once they have grown).
+    user.contacts.clear();
+    for_each_record(contacts, [&](std::string_view kind, std::string_view rest) {
+      const auto cut = rest.find('\x1f');
+      user.contacts.push_back({kind == "email" ? ContactKind::Email : ContactKind::Phone, rest.substr(0, cut),
+                               rest.substr(cut + 1)});
+    });
+    user.attributes.clear();
+    for_each_record(attributes, [&](std::string_view name, std::string_view value) {
+      user.attributes.push_back({name, value});
+    });
     std::replace(groups.begin(), groups.end(), '\x1e', '\n');
     user.groups = groups;
     user.origin_file = origin_file;

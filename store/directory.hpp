@@ -64,14 +64,22 @@ struct DirectoryUser {
   std::string phone() const;  // the first phone contact ("" for none)
 };
 
+struct ContactView {
+  ContactKind kind = ContactKind::Phone;
+  std::string_view type, value;
+};
+struct AttributeView {
+  std::string_view name, value;
+};
+
 // One stored user as an ingest streams past it; views valid during the call only.
 struct StoredUserView {
   std::int64_t id = 0;
   std::string_view external_id;
   std::array<std::string_view, kUserFieldCount> fields;
-  std::string_view contacts;    // "kind\x1Ftype\x1Fvalue" records joined by \x1E
-  std::string_view attributes;  // "name\x1Fvalue" records joined by \x1E
-  std::string_view groups;      // external ids of the groups the given origin brought, joined by \n
+  std::vector<ContactView> contacts;
+  std::vector<AttributeView> attributes;
+  std::string_view groups;  // external ids of the groups the given origin brought, joined by \n
   std::string_view origin_file;
   bool manual = false;
   bool removed = false;
