@@ -82,7 +82,8 @@ void add_user(Context& context, const ManualUserOptions& o) {
   write.external_id = o.id;
   store::DirectoryRepository directory(context.db());
   store::Transaction transaction(context.db());
-  if (const auto existing = directory.find_user(tenant.id, o.id); existing && !existing->removed_at)
+  const auto existing = directory.find_user(tenant.id, o.id);  // a removed one comes back
+  if (existing && !existing->removed_at)
     throw UserError("user '" + o.id + "' exists already; change it with `intake users set " + tenant.name +
                     " " + o.id + " …`");
   std::vector<std::int64_t> group_ids;
@@ -93,7 +94,6 @@ void add_user(Context& context, const ManualUserOptions& o) {
                       tenant.name + " " + group + "`");
     group_ids.push_back(found->id);
   }
-  const auto existing = directory.find_user(tenant.id, o.id);
   write.id = existing ? existing->id : 0;
   const auto id = directory.write_user(tenant.id, write, context.actor());
   for (const auto group_id : group_ids) directory.add_membership(id, group_id);

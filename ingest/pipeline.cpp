@@ -449,13 +449,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         {"removed", plan.removals.size()},
         {"unchanged", plan.unchanged}}},
       {"memberships", {{"added", plan.memberships_added}, {"removed", plan.memberships_removed}}}};
-  auto issues = parsed.errors;
-  issues.insert(issues.end(), plan.invalid.begin(), plan.invalid.end());
-  issues.insert(issues.end(), parsed.skips.begin(), parsed.skips.end());
-  issues.insert(issues.end(), plan.skipped.begin(), plan.skipped.end());
-  std::stable_sort(issues.begin(), issues.end(),
-                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
-  if (issues.size() > 1000) issues.resize(1000);
+  const auto issues = all_issues(parsed, plan);
   std::sort(report.changes.begin(), report.changes.end(),
             [](const Change& a, const Change& b) { return a.line < b.line; });
 

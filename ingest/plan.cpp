@@ -238,6 +238,16 @@ Plan plan_file(const FileSpec& spec, const ParsedFile& file, std::vector<StoredU
   return planner.finish();
 }
 
+std::vector<RowIssue> all_issues(const ParsedFile& file, const Plan& plan, std::size_t limit) {
+  auto issues = file.errors;
+  for (const auto* more : {&plan.invalid, &file.skips, &plan.skipped})
+    issues.insert(issues.end(), more->begin(), more->end());
+  std::stable_sort(issues.begin(), issues.end(),
+                   [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+  if (issues.size() > limit) issues.resize(limit);
+  return issues;
+}
+
 bool needs_hold(const Plan& plan, unsigned max_percent) {
   const auto removals = plan.removals.size();
   return removals > 10 && removals * 100 > static_cast<std::size_t>(max_percent) * plan.active_synced;

@@ -107,6 +107,10 @@ class Planner {
 Plan plan_file(const FileSpec& spec, const ParsedFile& file, std::vector<StoredUser> known,
                Planner::Options options, std::function<void(const Change&)> on_change = {});
 
+// Every problem of a file, in line order, at most `limit`: row errors and rows left out by a filter
+// (parse), rows the directory made invalid and rows naming users made by hand (plan).
+std::vector<RowIssue> all_issues(const ParsedFile& file, const Plan& plan, std::size_t limit = 1000);
+
 // The mass-removal guard: more than `max_percent` of the users the file synced, and more than 10.
 bool needs_hold(const Plan& plan, unsigned max_percent);
 

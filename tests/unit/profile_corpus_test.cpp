@@ -135,12 +135,7 @@ void run_case(const fs::path& folder) {
     CHECK(nlohmann::json(described) == expected["changes"]);
   }
   if (expected.contains("problems")) {
-    std::vector<RowIssue> issues = parsed.errors;
-    issues.insert(issues.end(), plan.invalid.begin(), plan.invalid.end());
-    issues.insert(issues.end(), parsed.skips.begin(), parsed.skips.end());
-    issues.insert(issues.end(), plan.skipped.begin(), plan.skipped.end());
-    std::stable_sort(issues.begin(), issues.end(),
-                     [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
+    const auto issues = all_issues(parsed, plan, SIZE_MAX);
     std::vector<std::string> actual;
     for (const auto& issue : issues)
       actual.push_back("line " + std::to_string(issue.line) + " " + issue.column + ": " + issue.message);
@@ -160,7 +155,6 @@ void run_case(const fs::path& folder) {
 
 TEST_CASE("the golden corpus of every built-in profile") {
   const fs::path root = INTAKE_PROFILE_CORPUS_DIR;
-  std::size_t cases = 0;
   for (const auto& profile : builtin_profiles()) {
     const auto folder = root / profile.name;
     REQUIRE_MESSAGE(fs::is_directory(folder), "no corpus for profile " << profile.name);
@@ -173,10 +167,8 @@ TEST_CASE("the golden corpus of every built-in profile") {
                   profile.name << " has " << case_folders.size() << " cases, wants 12");
     for (const auto& case_folder : case_folders) {
       SUBCASE((profile.name + "/" + case_folder.filename().string()).c_str()) { run_case(case_folder); }
-      ++cases;
     }
   }
-  CHECK(cases > 0);
 }
 
 TEST_CASE("profile loader: errors name the file, the line and the key") {
