@@ -12,7 +12,7 @@ import time
 
 SSH_OPTIONS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR"]
-FINAL_STATES = "('applied','rejected','failed','duplicate','held','discarded')"
+FINAL_STATES = "('applied','rejected','failed','duplicate','held','discarded','validated')"
 
 
 def free_port():

@@ -6,7 +6,7 @@
 #include "base/email.hpp"
 #include "base/text.hpp"
 #include "cli/commands.hpp"
-#include "ingest/file_parser.hpp"
+#include "ingest/phone.hpp"
 #include "store/directory.hpp"
 #include "store/sqlite.hpp"
 
@@ -51,10 +51,11 @@ void add_field_options(CLI::App* command, ManualUserOptions& options) {
         option_of(field), [&options, name](const std::string& value) { options.fields[name] = value; },
         "The user's " + name);
   }
-  command->add_option("--phone", options.phone, "Phone number in international format (+15713124645)");
+  command->add_option("--phone", options.phone,
+                      "Phone number: international (+15713124645), or national in the tenant's phone region");
 }
 
-store::UserWrite write_of(const ManualUserOptions& o) {
+store::UserWrite write_of(const ManualUserOptions& o, const store::Tenant& tenant) {
   store::UserWrite write;
   for (const auto field : kEditable) {
     const auto found = o.fields.find(std::string(store::field_name(field)));
@@ -67,17 +68,17 @@ store::UserWrite write_of(const ManualUserOptions& o) {
     write.fields[static_cast<std::size_t>(field)] = found->second;
   }
   if (!o.phone.empty()) {
-    if (!ingest::valid_e164(o.phone))
-      throw UserError("--phone '" + base::printable_excerpt(o.phone) +
-                      "' is not in international format (E.164, e.g. +15713124645)");
-    write.contacts.push_back({store::ContactKind::Phone, "mobile", o.phone, 0, true});
+    // The tenant's phone region applies here as in its files.
+    const auto phone = ingest::normalise_phone(o.phone, tenant.phone_region);
+    if (!phone) throw UserError("--phone " + phone.error());
+    write.contacts.push_back({store::ContactKind::Phone, "mobile", *phone, 0, true});
   }
   return write;
 }
 
 void add_user(Context& context, const ManualUserOptions& o) {
   const auto tenant = require_tenant(context, o.tenant);
-  auto write = write_of(o);
+  auto write = write_of(o, tenant);
   checked_identifier("the user id", o.id);
   write.external_id = o.id;
   store::DirectoryRepository directory(context.db());
@@ -119,7 +120,7 @@ void set_user(Context& context, const ManualUserOptions& o) {
   store::DirectoryRepository directory(context.db());
   store::Transaction transaction(context.db());
   const auto user = require_manual_user(directory, tenant, o.id);
-  auto write = write_of(o);
+  auto write = write_of(o, tenant);
   write.id = user.id;
   write.external_id = user.external_id;
   directory.write_user(tenant.id, write, context.actor());

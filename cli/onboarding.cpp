@@ -33,6 +33,8 @@ nlohmann::json onboarding_pack(const OnboardingInputs& in) {
       {"exact_file_name",
        in.profile && std::all_of(in.profile->files.begin(), in.profile->files.end(),
                                  [](const ingest::FileSpec& spec) { return spec.exact_name; })},
+      {"mode", store::tenant_mode_name(tenant.mode)},
+      {"phone_region", tenant.phone_region},
       {"report_emails", tenant.report_emails},
       {"allowed_networks", tenant.allowed_networks},
       {"sftp_command", "sftp " + port_flag + "-i ~/.ssh/id_ed25519 " + target},
@@ -108,6 +110,15 @@ std::string render_onboarding_pack(const nlohmann::json& pack) {
   line("File name:",
        join(pack["file_names"], "(see the profile)") +
            (pack["exact_file_name"].get<bool>() ? "   (exactly this name: no dates or timestamps)" : ""));
+  if (pack["mode"] == "validate") {
+    line("Mode:",
+         "VALIDATION — each upload is checked and reported with the changes it would make; "
+         "nothing is applied until sync is enabled");
+  }
+  line("Phone numbers:", pack["phone_region"].get<std::string>().empty()
+                             ? std::string("international format with + and country code (+15713124645)")
+                             : "international (+15713124645), or national numbers of " +
+                                   text(pack["phone_region"]) + " (stored as international)");
   if (pack.contains("files")) {
     for (const auto& file : pack["files"]) {
       out += "File " + text(file["name"]) +

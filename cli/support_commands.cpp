@@ -213,9 +213,14 @@ void add_support_commands(CLI::App& app, Context& context) {
   history_command->add_option("--tenant", o->tenant, "Only this tenant");
   history_command
       ->add_option("--status", o->status,
-                   "queued, processing, applied, rejected, failed, duplicate, held, discarded, partial")
-      ->check(CLI::IsMember({"queued", "processing", "applied", "rejected", "failed", "duplicate", "held",
-                             "discarded", "partial"}));
+                   [] {
+                     std::string statuses;
+                     for (const auto status : store::kIngestStatuses)
+                       statuses += (statuses.empty() ? "" : ", ") + std::string(status);
+                     return statuses;
+                   }())
+      ->check(CLI::IsMember(
+          std::vector<std::string>(store::kIngestStatuses.begin(), store::kIngestStatuses.end())));
   history_command->add_option("--since", o->since,
                               "Received at or after (UTC: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z)");
   history_command->add_option("--until", o->until, "Received before (UTC)");

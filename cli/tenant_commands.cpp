@@ -16,6 +16,7 @@
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
 #include "cli/views.hpp"
+#include "ingest/phone.hpp"
 #include "ingest/profile.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
@@ -36,6 +37,8 @@ struct TenantOptions {
   bool clear_file_names = false;
   bool clear_report_emails = false;
   bool clear_allowed_networks = false;
+  std::string phone_region;        // a region, or "none"
+  std::string mode;                // apply | validate
   std::string upload_quota;        // a size, or "default"
   std::string upload_quota_files;  // a count, or "default"
   bool json = false;
@@ -93,6 +96,22 @@ std::vector<std::string> checked_file_names(const std::vector<std::string>& name
   return names;
 }
 
+std::string checked_phone_region(const std::string& region) {
+  if (region == "none") return {};
+  const auto checked = ingest::checked_phone_region(region);
+  if (!checked) throw UserError("--phone-region: " + checked.error());
+  return *checked;
+}
+
+store::TenantMode checked_mode(const std::string& mode) {
+  const auto parsed = store::parse_tenant_mode(mode);
+  if (!parsed)
+    throw UserError("--mode '" + mode +
+                    "' is not a mode; use validate (uploads are checked and reported, nothing applied) or "
+                    "apply (sync)");
+  return *parsed;
+}
+
 std::vector<std::string> checked_emails(const std::vector<std::string>& emails) {
   for (const auto& email : emails) require(base::check_email(email));
   return emails;
@@ -141,6 +160,8 @@ void add_tenant(Context& context, const TenantOptions& options) {
   require(store::check_org_id(tenant.org_id));
   tenant.profile = check_profile(options.profile).name;
   tenant.file_names = checked_file_names(options.file_names);
+  tenant.phone_region = checked_phone_region(options.phone_region);
+  tenant.mode = checked_mode(options.mode);
   tenant.report_emails = checked_emails(options.report_emails);
   tenant.allowed_networks = normalised_networks(options.allowed_networks);
 
@@ -225,6 +246,12 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   add->add_option("--profile", options->profile, "Ingest profile")->default_val("livesafe");
   add->add_option("--file-name", options->file_names,
                   "Expected upload file name, instead of the profile's (repeatable)");
+  add->add_option("--phone-region", options->phone_region,
+                  "Country whose national phone numbers files may use, e.g. US (default: none, E.164 only)")
+      ->default_val("none");
+  add->add_option("--mode", options->mode,
+                  "validate: check and report uploads without applying them (onboarding); apply: sync")
+      ->default_val("apply");
   add->add_option("--report-email", options->report_emails, "Where reports are mailed (repeatable)");
   add->add_option("--allow-ip", options->allowed_networks,
                   "IPv4 address or CIDR allowed to log in (repeatable; default: any)");
@@ -258,6 +285,9 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   set->add_option("NAME", options->name, "Tenant name")->required();
   set->add_option("--profile", options->profile, "Ingest profile");
   set->add_option("--file-name", options->file_names, "Expected upload file names (repeatable)");
+  set->add_option("--phone-region", options->phone_region,
+                  "Country whose national phone numbers files may use (e.g. US), or \"none\"");
+  set->add_option("--mode", options->mode, "validate (check and report only) or apply (sync)");
   set->add_option("--report-email", options->report_emails, "Report e-mail addresses (repeatable)");
   set->add_option("--allow-ip", options->allowed_networks, "Allowed IPv4 addresses or CIDRs (repeatable)");
   set->add_flag("--clear-file-names", options->clear_file_names, "Use the profile's file names again");
@@ -273,6 +303,8 @@ void add_tenant_commands(CLI::App& app, Context& context) {
     if (set->count("--upload-quota")) changes.upload_quota_bytes = quota_value(options->upload_quota, true);
     if (set->count("--upload-quota-files"))
       changes.upload_quota_files = quota_value(options->upload_quota_files, false);
+    if (set->count("--phone-region")) changes.phone_region = checked_phone_region(options->phone_region);
+    if (set->count("--mode")) changes.mode = checked_mode(options->mode);
     if (set->count("--profile")) changes.profile = std::string(check_profile(options->profile).name);
     if (options->clear_file_names) changes.file_names = std::vector<std::string>{};
     if (!options->file_names.empty()) changes.file_names = checked_file_names(options->file_names);

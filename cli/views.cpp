@@ -49,6 +49,8 @@ nlohmann::json tenant_json(const store::Tenant& tenant) {
           {"org_id", tenant.org_id},
           {"profile", tenant.profile},
           {"file_names", tenant.file_names},
+          {"mode", store::tenant_mode_name(tenant.mode)},
+          {"phone_region", tenant.phone_region},
           {"report_emails", tenant.report_emails},
           {"allowed_networks", tenant.allowed_networks},
           {"enabled", tenant.enabled},

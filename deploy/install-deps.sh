@@ -14,7 +14,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   # libraries (ARCHITECTURE.md: Libraries)
   libssh-dev libssl-dev libsqlite3-dev libspdlog-dev libboost-dev
-  doctest-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libexpected-dev
+  doctest-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libexpected-dev libphonenumber-dev
   # fuzzing and sanitizers (clang's libFuzzer and runtime)
   clang libclang-rt-14-dev
   # tests drive real clients

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& spec : profile.files) {
       StringSource source(input);
       CsvReader reader(source, spec.delimiter);
-      const auto parsed = parse_file(reader, spec, {"ORG1", 50});
+      // National phone numbers are read in a region when the input's size is odd (both paths fuzzed).
+      const auto parsed = parse_file(reader, spec, {"ORG1", size % 2 ? "US" : "", 50});
       if (parsed.rejection) {
         if (!parsed.rows.empty()) std::abort();
         continue;

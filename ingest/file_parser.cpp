@@ -9,6 +9,7 @@
 #include "base/email.hpp"
 #include "base/text.hpp"
 #include "ingest/image.hpp"
+#include "ingest/phone.hpp"
 
 namespace intake::ingest {
 namespace {
@@ -173,12 +174,6 @@ std::string list_of(const std::vector<std::string>& items, std::string_view last
 }
 
 }  // namespace
-
-bool valid_e164(std::string_view phone) {
-  if (phone.size() < 3 || phone.size() > 16 || phone[0] != '+' || phone[1] < '1' || phone[1] > '9')
-    return false;
-  return all_digits(phone.substr(1));
-}
 
 std::string excerpt(std::string_view value) { return base::quoted_excerpt(value); }
 
@@ -353,6 +348,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
         continue;
       }
       std::vector<std::string_view> values;
+      std::vector<std::pair<std::string_view, std::string>> normalised;  // value as typed -> as stored
       if (column.list_separator) {
         values = split_list(cell, *column.list_separator);
         if (column.target.kind == TargetKind::Groups && values.size() > spec.max_groups_per_user) {
@@ -395,10 +391,11 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
               problem.emplace(name, name + ": " + checked.error());
             break;
           case Check::Phone:
-            if (!valid_e164(value))
-              problem.emplace(
-                  name, name + " " + excerpt(value) +
-                            " is not a phone number in international format (E.164, e.g. +15713124645)");
+            if (auto phone = normalise_phone(value, context.phone_region); !phone) {
+              problem.emplace(name, name + " " + phone.error());
+            } else if (*phone != value) {
+              normalised.emplace_back(value, std::move(*phone));
+            }
             break;
           case Check::Language:
             if (!valid_language(value))
@@ -414,6 +411,19 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
             break;
         }
         if (problem) break;
+      }
+      if (!problem && !normalised.empty()) {
+        // Stored as E.164 ("571-312-4600" with region US is stored "+15713124600").
+        std::string rewritten;
+        for (std::size_t v = 0; v < values.size(); ++v) {
+          const auto value = values[v];
+          if (v > 0) rewritten += *column.list_separator;
+          const auto found = std::find_if(normalised.begin(), normalised.end(),
+                                          [&](const auto& pair) { return pair.first == value; });
+          rewritten += found == normalised.end() ? std::string(value) : found->second;
+        }
+        normalised.clear();
+        cells[i] = std::move(rewritten);
       }
       if (!problem && !column.allowed.empty() && !column.list_separator) {
         // Stored as the profile spells it ("Active" is stored "active").

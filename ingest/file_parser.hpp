@@ -45,6 +45,8 @@ struct ParsedFile {
 
 struct ParseContext {
   std::string_view org_id;  // for org_id columns: every row must carry the tenant's
+  // For phone columns: national numbers are read in this region (phone.hpp); empty: E.164 only.
+  std::string_view phone_region;
   std::size_t max_errors_kept = 1000;
   // Only sizes the row vector up front (growing it by doubling would move every row ~twice).
   std::size_t expected_rows = 0;
@@ -52,7 +54,6 @@ struct ParseContext {
 
 ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContext& context);
 
-bool valid_e164(std::string_view phone);
 // A cell quoted in a message: control characters escaped, at most 80 characters and its length.
 std::string excerpt(std::string_view value);
 

@@ -350,7 +350,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   CsvReader reader(source, spec->delimiter);
   // A row of any real profile takes more than 32 bytes; the estimate only reserves address space.
   auto parsed =
-      parse_file(reader, *spec, {tenant->org_id, 1000, static_cast<std::size_t>(record->size) / 32});
+      parse_file(reader, *spec,
+                 {tenant->org_id, tenant->phone_region, 1000, static_cast<std::size_t>(record->size) / 32});
   report.rows = parsed.records;
   report.invalid = parsed.invalid;
   report.ignored_columns = parsed.ignored_columns;
@@ -453,6 +454,30 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   std::sort(report.changes.begin(), report.changes.end(),
             [](const Change& a, const Change& b) { return a.line < b.line; });
 
+  if (plan.invalid_count > 0 && too_many_invalid(report.invalid)) {
+    ingests.clear_changes(id);
+    report.changes.clear();
+    const auto json = finish("rejected", invalid_message(report.invalid), issues);
+    transaction.commit();
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
+  }
+  const unsigned max_removal = spec->max_removal_percent.value_or(settings.max_removal_percent);
+  if (tenant->mode == store::TenantMode::Validate) {
+    // Onboarding: the customer learns what the file would do; the directory is not touched.
+    std::string message =
+        "validation only: nothing was applied (the tenant is in validation mode); the changes listed are "
+        "what this file would make once sync is enabled";
+    if (needs_hold(plan, max_removal)) {
+      message += ". Applied, it would be held for support: it removes " +
+                 std::to_string(plan.removals.size()) + " of " + std::to_string(plan.active_synced) +
+                 " users (more than " + std::to_string(max_removal) + "%)";
+    }
+    const auto json = finish("validated", message, issues);
+    transaction.commit();
+    if (json) publish_report(settings, *tenant, *json);
+    return current_status();
+  }
   // Files of a tenant apply in order; an older snapshot never lands on top of a newer one.
   if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
     if (release == Release::Yes) {
@@ -471,15 +496,6 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     if (json) publish_report(settings, *tenant, *json);
     return current_status();
   }
-  if (plan.invalid_count > 0 && too_many_invalid(report.invalid)) {
-    ingests.clear_changes(id);
-    report.changes.clear();
-    const auto json = finish("rejected", invalid_message(report.invalid), issues);
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
-  }
-  const unsigned max_removal = spec->max_removal_percent.value_or(settings.max_removal_percent);
   if (release == Release::No && needs_hold(plan, max_removal)) {
     const std::string message =
         "held: it would remove " + std::to_string(plan.removals.size()) + " of " +

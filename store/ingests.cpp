@@ -42,7 +42,7 @@ IngestRecord row_to_ingest(const Statement& row) {
 
 bool is_final_status(const std::string& status) {
   return status == "applied" || status == "rejected" || status == "failed" || status == "duplicate" ||
-         status == "discarded" || status == "partial";
+         status == "discarded" || status == "partial" || status == "validated";
 }
 
 void IngestRepository::insert(const IngestRecord& r) {

@@ -1,8 +1,10 @@
 #pragma once
 // The ingest journal: one row per completed (or abandoned) upload, from `queued` to a final status.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace intake::store {
@@ -24,7 +26,7 @@ struct IngestRecord {
   std::optional<std::string> archive_path;
   std::string client_ip, key_fingerprint, session_id;
   std::string received_at;
-  std::string status;  // queued processing applied rejected failed duplicate held discarded partial
+  std::string status;  // one of kIngestStatuses
   std::string status_message;
   std::optional<std::string> started_at, finished_at;
   IngestCounts counts;
@@ -50,6 +52,10 @@ struct IngestFilter {
   std::int64_t limit = 50;
 };
 
+// Every status an ingest can have, as stored (the schema's CHECK lists the same).
+inline constexpr std::array<std::string_view, 10> kIngestStatuses{
+    "queued",    "processing", "applied",   "rejected", "failed",
+    "duplicate", "held",       "discarded", "partial",  "validated"};
 bool is_final_status(const std::string& status);
 
 class IngestRepository {

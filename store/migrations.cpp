@@ -312,7 +312,57 @@ CREATE TABLE ingest_changes (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6};
+// v7: per tenant, the default region for national phone numbers (libphonenumber) and the mode
+// (`validate`: uploads are reported with the changes they would make, nothing applied); ingests gain
+// the status `validated`. SQLite cannot change a CHECK in place: the journal is rebuilt, row for row
+// (its children keep their references: foreign keys are off while migrating).
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE tenants ADD COLUMN phone_region TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN mode TEXT NOT NULL DEFAULT 'apply' CHECK (mode IN ('apply', 'validate'));
+
+CREATE TABLE ingests_v7 (
+  id              TEXT PRIMARY KEY,           -- sortable unique id (time first)
+  tenant_id       INTEGER NOT NULL REFERENCES tenants(id),
+  file_name       TEXT NOT NULL,              -- the name the client uploaded
+  kind            TEXT NOT NULL DEFAULT '',   -- which of the profile's files it is
+  size            INTEGER NOT NULL,
+  sha256          TEXT,
+  archive_path    TEXT,
+  client_ip       TEXT NOT NULL DEFAULT '',
+  key_fingerprint TEXT NOT NULL DEFAULT '',
+  session_id      TEXT NOT NULL DEFAULT '',
+  received_at     TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('queued', 'processing', 'applied', 'rejected', 'failed',
+                                                  'duplicate', 'held', 'discarded', 'partial', 'validated')),
+  status_message  TEXT NOT NULL DEFAULT '',
+  started_at      TEXT,
+  finished_at     TEXT,
+  rows_total      INTEGER NOT NULL DEFAULT 0,
+  rows_added      INTEGER NOT NULL DEFAULT 0,
+  rows_updated    INTEGER NOT NULL DEFAULT 0,
+  rows_removed    INTEGER NOT NULL DEFAULT 0,
+  rows_unchanged  INTEGER NOT NULL DEFAULT 0,
+  rows_skipped    INTEGER NOT NULL DEFAULT 0,
+  rows_invalid    INTEGER NOT NULL DEFAULT 0,
+  report          TEXT,                       -- the full report (JSON)
+  profile         TEXT NOT NULL DEFAULT '',
+  profile_sha256  TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO ingests_v7 (id, tenant_id, file_name, kind, size, sha256, archive_path, client_ip,
+                        key_fingerprint, session_id, received_at, status, status_message, started_at,
+                        finished_at, rows_total, rows_added, rows_updated, rows_removed, rows_unchanged,
+                        rows_skipped, rows_invalid, report, profile, profile_sha256)
+SELECT id, tenant_id, file_name, kind, size, sha256, archive_path, client_ip, key_fingerprint, session_id,
+       received_at, status, status_message, started_at, finished_at, rows_total, rows_added, rows_updated,
+       rows_removed, rows_unchanged, rows_skipped, rows_invalid, report, profile, profile_sha256
+FROM ingests;
+DROP TABLE ingests;
+ALTER TABLE ingests_v7 RENAME TO ingests;
+CREATE INDEX ingests_by_tenant ON ingests(tenant_id, id);
+CREATE INDEX ingests_by_status ON ingests(status, id);
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

@@ -6,7 +6,8 @@ namespace intake::store {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, name, org_id, profile, enabled, created_at, updated_at, upload_quota_bytes, upload_quota_files";
+    "id, name, org_id, profile, enabled, created_at, updated_at, upload_quota_bytes, upload_quota_files, "
+    "phone_region, mode";
 
 std::optional<std::uint64_t> optional_count(const Statement& row, int column) {
   if (row.is_null(column)) return std::nullopt;
@@ -35,6 +36,8 @@ Tenant row_to_tenant(const Statement& row) {
   tenant.updated_at = row.text(6);
   tenant.upload_quota_bytes = optional_count(row, 7);
   tenant.upload_quota_files = optional_count(row, 8);
+  tenant.phone_region = row.text(9);
+  tenant.mode = parse_tenant_mode(row.text(10)).value_or(TenantMode::Apply);
   return tenant;
 }
 
@@ -69,6 +72,16 @@ std::vector<std::string> read_list(Database& db, std::int64_t tenant_id, ListTab
 
 }  // namespace
 
+std::string_view tenant_mode_name(TenantMode mode) {
+  return mode == TenantMode::Validate ? "validate" : "apply";
+}
+
+std::optional<TenantMode> parse_tenant_mode(std::string_view name) {
+  if (name == "apply") return TenantMode::Apply;
+  if (name == "validate") return TenantMode::Validate;
+  return std::nullopt;
+}
+
 Tenant TenantRepository::with_lists(Tenant tenant) {
   tenant.file_names = read_list(db_, tenant.id, kFileNames);
   tenant.report_emails = read_list(db_, tenant.id, kReportEmails);
@@ -82,13 +95,15 @@ tl::expected<Tenant, StoreError> TenantRepository::add(const Tenant& tenant) {
         StoreProblem::AlreadyExists,
         "tenant '" + tenant.name + "' already exists; see `intake tenant show " + tenant.name + "`"});
   }
-  db_.prepare(std::string("INSERT INTO tenants (name, org_id, profile, enabled, created_at, updated_at) "
-                          "VALUES (?1, ?2, ?3, ?4, ") +
+  db_.prepare(std::string("INSERT INTO tenants (name, org_id, profile, enabled, phone_region, mode, "
+                          "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ") +
               kSqlNow + ", " + kSqlNow + ")")
       .bind(1, tenant.name)
       .bind(2, tenant.org_id)
       .bind(3, tenant.profile)
       .bind(4, std::int64_t{tenant.enabled ? 1 : 0})
+      .bind(5, tenant.phone_region)
+      .bind(6, tenant_mode_name(tenant.mode))
       .run();
   const auto id = db_.last_insert_id();
   replace_list(db_, id, kFileNames, tenant.file_names);
@@ -123,6 +138,18 @@ tl::expected<Tenant, StoreError> TenantRepository::update(std::string_view name,
   const auto id = existing->id;
   if (changes.profile) {
     db_.prepare("UPDATE tenants SET profile = ?1 WHERE id = ?2").bind(1, *changes.profile).bind(2, id).run();
+  }
+  if (changes.phone_region) {
+    db_.prepare("UPDATE tenants SET phone_region = ?1 WHERE id = ?2")
+        .bind(1, *changes.phone_region)
+        .bind(2, id)
+        .run();
+  }
+  if (changes.mode) {
+    db_.prepare("UPDATE tenants SET mode = ?1 WHERE id = ?2")
+        .bind(1, tenant_mode_name(*changes.mode))
+        .bind(2, id)
+        .run();
   }
   if (changes.enabled) {
     db_.prepare("UPDATE tenants SET enabled = ?1 WHERE id = ?2")

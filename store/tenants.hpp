@@ -13,12 +13,20 @@ namespace intake::store {
 
 class Database;
 
+// `validate`: uploads are parsed and reported with the changes they would make; nothing is applied
+// (onboarding: "we tell you if the file is OK, then you enable sync").
+enum class TenantMode { Apply, Validate };
+std::string_view tenant_mode_name(TenantMode mode);  // "apply", "validate"
+std::optional<TenantMode> parse_tenant_mode(std::string_view name);
+
 struct Tenant {
   std::int64_t id = 0;
   std::string name;  // the SSH user name
   std::string org_id;
   std::string profile;
   std::vector<std::string> file_names;  // empty: the profile's own names
+  std::string phone_region;             // ISO 3166 region for national phone numbers; empty: E.164 only
+  TenantMode mode = TenantMode::Apply;
   std::vector<std::string> report_emails;
   std::vector<std::string> allowed_networks;  // IPv4 CIDRs; empty: any address
   bool enabled = true;
@@ -33,6 +41,8 @@ struct Tenant {
 struct TenantChanges {
   std::optional<std::string> profile;
   std::optional<std::vector<std::string>> file_names;
+  std::optional<std::string> phone_region;  // "": none
+  std::optional<TenantMode> mode;
   std::optional<std::vector<std::string>> report_emails;
   std::optional<std::vector<std::string>> allowed_networks;
   std::optional<bool> enabled;

@@ -8,6 +8,7 @@
 #include "ingest/csv_reader.hpp"
 #include "ingest/file_parser.hpp"
 #include "ingest/image.hpp"
+#include "ingest/phone.hpp"
 #include "ingest/pipeline.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
@@ -83,7 +84,7 @@ const FileSpec& livesafe() { return *find_builtin_profile("livesafe")->file_for(
 ParsedFile parse(const std::string& text, const std::string& org = "ORG1") {
   StringSource source(text);
   CsvReader reader(source);
-  return parse_file(reader, livesafe(), {org});
+  return parse_file(reader, livesafe(), {org, ""});
 }
 
 // A row's value in one of the LiveSafe slots (first_name, last_name, email, mobile phone, groups).
@@ -214,9 +215,47 @@ TEST_CASE("LiveSafe: org id, unique usernames, contact details") {
   CHECK(parsed.errors[2].message.find("neither email nor mobilephone") != std::string::npos);
   CHECK(parsed.errors[3].column == "email");
   CHECK(parsed.errors[4].message.find("E.164") != std::string::npos);
+}
+
+TEST_CASE("phone numbers: E.164 as typed without a region, national numbers normalised with one") {
   CHECK(valid_e164("+15713124645"));
   CHECK(!valid_e164("15713124645"));
   CHECK(!valid_e164("+0123"));
+  CHECK(normalise_phone("+15713124645", "").value() == "+15713124645");
+  const auto national = normalise_phone("571-312-4600", "");
+  REQUIRE(!national);
+  CHECK(national.error() ==
+        "'571-312-4600' is not a phone number in international format (E.164, e.g. +15713124645)");
+  CHECK(normalise_phone("571-312-4600", "US").value() == "+15713124600");
+  CHECK(normalise_phone("(571) 312 4600", "US").value() == "+15713124600");
+  CHECK(normalise_phone("+44 20 7946 0958", "US").value() == "+442079460958");  // international wins
+  CHECK(normalise_phone("0171 1234567", "DE").value() == "+491711234567");
+  CHECK(normalise_phone("555-0100", "US").value() == "+15550100");  // possible, if not allocated
+  for (const auto* bad : {"12", "abc", "+1", "571-312-4600-99999999999"}) {
+    CAPTURE(bad);
+    const auto refused = normalise_phone(bad, "US");
+    REQUIRE(!refused);
+    CHECK(refused.error().find("national number of region US") != std::string::npos);
+  }
+  CHECK(checked_phone_region("us").value() == "US");
+  CHECK(checked_phone_region("SE").value() == "SE");
+  for (const auto* bad : {"", "USA", "XX", "u\x1b"}) {
+    CAPTURE(bad);
+    REQUIRE(!checked_phone_region(bad));
+    CHECK(checked_phone_region(bad).error().find("two-letter ISO 3166") != std::string::npos);
+  }
+
+  // In a file: the tenant's region turns national numbers into E.164; other columns are untouched.
+  const std::string file = kHeader + "ORG1,jane,Jane,Doe,,571-312-4600,G\nORG1,joe,Joe,Doe,,12,G\n";
+  StringSource source(file);
+  CsvReader reader(source);
+  const auto parsed = parse_file(reader, livesafe(), {"ORG1", "US"});
+  REQUIRE(parsed.rows.size() == 1);
+  CHECK(slot(parsed, 0, "contact:phone:mobile") == "+15713124600");
+  REQUIRE(parsed.errors.size() == 1);
+  CHECK(parsed.errors[0].message ==
+        "mobilephone '12' is not a phone number (a national number of region US, or international with "
+        "its + and country code, e.g. +15713124645)");
 }
 
 TEST_CASE("plan: adds, updates, removals, unchanged, manual users untouched, comebacks") {

@@ -96,7 +96,9 @@ void run_case(const fs::path& folder) {
   const auto input = read_bytes(folder / "input.csv");
   StringSource source(input);
   CsvReader reader(source, spec->delimiter);
-  const auto parsed = parse_file(reader, *spec, {expected.value("org_id", "ORG1")});
+  const auto org_id = expected.value("org_id", "ORG1");
+  const auto phone_region = expected.value("phone_region", "");
+  const auto parsed = parse_file(reader, *spec, {org_id, phone_region});
   if (expected.contains("rejected")) {
     REQUIRE_MESSAGE(parsed.rejection, "the file should have been rejected");
     CHECK_MESSAGE(
