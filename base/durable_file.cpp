@@ -14,17 +14,21 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-tl::expected<void, std::string> write_new_file(const std::filesystem::path& path, std::string_view content,
-                                               Sync sync, mode_t mode) {
+tl::expected<void, std::string> write_new_file(const std::filesystem::path& path,
+                                               const ContentProducer& produce, Sync sync, mode_t mode) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (!fd) return tl::unexpected("cannot create " + path.string() + ": " + errno_text());
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return tl::unexpected("cannot write " + path.string() + ": " + errno_text());
-    done += static_cast<std::size_t>(n);
-  }
+  std::string error;  // the first failure; later pieces are dropped
+  produce([&](std::string_view content) {
+    std::size_t done = 0;
+    while (error.empty() && done < content.size()) {
+      const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) error = "cannot write " + path.string() + ": " + errno_text();
+      if (n > 0) done += static_cast<std::size_t>(n);
+    }
+  });
+  if (!error.empty()) return tl::unexpected(error);
   if (sync == Sync::Yes && ::fsync(fd.get()) != 0)
     return tl::unexpected("cannot fsync " + path.string() + ": " + errno_text());
   return {};
@@ -40,11 +44,19 @@ void fsync_directory(const std::filesystem::path& dir) {
 tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
                                                       std::string_view content, Existing existing, Sync sync,
                                                       mode_t mode) {
+  return write_file_atomically(
+      path, [content](const std::function<void(std::string_view)>& write) { write(content); }, existing, sync,
+      mode);
+}
+
+tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
+                                                      const ContentProducer& produce, Existing existing,
+                                                      Sync sync, mode_t mode) {
   const auto suffix = random_hex(8);
   if (!suffix)
     return tl::unexpected("cannot create " + path.string() + ": no random name for its temporary file");
   const std::filesystem::path temporary = path.string() + ".tmp-" + *suffix;
-  if (auto written = write_new_file(temporary, content, sync, mode); !written) {
+  if (auto written = write_new_file(temporary, produce, sync, mode); !written) {
     ::unlink(temporary.c_str());
     return tl::unexpected(written.error());
   }

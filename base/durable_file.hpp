@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string_view>
 #include <tl/expected.hpp>
 
@@ -22,5 +23,11 @@ enum class Sync { Yes, No };            // fsync the file and its folder (durabl
 tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
                                                       std::string_view content, Existing existing, Sync sync,
                                                       mode_t mode = 0600);
+
+// The same for content too large to hold at once: `produce` hands its pieces, in order, to `write`.
+using ContentProducer = std::function<void(const std::function<void(std::string_view)>& write)>;
+tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
+                                                      const ContentProducer& produce, Existing existing,
+                                                      Sync sync, mode_t mode = 0600);
 
 }  // namespace intake::base

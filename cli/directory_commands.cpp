@@ -55,7 +55,8 @@ void add_field_options(CLI::App* command, ManualUserOptions& options) {
                       "Phone number: international (+15713124645), or national in the tenant's phone region");
 }
 
-store::UserWrite write_of(const ManualUserOptions& o, const store::Tenant& tenant) {
+// The write views `o`, whose phone is normalised in place: `o` must outlive the write.
+store::UserWrite write_of(ManualUserOptions& o, const store::Tenant& tenant) {
   store::UserWrite write;
   for (const auto field : kEditable) {
     const auto found = o.fields.find(std::string(store::field_name(field)));
@@ -71,12 +72,13 @@ store::UserWrite write_of(const ManualUserOptions& o, const store::Tenant& tenan
     // The tenant's phone region applies here as in its files.
     const auto phone = ingest::normalise_phone(o.phone, tenant.phone_region);
     if (!phone) throw UserError("--phone " + phone.error());
-    write.contacts.push_back({store::ContactKind::Phone, "mobile", *phone, 0, true});
+    o.phone = *phone;
+    write.contacts.push_back({store::ContactKind::Phone, "mobile", o.phone, 0, true});
   }
   return write;
 }
 
-void add_user(Context& context, const ManualUserOptions& o) {
+void add_user(Context& context, ManualUserOptions o) {
   const auto tenant = require_tenant(context, o.tenant);
   auto write = write_of(o, tenant);
   checked_identifier("the user id", o.id);
@@ -115,7 +117,7 @@ store::DirectoryUser require_manual_user(store::DirectoryRepository& directory, 
   return *user;
 }
 
-void set_user(Context& context, const ManualUserOptions& o) {
+void set_user(Context& context, ManualUserOptions o) {
   const auto tenant = require_tenant(context, o.tenant);
   store::DirectoryRepository directory(context.db());
   store::Transaction transaction(context.db());

@@ -1,6 +1,6 @@
 // Fuzzes the profile engine: arbitrary bytes (any encoding, any quoting) read with every file spec of
 // every built-in profile must parse or be rejected with a line number, never crash or hang; row counts
-// add up; the planner takes whatever the parser produced.
+// add up; the planner takes whatever the parser produced, and the results file lists it.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -9,6 +9,7 @@
 #include "ingest/file_parser.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
+#include "ingest/results.hpp"
 
 using namespace intake::ingest;
 
@@ -28,6 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::abort();
       const auto plan = plan_file(spec, parsed, {}, {spec.name});
       if (plan.writes.size() + plan.invalid_count != parsed.rows.size()) std::abort();
+      // The results file starts with its header and writes a line per row it knows of.
+      std::size_t pieces = 0;
+      write_results(spec, parsed, plan, ResultsOutcome::Applied, [&](std::string_view piece) {
+        if (pieces++ == 0 && !piece.starts_with("line,")) std::abort();
+      });
     }
   }
   return 0;

@@ -138,7 +138,8 @@ void refuse_repeated_keys(ParsedFile& result, const std::string& key_header, std
     if (repeats.size() < max_errors_kept)
       repeats.push_back({row.line, key_header,
                          key_header + " " + excerpt(row.key) + " already appears on line " +
-                             std::to_string(first.line) + "; each user may appear once"});
+                             std::to_string(first.line) + "; each user may appear once",
+                         row.key});
     std::swap(order[i], order[i - 1]);  // later repeats are compared with the first row too
   }
   if (repeat_count == 0) return;
@@ -182,7 +183,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
   result.rows.reserve(context.expected_rows);
   result.managed.assign(spec.slots.size(), false);
   const auto reject = [&](std::size_t line, std::string column, std::string message) {
-    result.rejection = RowIssue{line, std::move(column), std::move(message)};
+    result.rejection = RowIssue{line, std::move(column), std::move(message), {}};
     result.rows.clear();
     return result;
   };
@@ -293,7 +294,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
     ++result.invalid;
     if (!current_key.empty()) result.kept_keys.push_back(current_key);
     if (result.errors.size() < context.max_errors_kept)
-      result.errors.push_back({line, column, std::move(message)});
+      result.errors.push_back({line, column, std::move(message), current_key});
   };
   while (true) {
     CsvRecord record;
@@ -470,7 +471,8 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
       ++result.skipped;
       if (!current_key.empty()) result.kept_keys.push_back(current_key);
       if (result.skips.size() < context.max_errors_kept) {
-        result.skips.push_back({line, key_header, "skipped as the file asks (the user is kept as it was)"});
+        result.skips.push_back(
+            {line, key_header, "skipped as the file asks (the user is kept as it was)", current_key});
       }
       continue;
     }

@@ -23,6 +23,7 @@ struct RowIssue {
   std::size_t line = 0;
   std::string column;
   std::string message;  // for the customer: what is wrong and what is expected
+  std::string key;      // the row's key cell, when it has one (the results file lists it)
 };
 
 struct ParsedFile {

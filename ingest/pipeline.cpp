@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <thread>
 #include <unordered_set>
 
@@ -22,6 +23,7 @@
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
 #include "ingest/report.hpp"
+#include "ingest/results.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/sqlite.hpp"
@@ -92,8 +94,8 @@ std::string rfc5322_date(Clock::time_point now) {
 }
 
 // The tenant's report in reports/ and, when it has report addresses, a message in the outbox.
-void publish_report(const IngestSettings& settings, const store::Tenant& tenant,
-                    const nlohmann::json& report) {
+void publish_report(const IngestSettings& settings, const store::Tenant& tenant, const nlohmann::json& report,
+                    const base::ContentProducer& results = {}) {
   const fs::path reports = settings.data_dir / "tenants" / tenant.name / "reports";
   std::error_code ec;
   fs::create_directories(reports, ec);
@@ -103,6 +105,11 @@ void publish_report(const IngestSettings& settings, const store::Tenant& tenant,
       base::write_file_atomically(reports / report_file_name(report["received_at"], report["file"]),
                                   render_report_text(report), base::Existing::Replace, base::Sync::No, 0644);
   if (!written && settings.on_error) settings.on_error(report["id"].get<std::string>(), written.error());
+  if (results && report.contains("results_file")) {
+    const auto listed = base::write_file_atomically(reports / report["results_file"].get<std::string>(),
+                                                    results, base::Existing::Replace, base::Sync::No, 0644);
+    if (!listed && settings.on_error) settings.on_error(report["id"].get<std::string>(), listed.error());
+  }
   if (!tenant.report_emails.empty()) {
     const fs::path outbox = settings.data_dir / "outbox";
     fs::create_directories(outbox, ec);
@@ -281,6 +288,28 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     return json;
   };
   const auto current_status = [&] { return ingests.find(id).value().status; };
+  // What the results file lists, once the file has been read (and planned).
+  const FileSpec* spec = nullptr;
+  const ParsedFile* parsed_file = nullptr;
+  static const Plan kNotPlanned;
+  const Plan* plan_made = &kNotPlanned;
+  // Concludes in `transaction`, commits, then publishes the report (with the per-row results file when
+  // `results` says how to word it).
+  const auto conclude_in = [&](store::Transaction& transaction, const std::string& status,
+                               const std::string& message, const std::vector<RowIssue>& issues,
+                               std::optional<ResultsOutcome> results = {}) {
+    base::ContentProducer producer;
+    if (results && spec && parsed_file) {
+      report.results_file = results_file_name(record->received_at, record->file_name);
+      producer = [&, outcome = *results](const std::function<void(std::string_view)>& write) {
+        write_results(*spec, *parsed_file, *plan_made, outcome, write);
+      };
+    }
+    const auto json = finish(status, message, issues);
+    transaction.commit();
+    if (json) publish_report(settings, *tenant, *json, producer);
+    return current_status();
+  };
 
   if (!tenant || !record->archive_path || !fs::exists(*record->archive_path)) {
     store::Transaction transaction(db);
@@ -298,34 +327,27 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (record->sha256 && *record->sha256 != *sha) {
     // The archive is immutable once journalled: a file that changed since is never applied.
     report.sha256 = *record->sha256;
-    store::Transaction transaction(db);
-    const auto json =
-        finish("failed",
-               "the archived file no longer matches what was received (sha256 " + *record->sha256 +
-                   " at upload, " + *sha + " now): it was not applied; upload the file again",
-               {});
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
     if (settings.on_error) {
       settings.on_error(id, "the archived file " + archived.string() +
                                 " changed after it was received (sha256 " + *record->sha256 +
                                 " journalled, " + *sha + " now); not applied");
     }
-    return current_status();
+    store::Transaction transaction(db);
+    return conclude_in(transaction, "failed",
+                       "the archived file no longer matches what was received (sha256 " + *record->sha256 +
+                           " at upload, " + *sha + " now): it was not applied; upload the file again",
+                       {});
   }
   ingests.start(id, *sha);
 
   if (release == Release::No && ingests.last_applied_sha256(tenant->id, record->kind) == *sha) {
     store::Transaction transaction(db);
-    const auto json =
-        finish("duplicate", "identical to the last applied " + record->file_name + "; nothing changed", {});
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
+    return conclude_in(transaction, "duplicate",
+                       "identical to the last applied " + record->file_name + "; nothing changed", {});
   }
 
   const auto* profile = find_builtin_profile(tenant->profile);
-  const auto* spec = profile ? profile->file_for(record->file_name) : nullptr;
+  spec = profile ? profile->file_for(record->file_name) : nullptr;
   if (!spec) {
     store::Transaction transaction(db);
     finish("failed",
@@ -349,25 +371,20 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   FileSource source(archived);
   CsvReader reader(source, spec->delimiter);
   // A row of any real profile takes more than 32 bytes; the estimate only reserves address space.
-  auto parsed =
-      parse_file(reader, *spec,
-                 {tenant->org_id, tenant->phone_region, 1000, static_cast<std::size_t>(record->size) / 32});
+  // Every row problem is kept, for the results file; the report and the database keep the first 1,000.
+  auto parsed = parse_file(reader, *spec,
+                           {tenant->org_id, tenant->phone_region, std::numeric_limits<std::size_t>::max(),
+                            static_cast<std::size_t>(record->size) / 32});
+  parsed_file = &parsed;
   report.rows = parsed.records;
   report.invalid = parsed.invalid;
   report.ignored_columns = parsed.ignored_columns;
 
-  const auto conclude = [&](const std::string& status, const std::string& message,
-                            const std::vector<RowIssue>& issues) {
+  if (parsed.rejection) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
-    const auto json = finish(status, message, issues);
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
-  };
-  if (parsed.rejection) {
-    return conclude("rejected", "the file was not applied: " + parsed.rejection->message,
-                    {*parsed.rejection});
+    return conclude_in(transaction, "rejected", "the file was not applied: " + parsed.rejection->message,
+                       {*parsed.rejection});
   }
   const unsigned max_invalid = spec->max_invalid_percent.value_or(settings.max_invalid_rows_percent);
   const auto too_many_invalid = [&](std::size_t invalid) {
@@ -378,8 +395,12 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
            " rows are invalid (more than " + std::to_string(max_invalid) +
            "%); nothing was applied — fix the rows listed below and upload the file again";
   };
-  if (too_many_invalid(parsed.invalid))
-    return conclude("rejected", invalid_message(parsed.invalid), parsed.errors);
+  if (too_many_invalid(parsed.invalid)) {
+    store::Transaction transaction(db);
+    ingests.clear_changes(id);
+    return conclude_in(transaction, "rejected", invalid_message(parsed.invalid),
+                       all_issues(parsed, kNotPlanned), ResultsOutcome::NotApplied);
+  }
 
   // Everything from reading the directory to the final status happens under one write transaction:
   // another process (a release, a second server) can neither interleave nor conclude it twice.
@@ -404,7 +425,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   };
   std::unordered_set<std::string> known_groups;
   if (spec->groups_must_exist) known_groups = directory.group_ids(tenant->id);
-  Planner planner(*spec, parsed, {record->file_name, &known_groups, 1000}, record_change);
+  Planner planner(*spec, parsed, {record->file_name, &known_groups, std::numeric_limits<std::size_t>::max()},
+                  record_change);
   std::vector<std::string_view> groups;
   StoredUser stored;
   const auto feeds = [&](TargetKind kind) {
@@ -435,6 +457,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
       },
       parts);
   const auto plan = planner.finish();
+  plan_made = &plan;
   report.added = plan.added + plan.brought_back;
   report.updated = plan.updated + plan.adopted;
   report.removed = plan.removals.size();
@@ -457,10 +480,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (plan.invalid_count > 0 && too_many_invalid(report.invalid)) {
     ingests.clear_changes(id);
     report.changes.clear();
-    const auto json = finish("rejected", invalid_message(report.invalid), issues);
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
+    return conclude_in(transaction, "rejected", invalid_message(report.invalid), issues,
+                       ResultsOutcome::NotApplied);
   }
   const unsigned max_removal = spec->max_removal_percent.value_or(settings.max_removal_percent);
   if (tenant->mode == store::TenantMode::Validate) {
@@ -473,10 +494,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                  std::to_string(plan.removals.size()) + " of " + std::to_string(plan.active_synced) +
                  " users (more than " + std::to_string(max_removal) + "%)";
     }
-    const auto json = finish("validated", message, issues);
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
+    return conclude_in(transaction, "validated", message, issues, ResultsOutcome::Proposed);
   }
   // Files of a tenant apply in order; an older snapshot never lands on top of a newer one.
   if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
@@ -488,23 +506,17 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     }
     ingests.clear_changes(id);
     report.changes.clear();
-    const auto json = finish("failed",
-                             "a newer " + record->file_name + " (" + *newer +
-                                 ") was applied first; this older file was not applied",
-                             {});
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
+    return conclude_in(transaction, "failed",
+                       "a newer " + record->file_name + " (" + *newer +
+                           ") was applied first; this older file was not applied",
+                       {});
   }
   if (release == Release::No && needs_hold(plan, max_removal)) {
     const std::string message =
         "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
         std::to_string(plan.active_synced) + " users (more than " + std::to_string(max_removal) +
         "%); support must release it (intake ingest release " + id + ") or discard it";
-    const auto json = finish("held", message, issues);
-    transaction.commit();
-    if (json) publish_report(settings, *tenant, *json);
-    return current_status();
+    return conclude_in(transaction, "held", message, issues, ResultsOutcome::Proposed);
   }
 
   // The directory changes and the status `applied` commit together, or not at all.
@@ -555,11 +567,9 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   }
   for (const auto& removal : plan.removals) directory.remove_user(removal.id, id);
   report.entities["groups"] = {{"created", groups_created}};
-  const auto json = finish(
-      "applied", release == Release::Yes ? "released by support past the mass-removal guard" : "", issues);
-  transaction.commit();
-  if (json) publish_report(settings, *tenant, *json);
-  return current_status();
+  return conclude_in(transaction, "applied",
+                     release == Release::Yes ? "released by support past the mass-removal guard" : "", issues,
+                     ResultsOutcome::Applied);
 }
 
 IngestQueue::IngestQueue(IngestSettings settings, std::size_t workers)

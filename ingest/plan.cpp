@@ -63,6 +63,7 @@ Planner::Planner(const FileSpec& spec, const ParsedFile& file, Options options,
   email_slot_ = slot_index(spec, Target::of(UserField::Email));
   login_slot_ = slot_index(spec, Target::of(UserField::LoginName));
   groups_slot_ = slot_index(spec, Target::of(TargetKind::Groups));
+  plan_.row_results.assign(file.rows.size(), RowResult::Unchanged);
   sorted_.reserve(file.rows.size());
   if (file.by_key.size() == file.rows.size()) {
     for (const auto index : file.by_key) sorted_.push_back(&file.rows[index]);
@@ -78,10 +79,15 @@ std::string_view Planner::slot_of(const FileRow& row, std::optional<std::size_t>
   return slot_values(row.image, spec_.slots.size())[*slot];
 }
 
+void Planner::set_result(const FileRow& row, RowResult result) {
+  plan_.row_results[static_cast<std::size_t>(&row - file_.rows.data())] = result;
+}
+
 void Planner::invalid(const FileRow& row, std::string column, std::string message) {
+  set_result(row, RowResult::Invalid);
   ++plan_.invalid_count;
   if (plan_.invalid.size() < options_.max_issues_kept)
-    plan_.invalid.push_back({row.line, std::move(column), std::move(message)});
+    plan_.invalid.push_back({row.line, std::move(column), std::move(message), row.key});
 }
 
 // What the directory, not the file, makes wrong with a row that would be written.
@@ -106,10 +112,22 @@ std::optional<std::string> Planner::directory_problem(const FileRow& row,
 
 void Planner::emit(WriteKind kind, const FileRow& row, std::string_view before) {
   switch (kind) {
-    case WriteKind::Add: ++plan_.added; break;
-    case WriteKind::Comeback: ++plan_.brought_back; break;
-    case WriteKind::Update: ++plan_.updated; break;
-    case WriteKind::Adopt: ++plan_.adopted; break;
+    case WriteKind::Add:
+      ++plan_.added;
+      set_result(row, RowResult::Added);
+      break;
+    case WriteKind::Comeback:
+      ++plan_.brought_back;
+      set_result(row, RowResult::BroughtBack);
+      break;
+    case WriteKind::Update:
+      ++plan_.updated;
+      set_result(row, RowResult::Updated);
+      break;
+    case WriteKind::Adopt:
+      ++plan_.adopted;
+      set_result(row, RowResult::Adopted);
+      break;
   }
   if (groups_slot_ && file_.managed[*groups_slot_]) {
     const auto old_groups = split_set(slot_values(before, spec_.slots.size())[*groups_slot_]);
@@ -161,9 +179,11 @@ void Planner::add_known(const StoredUser& user) {
     const bool adopt = spec_.adopt_manual_by_email && !user.removed && !stored_email.empty() &&
                        ascii_lower(stored_email) == ascii_lower(slot_of(row, email_slot_));
     if (!adopt) {
+      set_result(row, RowResult::Skipped);
       plan_.skipped.push_back(
           {row.line, spec_.key().header,
-           "user " + excerpt(row.key) + " was created by hand in the directory; files do not change it"});
+           "user " + excerpt(row.key) + " was created by hand in the directory; files do not change it",
+           row.key});
       return;
     }
     if (const auto problem = directory_problem(row, stored_email))
@@ -239,9 +259,12 @@ Plan plan_file(const FileSpec& spec, const ParsedFile& file, std::vector<StoredU
 }
 
 std::vector<RowIssue> all_issues(const ParsedFile& file, const Plan& plan, std::size_t limit) {
-  auto issues = file.errors;
-  for (const auto* more : {&plan.invalid, &file.skips, &plan.skipped})
-    issues.insert(issues.end(), more->begin(), more->end());
+  // Each list is in line order: the first `limit` of their merge come from the first `limit` of each.
+  std::vector<RowIssue> issues;
+  for (const auto* list : {&file.errors, &plan.invalid, &file.skips, &plan.skipped}) {
+    issues.insert(issues.end(), list->begin(),
+                  list->begin() + static_cast<std::ptrdiff_t>(std::min(limit, list->size())));
+  }
   std::stable_sort(issues.begin(), issues.end(),
                    [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
   if (issues.size() > limit) issues.resize(limit);

@@ -51,8 +51,14 @@ struct Change {
   std::size_t line = 0;  // 0: not from a line (a removal)
 };
 
+// What the plan does with one row of the file.
+enum class RowResult : std::uint8_t { Unchanged, Added, BroughtBack, Updated, Adopted, Invalid, Skipped };
+
 struct Plan {
   std::vector<PlannedWrite> writes;  // in the file's line order
+  // Per row of the file (an index into ParsedFile::rows): the results file's source. The reasons of
+  // invalid and skipped rows are in `invalid` and `skipped`.
+  std::vector<RowResult> row_results;
   std::vector<PlannedRemoval> removals;
   std::size_t added = 0, brought_back = 0, updated = 0, adopted = 0, unchanged = 0;
   std::size_t memberships_added = 0, memberships_removed = 0;
@@ -82,6 +88,7 @@ class Planner {
   std::optional<std::string> directory_problem(const FileRow& row, std::string_view stored_email) const;
   void emit(WriteKind kind, const FileRow& row, std::string_view before);
   void invalid(const FileRow& row, std::string column, std::string message);
+  void set_result(const FileRow& row, RowResult result);
   std::string_view slot_of(const FileRow& row, std::optional<std::size_t> slot) const;
   std::uint64_t changed_slots(std::string_view before, std::string_view after) const;
 

@@ -19,7 +19,7 @@ nlohmann::json report_json(const ReportInputs& in) {
     changes.push_back(
         {{"key", change.key}, {"operation", change.operation}, {"fields", fields}, {"line", change.line}});
   }
-  return {
+  nlohmann::json report{
       {"id", in.id},
       {"profile", in.profile},
       {"entities", in.entities},
@@ -41,6 +41,8 @@ nlohmann::json report_json(const ReportInputs& in) {
       {"errors", errors},
       {"ignored_columns", in.ignored_columns},
       {"timings", {{"queued_seconds", in.queued_seconds}, {"processing_seconds", in.processing_seconds}}}};
+  if (!in.results_file.empty()) report["results_file"] = in.results_file;
+  return report;
 }
 
 std::string render_report_text(const nlohmann::json& r) {
@@ -69,6 +71,10 @@ std::string render_report_text(const nlohmann::json& r) {
       }
       if (!line.empty()) out += "  " + entity + ": " + line + "\n";
     }
+  }
+  if (r.contains("results_file")) {
+    out +=
+        "Every row's result: reports/" + r["results_file"].get<std::string>() + " (CSV, for a spreadsheet)\n";
   }
   if (!r["ignored_columns"].empty()) {
     std::string names;
@@ -151,10 +157,22 @@ std::string render_report_email(const nlohmann::json& r, const std::vector<std::
          crlf_body;
 }
 
-std::string report_file_name(const std::string& received_at, const std::string& file_name) {
+namespace {
+
+std::string report_stem(const std::string& received_at, const std::string& file_name) {
   std::string stamp = received_at.substr(0, 23);  // 2026-11-21T22:15:00.123: unique per upload
   std::replace(stamp.begin(), stamp.end(), ':', '-');
-  return stamp + "Z_" + file_name + ".txt";
+  return stamp + "Z_" + file_name;
+}
+
+}  // namespace
+
+std::string report_file_name(const std::string& received_at, const std::string& file_name) {
+  return report_stem(received_at, file_name) + ".txt";
+}
+
+std::string results_file_name(const std::string& received_at, const std::string& file_name) {
+  return report_stem(received_at, file_name) + ".results.csv";
 }
 
 }  // namespace intake::ingest

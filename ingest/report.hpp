@@ -20,6 +20,7 @@ struct ReportInputs {
   std::vector<std::string> ignored_columns;
   nlohmann::json entities = nlohmann::json::object();  // per entity, per operation: {"users": {"added": 3}}
   std::vector<Change> changes;                         // the first 1,000, in line order
+  std::string results_file;                            // beside the report in reports/; empty: none
   double queued_seconds = 0, processing_seconds = 0;
 };
 
@@ -30,5 +31,7 @@ std::string render_report_email(const nlohmann::json& report, const std::vector<
                                 const std::string& from_host, const std::string& date_rfc5322);
 // "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.txt": safe on every file system and sortable.
 std::string report_file_name(const std::string& received_at, const std::string& file_name);
+// "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.results.csv": every row's result, beside the report.
+std::string results_file_name(const std::string& received_at, const std::string& file_name);
 
 }  // namespace intake::ingest

@@ -103,3 +103,61 @@ class ProfileUploads(ServerTestCase):
         self.assertEqual((second["counts"]["updated"], second["counts"]["removed"]), (1, 0))
         anna = self.json_of("users", "sap-co", "--search", "anna@")[0]
         self.assertEqual((anna["account_status"], anna["language"], anna["login_name"]), ("inactive", "de", "anna"))
+
+    def test_validation_mode_then_sync_with_national_phone_numbers_and_a_results_file(self):
+        """Onboarding as Cosafe describes it: the tenant's first files are only checked ("we tell you if the
+        file is OK"), then sync is enabled. Its customer writes US numbers the national way."""
+        key = self.tenant("valid-co", "--profile", "cosafe", "--file-name", "staff.csv", "--mode", "validate",
+                          "--phone-region", "us")
+        pack = self.run_intake("tenant", "show", "valid-co").stdout
+        self.assertIn("VALIDATION", pack)
+        self.assertIn("national numbers of US", pack)
+        header = "UniqueID,Name,Mail,Title,TelephoneNumber,SecondaryTelephoneNumber,TimeStamp,Groups,Skip\n"
+        content = (header +
+                   "EMP0000001,Michael Scott,michael@example.com,Manager,(570) 555-0100,,2026-11-22,Scranton,\n"
+                   "=cmd|' /C calc'!A0,Mallory,mallory@example.com,,,,2026-11-22,,\n"
+                   "EMP0000002,Dwight Schrute,,,,,2026-11-22,,\n" +
+                   "".join(f"EMP00001{i:02},User {i},u{i}@example.com,,570-555-01{i:02},,2026-11-22,Scranton,\n"
+                           for i in range(10))).encode()
+        self.sftp_put("valid-co", key, "staff.csv", content)
+        validated = self.wait_final("valid-co", 1)[0]
+        self.assertEqual(validated["status"], "validated", validated)
+        self.assertIn("nothing was applied", validated["message"])
+        self.assertEqual(self.json_of("users", "valid-co"), [])  # nothing applied
+        report = self.json_of("report", validated["id"])
+        self.assertEqual(report["counts"]["added"], 12)
+        self.assertEqual(report["counts"]["invalid"], 1)
+        results_name = report["results_file"]
+        self.assertTrue(results_name.endswith("_staff.csv.results.csv"), results_name)
+        reports = os.path.join(self.data_dir, "tenants", "valid-co", "reports")
+        with open(os.path.join(reports, results_name), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "line,UniqueID,result,reason")
+        self.assertEqual(lines[1], "2,EMP0000001,would be added,")
+        # A spreadsheet shows the formula in the key cell as text.
+        self.assertEqual(lines[2], "3,'=cmd|' /C calc'!A0,would be added,")
+        self.assertEqual(lines[3], "4,EMP0000002,invalid,Mail is empty; it is required")
+        self.assertEqual(len(lines), 14)  # the header and 13 rows
+        self.assertIn("Every row's result: reports/" + results_name,
+                      self.run_intake("report", validated["id"]).stdout)
+
+        # Sync enabled: the same file applies (it was never applied, so it is no duplicate).
+        self.run_intake("tenant", "set", "valid-co", "--mode", "apply")
+        self.sftp_put("valid-co", key, "staff.csv", content)
+        applied = self.wait_final("valid-co", 2)[-1]
+        self.assertEqual(applied["status"], "applied", applied)
+        users = {u["username"]: u for u in self.json_of("users", "valid-co")}
+        self.assertEqual(len(users), 12)
+        self.assertEqual([c["value"] for c in users["EMP0000001"]["contacts"]], ["+15705550100"])
+        applied_results = self.json_of("report", applied["id"])["results_file"]
+        with open(os.path.join(reports, applied_results), encoding="utf-8") as f:
+            self.assertEqual(f.read().splitlines()[1], "2,EMP0000001,added,")
+
+        # Support may add a user by hand with a national number too; a bad region is refused with advice.
+        self.run_intake("users", "add", "valid-co", "pam", "--email", "pam@example.com", "--phone", "570 555 0199")
+        pam = self.json_of("users", "valid-co", "--search", "pam@")[0]
+        self.assertEqual(pam["contacts"][0]["value"], "+15705550199")
+        refused = self.run_intake("tenant", "set", "valid-co", "--phone-region", "USA", expect=1)
+        self.assertIn("two-letter ISO 3166", refused.stderr)
+        history = self.run_intake("history", "--tenant", "valid-co", "--status", "validated").stdout
+        self.assertIn(validated["id"], history)

@@ -13,6 +13,7 @@
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
 #include "ingest/report.hpp"
+#include "ingest/results.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/migrations.hpp"
@@ -282,6 +283,56 @@ TEST_CASE("plan: adds, updates, removals, unchanged, manual users untouched, com
   REQUIRE(plan.skipped.size() == 1);
   CHECK(plan.skipped[0].line == 5);
   CHECK(plan.active_synced == 3);
+}
+
+TEST_CASE("results file: every row in line order, worded for applied, proposed and rejected files") {
+  const auto parsed = parse(kHeader +
+                            "ORG1,same,A,B,a@x.org,,G\n"
+                            "ORG1,bad,A,B,not-an-email,,\n"
+                            "ORG1,changed,A,B,a@x.org,,H\n"
+                            "ORG1,new,N,N,n@x.org,,\n"
+                            "ORG1,staff,X,Y,z@x.org,,\n");
+  const auto plan =
+      plan_of(parsed, {known(1, "same", "A", "a@x.org", "G"), known(2, "changed", "A", "a@x.org", "G"),
+                       known(3, "gone", "A", "a@x.org"), known(4, "staff", "S", "s@x.org", "", true)});
+  const auto results = [&](const Plan& with, ResultsOutcome outcome) {
+    std::string csv;
+    write_results(livesafe(), parsed, with, outcome, [&](std::string_view piece) { csv += piece; });
+    return csv;
+  };
+  const std::string invalid =
+      "3,bad,invalid,email: 'not-an-email' is not an e-mail address (expected name@example.com; "
+      "international "
+      "domains in their xn-- form)\n";
+  CHECK(results(plan, ResultsOutcome::Applied) ==
+        "line,username,result,reason\n2,same,unchanged,\n" + invalid +
+            "4,changed,updated,\n5,new,added,\n"
+            "6,staff,skipped,user 'staff' was created by hand in the directory; files do not change it\n"
+            ",gone,removed,not in this file\n");
+  CHECK(results(plan, ResultsOutcome::Proposed) ==
+        "line,username,result,reason\n2,same,unchanged,\n" + invalid +
+            "4,changed,would be updated,\n5,new,would be added,\n"
+            "6,staff,skipped,user 'staff' was created by hand in the directory; files do not change it\n"
+            ",gone,would be removed,not in this file\n");
+  const std::string rejected = ",not applied,the file was rejected (see the report); this row is valid\n";
+  CHECK(results(Plan{}, ResultsOutcome::NotApplied) == "line,username,result,reason\n2,same" + rejected +
+                                                           invalid + "4,changed" + rejected + "5,new" +
+                                                           rejected + "6,staff" + rejected);
+}
+
+TEST_CASE("results file: cells a spreadsheet would run as a formula are neutralised, CSV quoting kept") {
+  CHECK(spreadsheet_cell("plain") == "plain");
+  CHECK(spreadsheet_cell("") == "");
+  CHECK(spreadsheet_cell("=1+1") == "'=1+1");
+  CHECK(spreadsheet_cell("+15551234") == "'+15551234");
+  CHECK(spreadsheet_cell("-2") == "'-2");
+  CHECK(spreadsheet_cell("@SUM(A1)") == "'@SUM(A1)");
+  CHECK(spreadsheet_cell("\tx") == "'\tx");
+  CHECK(spreadsheet_cell("\r=x") == "\"'\r=x\"");
+  CHECK(spreadsheet_cell("a,b") == "\"a,b\"");
+  CHECK(spreadsheet_cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(spreadsheet_cell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"");
+  CHECK(spreadsheet_cell("a=b") == "a=b");  // only the first character matters
 }
 
 TEST_CASE("plan: a row skipped for an error never removes or changes its user") {

@@ -1,7 +1,8 @@
 // The golden corpus of the built-in profiles, read by this one runner: tests/profiles/<profile>/<case>/
 // holds the directory before (before.json, optional), the uploaded file (input.csv, bytes as the
 // customer sends them) and what must come of it (expected.json: a rejection, or counts, changes and
-// problems). Each case parses and plans the file exactly as an ingest does, without I/O.
+// problems, and optionally the results file's lines). Each case parses and plans the file exactly as an
+// ingest does, without I/O.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "ingest/file_parser.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
+#include "ingest/results.hpp"
 
 using namespace intake::ingest;
 namespace fs = std::filesystem;
@@ -135,6 +137,16 @@ void run_case(const fs::path& folder) {
     std::vector<std::string> described;
     for (const auto& change : changes) described.push_back(describe(change));
     CHECK(nlohmann::json(described) == expected["changes"]);
+  }
+  if (expected.contains("results")) {
+    // The results file, line by line, as the ingest would write it once applied.
+    std::string csv;
+    write_results(*spec, parsed, plan, ResultsOutcome::Applied,
+                  [&](std::string_view piece) { csv += piece; });
+    std::vector<std::string> lines;
+    for (std::size_t at = 0, end; (end = csv.find('\n', at)) != std::string::npos; at = end + 1)
+      lines.push_back(csv.substr(at, end - at));
+    CHECK(nlohmann::json(lines) == expected["results"]);
   }
   if (expected.contains("problems")) {
     const auto issues = all_issues(parsed, plan, SIZE_MAX);
