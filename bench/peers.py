@@ -109,10 +109,11 @@ class IntakeServer(Process):
         return subprocess.run([self.intake, "--data-dir", self.data_dir, *args], check=True,
                               capture_output=True, text=True).stdout
 
-    def add_tenant(self, tenant, org_id):
-        """Creates the tenant and an ed25519 key for it; returns the private key's path."""
+    def add_tenant(self, tenant, org_id, *options):
+        """Creates the tenant (with `options` for `intake tenant add`) and an ed25519 key for it; returns the
+        private key's path."""
         key = make_key(os.path.join(self.keys_dir, tenant))
-        self.cli("tenant", "add", tenant, "--org-id", org_id)
+        self.cli("tenant", "add", tenant, "--org-id", org_id, *options)
         self.cli("key", "add", tenant, "--file", key + ".pub")
         return key
 
