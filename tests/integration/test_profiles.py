@@ -25,9 +25,19 @@ class ProfileUploads(ServerTestCase):
         local = os.path.join(self.tmp, name)
         with open(local, "wb") as f:
             f.write(content)
+        self.sftp_batch(tenant, key, f"put {local} upload/{name}\n")
+
+    def sftp_get(self, tenant, key, path):
+        """Downloads `path` (say reports/NAME) as the customer would; returns its text."""
+        local = os.path.join(self.tmp, "downloaded")
+        self.sftp_batch(tenant, key, f"get {path} {local}\n")
+        with open(local, encoding="utf-8") as f:
+            return f.read()
+
+    def sftp_batch(self, tenant, key, commands):
         batch = os.path.join(self.tmp, "batch.txt")
         with open(batch, "w") as f:
-            f.write(f"put {local} upload/{name}\n")
+            f.write(commands)
         result = subprocess.run(["sftp", "-b", batch, "-o", "StrictHostKeyChecking=no", "-o",
                                  "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-i", key, "-P",
                                  str(self.port), f"{tenant}@127.0.0.1"], capture_output=True, text=True, timeout=60)
@@ -129,9 +139,7 @@ class ProfileUploads(ServerTestCase):
         self.assertEqual(report["counts"]["invalid"], 1)
         results_name = report["results_file"]
         self.assertTrue(results_name.endswith("_staff.csv.results.csv"), results_name)
-        reports = os.path.join(self.data_dir, "tenants", "valid-co", "reports")
-        with open(os.path.join(reports, results_name), encoding="utf-8") as f:
-            lines = f.read().splitlines()
+        lines = self.sftp_get("valid-co", key, "reports/" + results_name).splitlines()
         self.assertEqual(lines[0], "line,UniqueID,result,reason")
         self.assertEqual(lines[1], "2,EMP0000001,would be added,")
         # A spreadsheet shows the formula in the key cell as text.
@@ -150,8 +158,8 @@ class ProfileUploads(ServerTestCase):
         self.assertEqual(len(users), 12)
         self.assertEqual([c["value"] for c in users["EMP0000001"]["contacts"]], ["+15705550100"])
         applied_results = self.json_of("report", applied["id"])["results_file"]
-        with open(os.path.join(reports, applied_results), encoding="utf-8") as f:
-            self.assertEqual(f.read().splitlines()[1], "2,EMP0000001,added,")
+        self.assertEqual(self.sftp_get("valid-co", key, "reports/" + applied_results).splitlines()[1],
+                         "2,EMP0000001,added,")
 
         # Support may add a user by hand with a national number too; a bad region is refused with advice.
         self.run_intake("users", "add", "valid-co", "pam", "--email", "pam@example.com", "--phone", "570 555 0199")

@@ -394,7 +394,8 @@ TEST_CASE("reports: text, file name and e-mail") {
   CHECK(mail.find("\r\n\r\nIntake report") != std::string::npos);
 }
 
-TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hold and release") {
+TEST_CASE(
+    "pipeline on a real database: apply, update and remove, duplicate, validation mode, hold and release") {
   intake::test::TempDir dir;
   IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
   {
@@ -447,6 +448,25 @@ TEST_CASE("pipeline on a real database: apply, update and remove, duplicate, hol
 
   const auto again = upload(users(35, "b"));
   CHECK(process_ingest(settings, again).value() == "duplicate");
+
+  const auto set_mode = [&](intake::store::TenantMode mode) {
+    auto db = intake::store::Database::open(dir.path() / "intake.db");
+    intake::store::TenantChanges changes;
+    changes.mode = mode;
+    REQUIRE(intake::store::TenantRepository(db).update("acme-corp", changes));
+  };
+  set_mode(intake::store::TenantMode::Validate);  // checked and reported, never applied
+  const auto trial = upload(users(10, "c"));
+  CHECK(process_ingest(settings, trial).value() == "validated");
+  CHECK(counts(trial).counts.updated == 10);
+  CHECK(counts(trial).status_message.find("nothing was applied") != std::string::npos);
+  CHECK(counts(trial).status_message.find("held for support: it removes 25 of 35") != std::string::npos);
+  {
+    auto db = intake::store::Database::open(dir.path() / "intake.db");
+    CHECK(intake::store::IngestRepository(db).changes(trial, 100).size() == 35);   // what it would change
+    CHECK(intake::store::DirectoryRepository(db).find_users(1, {}).size() == 35);  // what it did not
+  }
+  set_mode(intake::store::TenantMode::Apply);
 
   const auto mass = upload(users(10, "b"));
   CHECK(process_ingest(settings, mass).value() == "held");
@@ -634,8 +654,8 @@ TEST_CASE("an archived file that changed after it was journalled is never applie
 }
 
 TEST_CASE(
-    "a v5 database with LiveSafe data upgrades to the v6 directory losslessly: the next snapshot changes "
-    "nothing") {
+    "a v5 database with LiveSafe data upgrades to the v6 directory and the v7 journal losslessly: the next "
+    "snapshot changes nothing") {
   intake::test::TempDir dir;
   const auto path = dir.path() / "intake.db";
   {
@@ -677,6 +697,11 @@ TEST_CASE(
     const auto boss = directory.find_user(1, "boss").value();
     CHECK(!boss.origin_file);
     CHECK(boss.groups == std::vector<std::string>{"Staff"});  // the manual membership too
+    // v7 rebuilt the journal (row for row) and gave the tenant its defaults.
+    CHECK(intake::store::IngestRepository(db).find("20260101T000000.000Z-0000-abcd")->status == "applied");
+    const auto tenant = intake::store::TenantRepository(db).find("acme-corp").value();
+    CHECK(tenant.mode == intake::store::TenantMode::Apply);
+    CHECK(tenant.phone_region.empty());
   }
   const auto id = journal_file(settings, kHeader +
                                              "ORG1,jjones,Jessica,Jones,j@example.org,+15713124645,Staff\n"
