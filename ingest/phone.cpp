@@ -41,12 +41,12 @@ tl::expected<std::string, std::string> normalise_phone(std::string_view value, s
 }
 
 tl::expected<std::string, std::string> checked_phone_region(std::string_view region) {
-  std::string upper(region);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; });
   std::set<std::string> regions;
   PhoneNumberUtil::GetInstance()->GetSupportedRegions(&regions);
-  if (regions.contains(upper)) return upper;
+  const auto found = std::find_if(regions.begin(), regions.end(), [&](const std::string& known) {
+    return base::equals_ignoring_ascii_case(known, region);
+  });
+  if (found != regions.end()) return *found;  // as the library spells it: "us" -> "US"
   return tl::unexpected("'" + base::terminal_safe(region) +
                         "' is not a phone region; give a two-letter ISO 3166 country code such as US, GB, DE "
                         "or SE (the customer's country), or \"none\" for international numbers only");

@@ -163,9 +163,8 @@ void IngestRepository::clear_changes(const std::string& id) {
 
 void IngestRepository::add_change(const std::string& id, std::int64_t seq, const ChangeRecord& change) {
   db_.prepare(
-         "INSERT INTO ingest_changes (ingest_id, seq, entity, key, operation, fields, line) VALUES (?1, ?2, "
-         "?3, "
-         "?4, ?5, ?6, ?7)")
+         "INSERT INTO ingest_changes (ingest_id, seq, entity, key, operation, fields, line) "
+         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
       .bind(1, id)
       .bind(2, seq)
       .bind(3, change.entity)

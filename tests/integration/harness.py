@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 INTAKE = os.environ.get("INTAKE_BIN", os.path.join(os.path.dirname(__file__), "../../build/cli/intake"))
@@ -12,6 +13,18 @@ FIXTURES = os.environ.get("INTAKE_FIXTURES", os.path.join(os.path.dirname(__file
 
 class IntakeTestCase(unittest.TestCase):
     """Each test gets a fresh temporary directory holding the data dir."""
+
+    def wait_until(self, check, timeout, failure):
+        """Polls `check()` until it returns something true, and returns that. After `timeout` seconds the test
+        fails with `failure()` (called then, so the message shows the state at the end)."""
+        deadline = time.time() + timeout
+        while True:
+            result = check()
+            if result:
+                return result
+            if time.time() > deadline:
+                self.fail(failure())
+            time.sleep(0.05)
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="intake-it-")

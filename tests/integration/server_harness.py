@@ -4,7 +4,6 @@ import re
 import signal
 import socket
 import subprocess
-import time
 
 import paramiko
 
@@ -60,32 +59,25 @@ class ServerTestCase(IntakeTestCase):
             return f.read()
 
     def wait_for_log(self, pattern, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if re.search(pattern, self.log()):
-                return
+        def found():
             if self.server.poll() is not None:
                 self.fail(f"server exited {self.server.returncode} before '{pattern}':\n{self.log()}")
-            time.sleep(0.05)
-        self.fail(f"no '{pattern}' in the server log after {timeout}s:\n{self.log()}")
+            return re.search(pattern, self.log())
+        self.wait_until(found, timeout, lambda: f"no '{pattern}' in the server log after {timeout}s:\n{self.log()}")
 
     def wait_for_count(self, needle, count, timeout=30):
         """Waits until `needle` appears `count` times in the server log (e.g. that many sessions ended)."""
-        deadline = time.time() + timeout
-        while self.log().count(needle) < count:
-            if time.time() > deadline:
-                self.fail(f"fewer than {count} '{needle}' in the server log after {timeout}s:\n{self.log()}")
-            time.sleep(0.05)
+        self.wait_until(lambda: self.log().count(needle) >= count, timeout,
+                        lambda: f"fewer than {count} '{needle}' in the server log after {timeout}s:\n{self.log()}")
 
     def wait_final_ingests(self, tenant, count, timeout=15):
         """Polls `intake history` until `tenant` has `count` concluded uploads; returns its history, oldest first."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            history = self.json_of("history", "--tenant", tenant, "--limit", "1000")
-            if len([h for h in history if h["status"] not in ("queued", "processing")]) >= count:
-                return sorted(history, key=lambda h: h["id"])
-            time.sleep(0.05)
-        self.fail(f"not {count} final ingests of {tenant} after {timeout}s: {history}")
+        def history():
+            ingests = self.json_of("history", "--tenant", tenant, "--limit", "1000")
+            done = [h for h in ingests if h["status"] not in ("queued", "processing")]
+            return sorted(ingests, key=lambda h: h["id"]) if len(done) >= count else None
+        return self.wait_until(history, timeout, lambda: f"not {count} final ingests of {tenant} after {timeout}s: "
+                                                         f"{self.json_of('history', '--tenant', tenant)}")
 
     def transport(self):
         """A paramiko transport past the key exchange, not yet authenticated."""

@@ -2,7 +2,6 @@
 import os
 import signal
 import sqlite3
-import subprocess
 import time
 
 import paramiko
@@ -217,9 +216,8 @@ class StopWhileApplying(IngestTestCase):
     def test_sigterm_abandons_the_apply_and_the_next_start_runs_it(self):
         self.start_server()
         self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(500000)], tag="big"))  # seconds to apply
-        deadline = time.time() + 30
-        while self.json_of("history")[0]["status"] == "queued" and time.time() < deadline:
-            time.sleep(0.02)
+        self.wait_until(lambda: self.json_of("history")[0]["status"] != "queued", 30,
+                        lambda: "the upload never started being applied")
         self.assertEqual(self.json_of("history")[0]["status"], "processing")
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait(timeout=30), 0)

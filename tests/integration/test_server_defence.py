@@ -4,7 +4,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 
 import paramiko
 
@@ -291,10 +290,7 @@ class Sessions(ServerTestCase):
     config = "ban_max_failures = 0\nshutdown_grace = 1\n"
 
     def wait_closed(self, transport, timeout=15):
-        deadline = time.time() + timeout
-        while transport.is_active() and time.time() < deadline:
-            time.sleep(0.05)
-        self.assertFalse(transport.is_active(), "the session was not ended")
+        self.wait_until(lambda: not transport.is_active(), timeout, lambda: "the session was not ended")
 
     def uploading(self, user, key, name):
         transport = self.login(user, key)
@@ -336,13 +332,9 @@ class Sessions(ServerTestCase):
         self.assertIn("no live session has the id 'nobody'", refused.stderr)
 
     def wait_for_history(self, status, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for ingest in self.json_of("history"):
-                if ingest["status"] == status:
-                    return ingest
-            time.sleep(0.1)
-        self.fail(f"no {status} ingest in the history: {self.json_of('history')}\n{self.log()}")
+        return self.wait_until(lambda: next((i for i in self.json_of("history") if i["status"] == status), None),
+                               timeout, lambda: f"no {status} ingest in the history: {self.json_of('history')}\n"
+                                                f"{self.log()}")
 
     def test_disabling_a_tenant_or_revoking_a_key_ends_its_sessions(self):
         key = self.tenant_with_key("acme-corp")

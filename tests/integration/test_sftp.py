@@ -1,7 +1,6 @@
 """The SFTP subsystem with real clients against a real `intake serve`: every upload must give no
 client-side error and exactly one completion (CLIENTS.md)."""
 import hashlib
-import json
 import os
 import struct
 import subprocess
@@ -9,10 +8,10 @@ import time
 
 import paramiko
 
-from raw_sftp import (APPEND_F, ATTRS, CREAT_F, DATA, EXTENDED, EXTENDED_REPLY, FAILURE, HANDLE, MKDIR, NAME,
-                      NO_SUCH_FILE, OK, OPENDIR, OP_UNSUPPORTED, PERMISSION_DENIED, READ, READ_F, READDIR, REALPATH,
-                      STATUS, SYMLINK, TRUNC_F, WRITE_F, RawSftp, attrs, s)
-from server_harness import ServerTestCase, load_private_key
+from raw_sftp import (ATTRS, CREAT_F, DATA, EXTENDED, EXTENDED_REPLY, FAILURE, HANDLE, MKDIR, NO_SUCH_FILE, OK,
+                      OPENDIR, OP_UNSUPPORTED, PERMISSION_DENIED, READ, READ_F, READDIR, REALPATH, STATUS, SYMLINK,
+                      TRUNC_F, WRITE_F, RawSftp, attrs, s)
+from server_harness import ServerTestCase
 
 NAME_OK = "livesafe_snapshot.csv"
 
@@ -258,9 +257,7 @@ class CleanExits(SftpTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assert_completed([first, second])
         reports = os.path.join(self.data_dir, "tenants", "acme-corp", "reports")
-        deadline = time.time() + 20
-        while time.time() < deadline and len(os.listdir(reports)) < 2:
-            time.sleep(0.05)
+        self.wait_until(lambda: len(os.listdir(reports)) >= 2, 20, lambda: f"reports: {os.listdir(reports)}")
         report = sorted(os.listdir(reports))[0]
         result = self.scp(f"acme-corp@127.0.0.1:reports/{report}", os.path.join(self.tmp, "fetched.txt"))
         self.assertEqual(result.returncode, 0, result.stderr)
