@@ -15,6 +15,7 @@ packages=(
   # libraries (ARCHITECTURE.md: Libraries)
   libssh-dev libssl-dev libsqlite3-dev libspdlog-dev libboost-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libexpected-dev libphonenumber-dev
+  libxxhash-dev
   # fuzzing and sanitizers (clang's libFuzzer and runtime)
   clang libclang-rt-14-dev
   # tests drive real clients

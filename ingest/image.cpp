@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+// Header-only use of Debian's libxxhash-dev: XXH3 digests a 100-byte image in a few nanoseconds.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace intake::ingest {
 
 void append_slot(std::string& image, std::string_view value) {
@@ -30,6 +34,21 @@ std::vector<std::string_view> slot_values(std::string_view image, std::size_t co
     at += length;
   }
   return values;
+}
+
+std::int64_t image_seed(std::string_view profile_sha256, std::string_view spec_name,
+                        const std::vector<bool>& managed, std::string_view file_name) {
+  std::string context;
+  append_slot(context, profile_sha256);
+  append_slot(context, spec_name);
+  append_slot(context, file_name);
+  for (const bool slot_managed : managed) context += slot_managed ? '1' : '0';
+  return static_cast<std::int64_t>(XXH3_64bits(context.data(), context.size()));
+}
+
+std::int64_t image_digest(std::int64_t seed, std::string_view image) {
+  return static_cast<std::int64_t>(
+      XXH3_64bits_withSeed(image.data(), image.size(), static_cast<XXH64_hash_t>(seed)));
 }
 
 std::string join_set(std::vector<std::string> values) {

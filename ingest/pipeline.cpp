@@ -425,7 +425,9 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   };
   std::unordered_set<std::string> known_groups;
   if (spec->groups_must_exist) known_groups = directory.group_ids(tenant->id);
-  Planner planner(*spec, parsed, {record->file_name, &known_groups, std::numeric_limits<std::size_t>::max()},
+  const auto digest_seed = image_seed(profile->sha256, spec->name, parsed.managed, record->file_name);
+  Planner planner(*spec, parsed,
+                  {record->file_name, &known_groups, std::numeric_limits<std::size_t>::max(), digest_seed},
                   record_change);
   std::vector<std::string_view> groups;
   StoredUser stored;
@@ -436,7 +438,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   const store::UserStreamParts parts{feeds(TargetKind::Contact), feeds(TargetKind::Attribute),
                                      feeds(TargetKind::Groups)};
   directory.for_each_user(
-      tenant->id, record->file_name,
+      tenant->id, record->file_name, [&](const StoredSummary& user) { return !planner.add_summary(user); },
       [&](const store::StoredUserView& user) {
         stored.id = user.id;
         stored.key = user.external_id;
@@ -453,6 +455,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         stored.origin_file = user.origin_file;
         stored.manual = user.manual;
         stored.removed = user.removed;
+        stored.digest = user.image_digest;
         planner.add_known(stored);
       },
       parts);
@@ -538,6 +541,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     write.external_id = planned.row->key;
     write.key_changed = planned.kind == WriteKind::Adopt;
     write.origin_file = record->file_name;
+    write.image_digest = planned.digest;
     write.fields = {};
     write.contacts.clear();
     write.attributes.clear();
@@ -566,6 +570,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     }
   }
   for (const auto& removal : plan.removals) directory.remove_user(removal.id, id);
+  for (const auto& [user_id, digest] : plan.digests_to_confirm)
+    directory.confirm_image_digest(user_id, digest);
   report.entities["groups"] = {{"created", groups_created}};
   return conclude_in(transaction, "applied",
                      release == Release::Yes ? "released by support past the mass-removal guard" : "", issues,

@@ -149,6 +149,41 @@ void Planner::add_from_file_below(std::string_view key) {
   while (next_ < sorted_.size() && sorted_[next_]->key < key) pending_adds_.push_back(sorted_[next_++]);
 }
 
+const FileRow* Planner::file_row(std::string_view key) const {
+  return next_ < sorted_.size() && sorted_[next_]->key == key ? sorted_[next_] : nullptr;
+}
+
+std::optional<std::int64_t> Planner::digest_of(const FileRow& row) const {
+  if (!options_.digest_seed) return std::nullopt;
+  return image_digest(*options_.digest_seed, row.image);
+}
+
+void Planner::not_in_file(std::int64_t id, std::string_view key, bool in_scope) {
+  if (spec_.semantics == Semantics::Snapshot && in_scope && !kept_.contains(key)) {
+    plan_.removals.push_back({id, std::string(key)});
+    if (on_change_) on_change_(Change{std::string(key), "removed", {}, 0});
+  }
+}
+
+bool Planner::add_summary(const StoredSummary& user) {
+  // Users made by hand may be adopted by e-mail, and login names are checked against every user's
+  // e-mail: both need the whole user.
+  if (!options_.digest_seed || user.manual || (spec_.email_immutable && login_slot_)) return false;
+  const bool in_scope = !user.removed && user.origin_file == options_.file_name;
+  add_from_file_below(user.external_id);
+  const FileRow* row = file_row(user.external_id);
+  if (row == nullptr) {
+    if (in_scope) ++plan_.active_synced;
+    not_in_file(user.id, user.external_id, in_scope);
+    return true;
+  }
+  if (!in_scope || user.image_digest != digest_of(*row)) return false;
+  ++plan_.active_synced;
+  ++plan_.unchanged;
+  ++next_;
+  return true;
+}
+
 void Planner::add_known(const StoredUser& user) {
   const bool in_scope = !user.manual && !user.removed && user.origin_file == options_.file_name;
   if (in_scope) ++plan_.active_synced;
@@ -158,19 +193,14 @@ void Planner::add_known(const StoredUser& user) {
       email_by_login_.emplace(login, user.fields[static_cast<std::size_t>(UserField::Email)]);
   }
   add_from_file_below(user.key);
-  if (next_ == sorted_.size() || sorted_[next_]->key != user.key) {
-    // Not in the file.
+  if (file_row(user.key) == nullptr) {
     if (user.manual && !user.removed && spec_.adopt_manual_by_email) {
       const auto email = user.fields[static_cast<std::size_t>(UserField::Email)];
       if (!email.empty())
         manual_by_email_.emplace(
             ascii_lower(email), Known{user.id, stored_image(user, spec_, file_.managed), std::string(email)});
     }
-    if (spec_.semantics == Semantics::Snapshot && in_scope && !kept_.contains(user.key)) {
-      plan_.removals.push_back({user.id, std::string(user.key)});
-      if (on_change_) on_change_(Change{std::string(user.key), "removed", {}, 0});
-    }
-    return;
+    return not_in_file(user.id, user.key, in_scope);
   }
   const FileRow& row = *sorted_[next_++];
   const auto stored_email = user.fields[static_cast<std::size_t>(UserField::Email)];
@@ -188,17 +218,20 @@ void Planner::add_known(const StoredUser& user) {
     }
     if (const auto problem = directory_problem(row, stored_email))
       return invalid(row, spec_.key().header, *problem);
-    plan_.writes.push_back({WriteKind::Adopt, user.id, &row, changed_slots(before, row.image)});
+    plan_.writes.push_back(
+        {WriteKind::Adopt, user.id, &row, changed_slots(before, row.image), digest_of(row)});
     return emit(WriteKind::Adopt, row, before);
   }
-  if (!user.removed && before == row.image && user.origin_file == options_.file_name) {
+  if (in_scope && before == row.image) {
     ++plan_.unchanged;
+    if (const auto digest = digest_of(row); digest && user.digest != digest)
+      plan_.digests_to_confirm.emplace_back(user.id, *digest);
     return;
   }
   if (const auto problem = directory_problem(row, stored_email))
     return invalid(row, spec_.key().header, *problem);
   const auto kind = user.removed ? WriteKind::Comeback : WriteKind::Update;
-  plan_.writes.push_back({kind, user.id, &row, changed_slots(before, row.image)});
+  plan_.writes.push_back({kind, user.id, &row, changed_slots(before, row.image), digest_of(row)});
   emit(kind, row, before);
 }
 
@@ -224,8 +257,8 @@ Plan Planner::finish() {
           invalid(*row, spec_.key().header, *problem);
           continue;
         }
-        plan_.writes.push_back(
-            {WriteKind::Adopt, found->second.id, row, changed_slots(found->second.image, row->image)});
+        plan_.writes.push_back({WriteKind::Adopt, found->second.id, row,
+                                changed_slots(found->second.image, row->image), digest_of(*row)});
         emit(WriteKind::Adopt, *row, found->second.image);
         manual_by_email_.erase(found);  // one row adopts a user once
         continue;
@@ -235,7 +268,7 @@ Plan Planner::finish() {
       invalid(*row, spec_.key().header, *problem);
       continue;
     }
-    plan_.writes.push_back({WriteKind::Add, 0, row});
+    plan_.writes.push_back({WriteKind::Add, 0, row, ~std::uint64_t{0}, digest_of(*row)});
     std::string empty;
     for (std::size_t i = 0; i < spec_.slots.size(); ++i) append_slot(empty, "");
     emit(WriteKind::Add, *row, empty);

@@ -34,6 +34,7 @@ struct PlannedWrite {
   // Bit i: slot i differs from what is stored (all set for new users and specs of more than 64 slots),
   // so that applying writes only what changed.
   std::uint64_t changed_slots = ~std::uint64_t{0};
+  std::optional<std::int64_t> digest;  // of the row's image, to store with the user (Options::digest_seed)
   bool changed(std::size_t slot) const { return slot >= 64 || ((changed_slots >> slot) & 1) != 0; }
 };
 
@@ -66,6 +67,9 @@ struct Plan {
   std::vector<RowIssue> invalid;  // rows the directory makes invalid (unknown group, changed e-mail)
   std::size_t invalid_count = 0;
   std::size_t active_synced = 0;  // users this file had synced before (the mass-removal guard's base)
+  // Unchanged users whose stored digest did not say so (none yet, or an older rule): user id and the
+  // digest to store, so that the next upload finds them by digest.
+  std::vector<std::pair<std::int64_t, std::int64_t>> digests_to_confirm;
 };
 
 class Planner {
@@ -75,16 +79,25 @@ class Planner {
     // Groups that exist (external ids), when the spec says groups must exist.
     const std::unordered_set<std::string>* known_groups = nullptr;
     std::size_t max_issues_kept = 1000;
+    // image_seed() for this file: writes carry the digests of their images, and add_summary can tell
+    // an unchanged user without its whole record. nullopt: no digests.
+    std::optional<std::int64_t> digest_seed = std::nullopt;
   };
   // `file` must outlive the planner and its plan. `on_change` hears every change, as decided.
   Planner(const FileSpec& spec, const ParsedFile& file, Options options,
           std::function<void(const Change&)> on_change = {});
   // Stored users, in ascending byte order of key (SQLite's BINARY collation).
   void add_known(const StoredUser& user);
+  // The same, from a summary: true when that was enough (the user is not in the file, or its digest
+  // says it is unchanged); false when add_known must follow with the whole user.
+  bool add_summary(const StoredSummary& user);
   Plan finish();
 
  private:
   void add_from_file_below(std::string_view key);
+  const FileRow* file_row(std::string_view key) const;  // the next file row, when it has this key
+  void not_in_file(std::int64_t id, std::string_view key, bool in_scope);
+  std::optional<std::int64_t> digest_of(const FileRow& row) const;
   std::optional<std::string> directory_problem(const FileRow& row, std::string_view stored_email) const;
   void emit(WriteKind kind, const FileRow& row, std::string_view before);
   void invalid(const FileRow& row, std::string column, std::string message);

@@ -83,6 +83,17 @@ struct StoredUserView {
   std::string_view origin_file;
   bool manual = false;
   bool removed = false;
+  std::optional<std::int64_t> image_digest;  // see UserWrite::image_digest
+};
+
+// The same user before its side tables are read: enough, with a digest, to know it is unchanged.
+struct UserSummary {
+  std::int64_t id = 0;
+  std::string_view external_id;
+  std::optional<std::int64_t> image_digest;
+  std::string_view origin_file;
+  bool manual = false;
+  bool removed = false;
 };
 
 struct DirectoryGroup {
@@ -114,6 +125,10 @@ struct UserWrite {
   std::vector<ContactValue> contacts;
   std::vector<std::pair<std::string_view, std::string_view>> attributes;  // empty value: removed
   std::optional<std::string_view> origin_file;                            // nullopt: by hand
+  // What the ingest that writes the user computed over the image it wrote (ingest/image.hpp); nullopt
+  // for every other writer. Any write stores it, so a user changed by anything but an ingest of its
+  // file never looks unchanged to the next one.
+  std::optional<std::int64_t> image_digest;
 };
 
 // What an ingest's file spec compares, besides the user's fields: reading only that keeps a
@@ -128,8 +143,12 @@ class DirectoryRepository {
 
   // Every user of the tenant, removed ones included, one at a time, in ascending byte order of
   // external_id (the UNIQUE index's order), so that a million-user directory is compared with a file
-  // without being held in memory. `groups` lists the memberships `origin` brought.
+  // without being held in memory. Each comes as a summary first; `wants_whole` says whether the whole
+  // user is needed, and `visit` then receives it before the next summary (its `groups`: the
+  // memberships `origin` brought). An ingest that finds most users unchanged by their digests reads
+  // the users table only.
   void for_each_user(std::int64_t tenant_id, std::string_view origin,
+                     const std::function<bool(const UserSummary&)>& wants_whole,
                      const std::function<void(const StoredUserView&)>& visit, UserStreamParts parts = {});
   std::vector<DirectoryUser> find_users(std::int64_t tenant_id, const UserQuery& query);
   std::optional<DirectoryUser> find_user(std::int64_t tenant_id, std::string_view external_id);
@@ -141,8 +160,12 @@ class DirectoryRepository {
   // `by`: the ingest id, or the person (manual changes).
   std::int64_t write_user(std::int64_t tenant_id, const UserWrite& user, std::string_view by);
   void remove_user(std::int64_t user_id, std::string_view by);
+  // An ingest found the user, compared whole, as its file describes it: the digest of that image.
+  void confirm_image_digest(std::int64_t user_id, std::int64_t digest);
   // Replaces the memberships `origin` brought ('' : by hand) with `group_ids`, creating missing
-  // groups (named by their id) when `create_missing`; returns how many groups it created.
+  // groups (named by their id) when `create_missing`; returns how many groups it created. Part of
+  // writing a user: it leaves the digest to the write_user of the same step (files' memberships are
+  // in their images, so a caller that changes them without that write must clear the digest).
   std::size_t set_memberships(std::int64_t tenant_id, std::int64_t user_id, std::string_view origin,
                               const std::vector<std::string_view>& group_ids, bool create_missing,
                               std::string_view by);

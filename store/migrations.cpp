@@ -362,7 +362,14 @@ CREATE INDEX ingests_by_tenant ON ingests(tenant_id, id);
 CREATE INDEX ingests_by_status ON ingests(status, id);
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// v8: per user, the digest of the image its last ingest wrote (ingest/image.hpp), so that an upload
+// that leaves most users as they are reads one table; NULL until an ingest writes or confirms the user,
+// and again whenever anything else changes it.
+constexpr std::string_view kV8 = R"sql(
+ALTER TABLE directory_users ADD COLUMN image_digest INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 8> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 }  // namespace
 

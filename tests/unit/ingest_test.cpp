@@ -394,16 +394,21 @@ TEST_CASE("reports: text, file name and e-mail") {
   CHECK(mail.find("\r\n\r\nIntake report") != std::string::npos);
 }
 
-TEST_CASE(
-    "pipeline on a real database: apply, update and remove, duplicate, validation mode, hold and release") {
+namespace {
+
+// acme-corp's data directory with a real database: uploads journalled as the SFTP server hands them
+// over, applied by process_ingest.
+struct AcmeDataDir {
   intake::test::TempDir dir;
   IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
-  {
+
+  AcmeDataDir() {
     auto db = intake::store::Database::open(dir.path() / "intake.db");
     add_acme_tenant(db);
+    std::filesystem::create_directories(dir.path() / "tenants" / "acme-corp" / "upload");
   }
-  std::filesystem::create_directories(dir.path() / "tenants" / "acme-corp" / "upload");
-  const auto upload = [&](const std::string& content) {
+  intake::store::Database open() const { return intake::store::Database::open(dir.path() / "intake.db"); }
+  std::string upload(const std::string& content) const {
     const auto path = dir.path() / "tenants" / "acme-corp" / "upload" / "livesafe_snapshot.csv";
     std::ofstream(path) << content;
     auto id = journal_upload(settings, {"acme-corp", "livesafe_snapshot.csv", path, content.size(),
@@ -411,17 +416,30 @@ TEST_CASE(
     REQUIRE_MESSAGE(id, (id ? "" : id.error()));
     CHECK(!std::filesystem::exists(path));  // taken out of upload/
     return *id;
-  };
-  const auto users = [&](int count, const std::string& suffix) {
+  }
+  intake::store::IngestRecord record(const std::string& id) const {
+    auto db = open();
+    return *intake::store::IngestRepository(db).find(id);
+  }
+  // user0 … user<count-1>, first name F<suffix>, all in group G.
+  static std::string users(int count, const std::string& suffix) {
     std::string csv = kHeader;
     for (int i = 0; i < count; ++i)
       csv += "ORG1,user" + std::to_string(i) + ",F" + suffix + ",L,u" + std::to_string(i) + "@x.org,,G\n";
     return csv;
-  };
-  const auto counts = [&](const std::string& id) {
-    auto db = intake::store::Database::open(dir.path() / "intake.db");
-    return *intake::store::IngestRepository(db).find(id);
-  };
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "pipeline on a real database: apply, update and remove, duplicate, validation mode, hold and release") {
+  AcmeDataDir acme;
+  const auto& dir = acme.dir;
+  const auto& settings = acme.settings;
+  const auto upload = [&](const std::string& content) { return acme.upload(content); };
+  const auto users = &AcmeDataDir::users;
+  const auto counts = [&](const std::string& id) { return acme.record(id); };
 
   const auto first = upload(users(40, "a"));
   CHECK(process_ingest(settings, first).value() == "applied");
@@ -484,6 +502,102 @@ TEST_CASE(
   CHECK(std::filesystem::exists(dir.path() / "tenants" / "acme-corp" / "reports"));
 }
 
+TEST_CASE(
+    "pipeline: unchanged users are known by the digests ingests store; anything else that changes a user "
+    "clears its digest") {
+  AcmeDataDir acme;
+  const auto digests = [&] {
+    auto db = acme.open();
+    auto count = db.prepare("SELECT count(image_digest), count(*) FROM directory_users");
+    REQUIRE(count.step());
+    return std::pair{count.integer(0), count.integer(1)};
+  };
+  const auto first = acme.upload(AcmeDataDir::users(30, "a"));
+  CHECK(process_ingest(acme.settings, first).value() == "applied");
+  CHECK(digests() == std::pair<std::int64_t, std::int64_t>{30, 30});
+
+  // Support removes group G by hand: its 30 members' digests go, so the next file, which lists G for
+  // everyone, puts each back in it (instead of finding 29 users "unchanged").
+  {
+    auto db = acme.open();
+    intake::store::Transaction transaction(db);
+    CHECK(intake::store::DirectoryRepository(db).remove_group(1, "G", "alice"));
+    transaction.commit();
+  }
+  CHECK(digests().first == 0);
+  auto csv = AcmeDataDir::users(30, "a");
+  csv.replace(csv.find(",Fa,"), 4, ",Fz,");  // user0's first name: the file is not a duplicate
+  const auto second = acme.upload(csv);
+  CHECK(process_ingest(acme.settings, second).value() == "applied");
+  CHECK(acme.record(second).counts.updated == 30);
+  CHECK(acme.record(second).counts.unchanged == 0);
+  CHECK(digests().first == 30);
+
+  // Digests lost (a database from before them): the next file compares whole users, finds them
+  // unchanged and stores their digests again.
+  acme.open().execute("UPDATE directory_users SET image_digest = NULL");
+  const auto third = acme.upload(AcmeDataDir::users(30, "a"));
+  CHECK(process_ingest(acme.settings, third).value() == "applied");
+  CHECK(acme.record(third).counts.updated == 1);
+  CHECK(acme.record(third).counts.unchanged == 29);
+  CHECK(digests().first == 30);
+
+  // With them, the same: one update, 29 unchanged, one removal.
+  auto fourth_csv = AcmeDataDir::users(29, "a");
+  fourth_csv.replace(fourth_csv.find(",Fa,"), 4, ",Fy,");
+  const auto fourth = acme.upload(fourth_csv);
+  CHECK(process_ingest(acme.settings, fourth).value() == "applied");
+  CHECK(acme.record(fourth).counts.updated == 1);
+  CHECK(acme.record(fourth).counts.unchanged == 28);
+  CHECK(acme.record(fourth).counts.removed == 1);
+  CHECK(digests() == std::pair<std::int64_t, std::int64_t>{29, 30});  // a removed user keeps none
+}
+
+TEST_CASE(
+    "the store reads whole users only where asked, stepping over short runs and seeking past long ones") {
+  auto db = intake::store::Database::open_in_memory();
+  const auto tenant_id = add_acme_tenant(db);
+  intake::store::DirectoryRepository directory(db);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 300; ++i) {
+    char key[16];
+    std::snprintf(key, sizeof key, "u%03d", i);
+    keys.emplace_back(key);
+    intake::store::UserWrite user;
+    user.external_id = keys.back();
+    user.fields[static_cast<std::size_t>(UserField::FirstName)] = keys.back();
+    user.contacts.push_back({ContactKind::Phone, "mobile", "+1555000" + std::to_string(1000 + i), 0, true});
+    user.origin_file = "livesafe_snapshot.csv";
+    const auto id = directory.write_user(tenant_id, user, "i1");
+    if (i % 3 == 0) directory.set_memberships(tenant_id, id, "livesafe_snapshot.csv", {"G", "H"}, true, "i1");
+  }
+  // Asked for: the first, a short run, isolated ones near each other and far apart, a long run (the
+  // join drives, then the summaries again), the last.
+  std::vector<int> asked{0, 1, 2, 3, 4, 5, 9, 20, 37, 38};
+  for (int i = 100; i < 160; ++i) asked.push_back(i);
+  for (const int i : {162, 200, 201, 250, 299}) asked.push_back(i);
+  std::vector<std::string> summaries, whole;
+  directory.for_each_user(
+      tenant_id, "livesafe_snapshot.csv",
+      [&](const intake::store::UserSummary& user) {
+        summaries.emplace_back(user.external_id);
+        const int index = std::stoi(std::string(user.external_id.substr(1)));
+        return std::find(asked.begin(), asked.end(), index) != asked.end();
+      },
+      [&](const intake::store::StoredUserView& user) {
+        const int index = std::stoi(std::string(user.external_id.substr(1)));
+        CHECK(user.fields[static_cast<std::size_t>(UserField::FirstName)] == user.external_id);
+        REQUIRE(user.contacts.size() == 1);
+        CHECK(user.contacts[0].value == "+1555000" + std::to_string(1000 + index));
+        CHECK(user.groups == (index % 3 == 0 ? "G\nH" : ""));
+        whole.emplace_back(user.external_id);
+      });
+  CHECK(summaries == keys);
+  std::vector<std::string> asked_keys;
+  for (const int index : asked) asked_keys.push_back(keys[static_cast<std::size_t>(index)]);
+  CHECK(whole == asked_keys);
+}
+
 TEST_CASE("snapshot: every repeat of a username is a row error pointing at its first line") {
   const auto parsed = parse(kHeader +
                             "ORG1,b,,,b@example.org,,\n"
@@ -525,9 +639,9 @@ TEST_CASE("the store streams users in the planner's order, whatever the case or 
     directory.write_user(tenant_id, user, "i1");
   }
   std::vector<std::string> streamed;
-  directory.for_each_user(tenant_id, "livesafe_snapshot.csv", [&](const intake::store::StoredUserView& u) {
-    streamed.emplace_back(u.external_id);
-  });
+  directory.for_each_user(
+      tenant_id, "livesafe_snapshot.csv", [](const intake::store::UserSummary&) { return true; },
+      [&](const intake::store::StoredUserView& u) { streamed.emplace_back(u.external_id); });
   auto sorted = names;
   std::sort(sorted.begin(), sorted.end());
   CHECK(streamed == sorted);
@@ -537,14 +651,16 @@ TEST_CASE("the store streams users in the planner's order, whatever the case or 
   for (const auto& name : names) csv += "ORG1," + name + ",,,x@example.org,,\n";
   const auto parsed = parse(csv);
   Planner planner(livesafe(), parsed, {"livesafe_snapshot.csv"});
-  directory.for_each_user(tenant_id, "livesafe_snapshot.csv", [&](const intake::store::StoredUserView& u) {
-    StoredUser user;
-    user.id = u.id;
-    user.key = u.external_id;
-    for (std::size_t i = 0; i < kUserFieldCount; ++i) user.fields[i] = u.fields[i];
-    user.origin_file = u.origin_file;
-    planner.add_known(user);
-  });
+  directory.for_each_user(
+      tenant_id, "livesafe_snapshot.csv", [](const intake::store::UserSummary&) { return true; },
+      [&](const intake::store::StoredUserView& u) {
+        StoredUser user;
+        user.id = u.id;
+        user.key = u.external_id;
+        for (std::size_t i = 0; i < kUserFieldCount; ++i) user.fields[i] = u.fields[i];
+        user.origin_file = u.origin_file;
+        planner.add_known(user);
+      });
   const auto plan = planner.finish();
   CHECK(plan.writes.empty());
   CHECK(plan.removals.empty());
