@@ -17,7 +17,7 @@
 #include "cli/onboarding.hpp"
 #include "cli/views.hpp"
 #include "ingest/phone.hpp"
-#include "ingest/profile.hpp"
+#include "ingest/profile_catalog.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 #include "store/tenant_rules.hpp"
@@ -82,12 +82,9 @@ void check_name(const std::string& name) {
   }
 }
 
-const ingest::Profile& check_profile(const std::string& name) {
-  const auto* profile = ingest::find_builtin_profile(name);
-  if (!profile) {
-    throw UserError("unknown profile '" + name + "'; built-in profiles: " + ingest::builtin_profile_names() +
-                    " (`intake profile list` describes them)");
-  }
+std::shared_ptr<const ingest::Profile> check_profile(Context& context, const std::string& name) {
+  auto profile = ingest::find_profile(context.db(), name);
+  if (!profile) throw UserError(profile.error());
   return *profile;
 }
 
@@ -140,7 +137,7 @@ void create_tenant_folders(Context& context, const std::string& name) {
 nlohmann::json pack_for(Context& context, const store::Tenant& tenant) {
   return onboarding_pack({tenant, count_active_keys(context, tenant.id), context.host_keys(),
                           context.public_host(), context.public_port(),
-                          ingest::find_builtin_profile(tenant.profile)});
+                          ingest::find_profile(context.db(), tenant.profile).value_or(nullptr).get()});
 }
 
 void print_pack(Context& context, const store::Tenant& tenant, bool json) {
@@ -158,7 +155,7 @@ void add_tenant(Context& context, const TenantOptions& options) {
   tenant.name = options.name;
   tenant.org_id = options.org_id.empty() ? random_org_id() : options.org_id;
   require(store::check_org_id(tenant.org_id));
-  tenant.profile = check_profile(options.profile).name;
+  tenant.profile = check_profile(context, options.profile)->name;
   tenant.file_names = checked_file_names(options.file_names);
   tenant.phone_region = checked_phone_region(options.phone_region);
   tenant.mode = checked_mode(options.mode);
@@ -305,7 +302,7 @@ void add_tenant_commands(CLI::App& app, Context& context) {
       changes.upload_quota_files = quota_value(options->upload_quota_files, false);
     if (set->count("--phone-region")) changes.phone_region = checked_phone_region(options->phone_region);
     if (set->count("--mode")) changes.mode = checked_mode(options->mode);
-    if (set->count("--profile")) changes.profile = std::string(check_profile(options->profile).name);
+    if (set->count("--profile")) changes.profile = check_profile(context, options->profile)->name;
     if (options->clear_file_names) changes.file_names = std::vector<std::string>{};
     if (!options->file_names.empty()) changes.file_names = checked_file_names(options->file_names);
     if (options->clear_report_emails) changes.report_emails = std::vector<std::string>{};

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/utc_time.hpp"
-#include "ingest/profile.hpp"
+#include "ingest/profile_catalog.hpp"
 #include "server/event_log.hpp"
 #include "store/ingests.hpp"
 #include "store/tenants.hpp"
@@ -25,8 +25,8 @@ std::optional<std::string> ProfileNamePolicy::refusal(const std::string& tenant_
     if (!tenant) return "unknown tenant";
     expected = tenant->file_names;
     if (expected.empty()) {
-      if (const auto* profile = ingest::find_builtin_profile(tenant->profile))
-        expected = profile->file_names();
+      if (const auto profile = ingest::find_profile(db_, tenant->profile))
+        expected = (*profile)->file_names();
     }
   }
   if (std::find(expected.begin(), expected.end(), name) != expected.end()) return std::nullopt;

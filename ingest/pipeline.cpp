@@ -11,17 +11,18 @@
 #include <fstream>
 #include <limits>
 #include <thread>
-#include <unordered_set>
 
 #include "base/durable_file.hpp"
 #include "base/hex.hpp"
 #include "base/sha256.hpp"
 #include "base/unique_fd.hpp"
 #include "base/utc_time.hpp"
+#include "ingest/directory_plan.hpp"
 #include "ingest/file_parser.hpp"
 #include "ingest/image.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
+#include "ingest/profile_catalog.hpp"
 #include "ingest/report.hpp"
 #include "ingest/results.hpp"
 #include "store/directory.hpp"
@@ -346,27 +347,27 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                        "identical to the last applied " + record->file_name + "; nothing changed", {});
   }
 
-  const auto* profile = find_builtin_profile(tenant->profile);
+  // Built in or the operator's; a stored profile is shared, and kept alive here, while it is used.
+  const auto found_profile = find_profile(db, tenant->profile);
+  const Profile* profile = found_profile ? found_profile->get() : nullptr;
   spec = profile ? profile->file_for(record->file_name) : nullptr;
   if (!spec) {
     store::Transaction transaction(db);
+    std::string names;
+    if (profile) {
+      for (const auto& name : profile->file_names()) names += (names.empty() ? "" : ", ") + name;
+    }
     finish("failed",
            profile ? "profile '" + profile->name + "' has no rules for a file named " + record->file_name +
-                         "; its files are " +
-                         [&] {
-                           std::string names;
-                           for (const auto& name : profile->file_names())
-                             names += (names.empty() ? "" : ", ") + name;
-                           return names;
-                         }()
-                   : "tenant profile '" + tenant->profile + "' is not a built-in profile (" +
-                         builtin_profile_names() + "); set one with `intake tenant set " + tenant->name +
-                         " --profile NAME`",
+                         "; its files are " + names
+                   : "tenant " + tenant->name + ": " + found_profile.error() +
+                         "; set one with `intake tenant set " + tenant->name + " --profile NAME`",
            {});
     transaction.commit();
     return current_status();
   }
   report.profile = profile->name;
+  report.profile_sha256 = profile->sha256;
   ingests.set_profile(id, profile->name, profile->sha256);
   FileSource source(archived);
   CsvReader reader(source, spec->delimiter);
@@ -423,62 +424,12 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                         static_cast<std::int64_t>(change.line)});
     if (report.changes.size() < kChangesInReport) report.changes.push_back(change);
   };
-  std::unordered_set<std::string> known_groups;
-  if (spec->groups_must_exist) known_groups = directory.group_ids(tenant->id);
-  const auto digest_seed = image_seed(profile->sha256, spec->name, parsed.managed, record->file_name);
-  Planner planner(*spec, parsed,
-                  {record->file_name, &known_groups, std::numeric_limits<std::size_t>::max(), digest_seed},
-                  record_change);
-  std::vector<std::string_view> groups;
-  StoredUser stored;
-  const auto feeds = [&](TargetKind kind) {
-    return std::any_of(spec->slots.begin(), spec->slots.end(),
-                       [&](const Target& t) { return t.kind == kind; });
-  };
-  const store::UserStreamParts parts{feeds(TargetKind::Contact), feeds(TargetKind::Attribute),
-                                     feeds(TargetKind::Groups)};
-  directory.for_each_user(
-      tenant->id, record->file_name, [&](const StoredSummary& user) { return !planner.add_summary(user); },
-      [&](const store::StoredUserView& user) {
-        stored.id = user.id;
-        stored.key = user.external_id;
-        for (std::size_t i = 0; i < kUserFieldCount; ++i) stored.fields[i] = user.fields[i];
-        stored.contacts = user.contacts;
-        stored.attributes = user.attributes;
-        std::string joined_groups;
-        if (user.groups.find('\n') !=
-            std::string_view::npos) {  // several: in set order (one needs no sorting)
-          groups = split_set(user.groups);
-          joined_groups = join_set(std::vector<std::string>(groups.begin(), groups.end()));
-        }
-        stored.groups = joined_groups.empty() ? user.groups : std::string_view(joined_groups);
-        stored.origin_file = user.origin_file;
-        stored.manual = user.manual;
-        stored.removed = user.removed;
-        stored.digest = user.image_digest;
-        planner.add_known(stored);
-      },
-      parts);
-  const auto plan = planner.finish();
+  const auto plan = plan_against_directory(
+      directory, tenant->id, record->file_name, *spec, parsed,
+      image_seed(profile->sha256, spec->name, parsed.managed, record->file_name), record_change);
   plan_made = &plan;
-  report.added = plan.added + plan.brought_back;
-  report.updated = plan.updated + plan.adopted;
-  report.removed = plan.removals.size();
-  report.unchanged = plan.unchanged;
-  report.skipped = plan.skipped.size() + parsed.skipped;
-  report.invalid = parsed.invalid + plan.invalid_count;
-  report.entities = {
-      {"users",
-       {{"added", plan.added},
-        {"brought back", plan.brought_back},
-        {"updated", plan.updated},
-        {"adopted", plan.adopted},
-        {"removed", plan.removals.size()},
-        {"unchanged", plan.unchanged}}},
-      {"memberships", {{"added", plan.memberships_added}, {"removed", plan.memberships_removed}}}};
+  add_plan_counts(report, parsed, plan);
   const auto issues = all_issues(parsed, plan);
-  std::sort(report.changes.begin(), report.changes.end(),
-            [](const Change& a, const Change& b) { return a.line < b.line; });
 
   if (plan.invalid_count > 0 && too_many_invalid(report.invalid)) {
     ingests.clear_changes(id);

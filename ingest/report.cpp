@@ -7,6 +7,26 @@
 
 namespace intake::ingest {
 
+void add_plan_counts(ReportInputs& report, const ParsedFile& parsed, const Plan& plan) {
+  report.added = plan.added + plan.brought_back;
+  report.updated = plan.updated + plan.adopted;
+  report.removed = plan.removals.size();
+  report.unchanged = plan.unchanged;
+  report.skipped = plan.skipped.size() + parsed.skipped;
+  report.invalid = parsed.invalid + plan.invalid_count;
+  report.entities = {
+      {"users",
+       {{"added", plan.added},
+        {"brought back", plan.brought_back},
+        {"updated", plan.updated},
+        {"adopted", plan.adopted},
+        {"removed", plan.removals.size()},
+        {"unchanged", plan.unchanged}}},
+      {"memberships", {{"added", plan.memberships_added}, {"removed", plan.memberships_removed}}}};
+  std::sort(report.changes.begin(), report.changes.end(),
+            [](const Change& a, const Change& b) { return a.line < b.line; });
+}
+
 nlohmann::json report_json(const ReportInputs& in) {
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& error : in.errors) {
@@ -22,6 +42,7 @@ nlohmann::json report_json(const ReportInputs& in) {
   nlohmann::json report{
       {"id", in.id},
       {"profile", in.profile},
+      {"profile_sha256", in.profile_sha256},
       {"entities", in.entities},
       {"changes", changes},
       {"tenant", in.tenant},
@@ -54,7 +75,13 @@ std::string render_report_text(const nlohmann::json& r) {
   out += "Status:      " + r["status"].get<std::string>() + "\n";
   if (!r["message"].get<std::string>().empty())
     out += "             " + r["message"].get<std::string>() + "\n";
-  out += "SHA-256:     " + r["sha256"].get<std::string>() + "\n\n";
+  out += "SHA-256:     " + r["sha256"].get<std::string>() + "\n";
+  if (const auto profile = r.value("profile", std::string()); !profile.empty()) {
+    // The rules that read the file: their name and the version of their definition.
+    out += "Profile:     " + profile + " (definition " +
+           r.value("profile_sha256", std::string()).substr(0, 12) + ")\n";
+  }
+  out += "\n";
   out += "Rows " + std::to_string(c["rows"].get<std::size_t>()) + ": added " +
          std::to_string(c["added"].get<std::size_t>()) + ", updated " +
          std::to_string(c["updated"].get<std::size_t>()) + ", removed " +
@@ -112,7 +139,9 @@ std::string render_report_text(const nlohmann::json& r) {
     }
     const auto total = [&] {
       std::size_t sum = 0;
-      for (const auto& [entity, operations] : r["entities"]["users"].items()) {
+      const auto users =
+          r.value("entities", nlohmann::json::object()).value("users", nlohmann::json::object());
+      for (const auto& [entity, operations] : users.items()) {
         if (entity != "unchanged") sum += operations.get<std::size_t>();
       }
       return sum;

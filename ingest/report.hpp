@@ -10,7 +10,7 @@
 namespace intake::ingest {
 
 struct ReportInputs {
-  std::string id, tenant, file_name, received_at, status, message, sha256, profile;
+  std::string id, tenant, file_name, received_at, status, message, sha256, profile, profile_sha256;
   std::size_t rows = 0, added = 0, updated = 0, removed = 0, unchanged = 0, skipped = 0, invalid = 0;
   struct Issue {
     std::size_t line;
@@ -23,6 +23,10 @@ struct ReportInputs {
   std::string results_file;                            // beside the report in reports/; empty: none
   double queued_seconds = 0, processing_seconds = 0;
 };
+
+// The counts of a planned file (rows, users and memberships per operation), and its changes in line
+// order: the ingest and `intake profile check` report a plan the same way.
+void add_plan_counts(ReportInputs& report, const ParsedFile& parsed, const Plan& plan);
 
 nlohmann::json report_json(const ReportInputs& inputs);
 std::string render_report_text(const nlohmann::json& report);

@@ -369,7 +369,21 @@ constexpr std::string_view kV8 = R"sql(
 ALTER TABLE directory_users ADD COLUMN image_digest INTEGER;
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// v9: profiles of the operator's own (`intake profile add`), every version kept by its sha256.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE profiles (
+  id          INTEGER PRIMARY KEY,            -- the version order: the highest present one is used
+  name        TEXT NOT NULL,
+  sha256      TEXT NOT NULL,                  -- of the definition, as ingests.profile_sha256 records it
+  definition  TEXT NOT NULL,                  -- the TOML text
+  added_at    TEXT NOT NULL,
+  added_by    TEXT NOT NULL,
+  removed_at  TEXT,                           -- removed versions stay for the ingests that used them
+  UNIQUE (name, sha256)
+);
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
 
 }  // namespace
 

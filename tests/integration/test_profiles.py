@@ -2,9 +2,22 @@
 vendor's file, and support reads the directory and the report back (the golden corpus in
 tests/profiles covers every rule; these cases prove the same engine runs behind `intake serve`)."""
 import os
+import re
 import subprocess
 
 from server_harness import ServerTestCase
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def tutorial_profile():
+    """The TOML of docs/PROFILES.md's tutorial, as a reader would copy it."""
+    with open(os.path.join(REPO, "docs", "PROFILES.md"), encoding="utf-8") as f:
+        text = f.read()
+    found = re.search(r"<!-- tutorial profile:[^>]*-->\n```toml\n(.*?)```", text, re.S)
+    assert found, "docs/PROFILES.md lost its tutorial profile"
+    return found.group(1)
 
 
 class ProfileUploads(ServerTestCase):
@@ -169,3 +182,88 @@ class ProfileUploads(ServerTestCase):
         self.assertIn("two-letter ISO 3166", refused.stderr)
         history = self.run_intake("history", "--tenant", "valid-co", "--status", "validated").stdout
         self.assertIn(validated["id"], history)
+
+    def test_a_profile_of_your_own_from_the_tutorial_end_to_end(self):
+        """The operator adds the docs' tutorial profile with the CLI, checks a file against it, gives it to
+        a tenant, and the tenant's uploads apply through it; a new version applies from the next upload."""
+        definition = tutorial_profile()
+        path = os.path.join(self.tmp, "hr-export.toml")
+        with open(path, "w") as f:
+            f.write(definition)
+        broken = os.path.join(self.tmp, "broken.toml")
+        with open(broken, "w") as f:
+            f.write(definition.replace('target = "groups"', 'target = "department"'))
+        refused = self.run_intake("profile", "add", broken, expect=1)
+        self.assertIn("broken.toml:", refused.stderr)
+        self.assertIn("'department' is not a target", refused.stderr)
+        with open(broken, "w") as f:
+            f.write(definition.replace('name = "hr-export"', 'name = "livesafe"'))
+        self.assertIn("is a built-in profile", self.run_intake("profile", "add", broken, expect=1).stderr)
+
+        self.assertIn("version 1", self.run_intake("profile", "add", path).stdout)
+        self.assertIn("already this definition", self.run_intake("profile", "add", path).stdout)
+        listed = {p["name"]: p for p in self.json_of("profile", "list")}
+        self.assertEqual(listed["hr-export"]["files"][0]["name"], "hr_export.csv")
+        self.assertEqual(listed["livesafe"]["origin"], "built-in")
+        self.assertEqual(self.run_intake("profile", "show", "hr-export", "--definition").stdout, definition)
+
+        header = "EmployeeId;Email;GivenName;Surname;Department;Mobile\n"
+        good = (header + "E1001;ann.lee@acme.example;Ann;Lee;Sales;+15713124600\n"
+                "E1002;bo.ek@acme.example;Bo;Ek;Operations;\n")
+        export = os.path.join(self.tmp, "hr_export.csv")
+        with open(export, "w") as f:
+            f.write(good + "X1;no-at-sign;Cy;;Sales;\n")
+        checked = self.run_intake("profile", "check", export, "--profile", "hr-export", expect=1)
+        self.assertIn("line 4, EmployeeId: EmployeeId 'X1' does not have the expected form", checked.stdout)
+        self.assertIn("1 of 3 rows are invalid (more than 10%); the file would not be applied", checked.stdout)
+        self.assertIn("E1001: added", checked.stdout)
+        self.assertIn("problems", checked.stderr)
+
+        key = self.tenant("acme", "--profile", "hr-export")
+        pack = self.run_intake("tenant", "show", "acme").stdout
+        self.assertIn("EmployeeId;Email;GivenName;Surname;Department;Mobile", pack)
+        self.assertIn("E1001;ann.lee@acme.example;Ann;Lee;Sales;+15713124600", pack)
+        self.sftp_put("acme", key, "hr_export.csv", good.encode())
+        first = self.wait_final("acme", 1)[0]
+        self.assertEqual(first["status"], "applied", first)
+        users = {u["username"]: u for u in self.json_of("users", "acme")}
+        self.assertEqual(sorted(users), ["E1001", "E1002"])
+        self.assertEqual(users["E1001"]["groups"], ["Sales"])
+        self.assertEqual(users["E1001"]["contacts"][0]["value"], "+15713124600")
+        version_one = self.json_of("report", first["id"])["profile_sha256"]
+        self.assertEqual(len(version_one), 64)
+
+        refused = self.run_intake("profile", "remove", "hr-export", expect=1)
+        self.assertIn("used by acme", refused.stderr)
+
+        # Before the next export is uploaded: what it would change in acme's directory now.
+        with open(export, "w") as f:
+            f.write(header + "E1001;ann.lee@acme.example;Ann;Lee;Marketing;+15713124600\n")
+        preview = self.run_intake("profile", "check", export, "--tenant", "acme").stdout
+        self.assertIn("E1001: updated (groups 'Sales' -> 'Marketing')", preview)
+        self.assertIn("removed 1", preview)
+        self.assertEqual(len(self.json_of("users", "acme")), 2)  # a check applies nothing
+
+        # A new version: the given name becomes required; the next upload is read with it.
+        with open(path, "w") as f:
+            f.write(definition.replace('target = "first_name"', 'target = "first_name"\nrequired = true'))
+        self.assertIn("version 2", self.run_intake("profile", "add", path).stdout)
+        self.sftp_put("acme", key, "hr_export.csv",
+                      (header + "E1001;ann.lee@acme.example;Ann;Lee;Marketing;+15713124600\n"
+                       "E1002;bo.ek@acme.example;Bo;Ek;Operations;\n"
+                       "E1003;cy@acme.example;;Ng;Sales;\n" +
+                       "".join(f"E20{i:02};u{i}@acme.example;U;Ser{i};Sales;\n" for i in range(10))).encode())
+        second = self.wait_final("acme", 2)[-1]
+        self.assertEqual(second["status"], "applied", second)
+        report = self.json_of("report", second["id"])
+        self.assertNotEqual(report["profile_sha256"], version_one)
+        self.assertEqual((report["counts"]["added"], report["counts"]["updated"], report["counts"]["invalid"]),
+                         (10, 1, 1))
+        self.assertIn("GivenName is empty; it is required", self.run_intake("report", second["id"]).stdout)
+
+        self.run_intake("tenant", "set", "acme", "--profile", "livesafe")
+        self.assertIn("removed profile hr-export", self.run_intake("profile", "remove", "hr-export").stdout)
+        self.assertNotIn("hr-export", [p["name"] for p in self.json_of("profile", "list")])
+        audit = self.run_intake("audit").stdout
+        self.assertIn("profile.add", audit)
+        self.assertIn("profile.remove", audit)

@@ -12,11 +12,13 @@
 #include "ingest/pipeline.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
+#include "ingest/profile_catalog.hpp"
 #include "ingest/report.hpp"
 #include "ingest/results.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/migrations.hpp"
+#include "store/profiles.hpp"
 #include "store/sqlite.hpp"
 #include "store/tenants.hpp"
 #include "test_support.hpp"
@@ -829,4 +831,50 @@ TEST_CASE(
   CHECK(record.counts.unchanged == 2);
   CHECK(record.counts.added + record.counts.updated + record.counts.removed == 0);
   CHECK(intake::store::IngestRepository(db).changes(*id).empty());
+}
+
+TEST_CASE("profiles of your own: versions by sha256, the newest used, removal kept on record, load errors") {
+  auto db = intake::store::Database::open_in_memory();
+  intake::store::ProfileRepository profiles(db);
+  const std::string head = "name = \"hr\"\ntitle = \"HR\"\n[[files]]\nname = \"hr.csv\"\nkey = \"id\"\n";
+  const std::string v1 = head + "[[files.columns]]\nheader = \"id\"\ntarget = \"key\"\n";
+  const std::string v2 = v1 + "[[files.columns]]\nheader = \"mail\"\ntarget = \"email\"\n";
+  const auto loaded1 = check_new_profile(v1, "hr.toml").value();
+  const auto loaded2 = check_new_profile(v2, "hr.toml").value();
+  CHECK(
+      check_new_profile(
+          "name = \"livesafe\"\ntitle = \"x\"\n[[files]]\nname = \"a.csv\"\nkey = \"id\"\n[[files.columns]]\n"
+          "header = \"id\"\ntarget = \"key\"\n",
+          "mine.toml")
+          .error()
+          .find("'livesafe' is a built-in profile") != std::string::npos);
+
+  CHECK(profiles.add("hr", loaded1.sha256, v1, "alice"));
+  CHECK_FALSE(profiles.add("hr", loaded1.sha256, v1, "alice"));  // already the newest
+  CHECK(find_profile(db, "hr").value()->sha256 == loaded1.sha256);
+  CHECK(profiles.add("hr", loaded2.sha256, v2, "bob"));
+  CHECK(find_profile(db, "hr").value()->sha256 == loaded2.sha256);  // the newest version is used
+  CHECK(find_profile(db, "hr").value()->files[0].columns.size() == 2);
+  CHECK(profiles.add("hr", loaded1.sha256, v1, "alice"));  // an older version again: newest now
+  CHECK(profiles.newest("hr")->sha256 == loaded1.sha256);
+  CHECK(profiles.version_count("hr") == 2);
+  CHECK(profiles.list().size() == 1);
+  CHECK(find_profile(db, "livesafe").value()->name == "livesafe");  // built-ins first
+  CHECK(profile_names(db) == builtin_profile_names() + ", hr");
+
+  CHECK(profiles.remove("hr"));
+  CHECK_FALSE(profiles.remove("hr"));
+  CHECK(!profiles.newest("hr"));
+  CHECK(profiles.version(loaded2.sha256)->definition == v2);  // kept for the ingests that used it
+  const auto unknown = find_profile(db, "hr");
+  REQUIRE(!unknown);
+  CHECK(unknown.error().find("unknown profile 'hr'; profiles: cosafe") != std::string::npos);
+
+  // A stored definition this intake no longer loads: an error that names it and says what to do.
+  CHECK(profiles.add("old", std::string(64, 'a'), "name = \"old\"\n", "carol"));
+  const auto broken = find_profile(db, "old");
+  REQUIRE(!broken);
+  CHECK(broken.error().find("profile 'old' (version aaaaaaaaaaaa") != std::string::npos);
+  CHECK(broken.error().find("old.toml:") != std::string::npos);
+  CHECK(broken.error().find("intake profile add FILE") != std::string::npos);
 }

@@ -1,0 +1,51 @@
+#include "ingest/directory_plan.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_set>
+
+#include "store/directory.hpp"
+
+namespace intake::ingest {
+
+Plan plan_against_directory(store::DirectoryRepository& directory, std::int64_t tenant_id,
+                            std::string_view file_name, const FileSpec& spec, const ParsedFile& parsed,
+                            std::int64_t digest_seed, std::function<void(const Change&)> on_change) {
+  std::unordered_set<std::string> known_groups;
+  if (spec.groups_must_exist) known_groups = directory.group_ids(tenant_id);
+  Planner planner(spec, parsed,
+                  {file_name, &known_groups, std::numeric_limits<std::size_t>::max(), digest_seed},
+                  std::move(on_change));
+  const auto feeds = [&](TargetKind kind) {
+    return std::any_of(spec.slots.begin(), spec.slots.end(), [&](const Target& t) { return t.kind == kind; });
+  };
+  const store::UserStreamParts parts{feeds(TargetKind::Contact), feeds(TargetKind::Attribute),
+                                     feeds(TargetKind::Groups)};
+  StoredUser stored;
+  std::vector<std::string_view> groups;
+  directory.for_each_user(
+      tenant_id, file_name, [&](const StoredSummary& user) { return !planner.add_summary(user); },
+      [&](const store::StoredUserView& user) {
+        stored.id = user.id;
+        stored.key = user.external_id;
+        for (std::size_t i = 0; i < kUserFieldCount; ++i) stored.fields[i] = user.fields[i];
+        stored.contacts = user.contacts;
+        stored.attributes = user.attributes;
+        std::string joined_groups;
+        if (user.groups.find('\n') !=
+            std::string_view::npos) {  // several: in set order (one needs no sorting)
+          groups = split_set(user.groups);
+          joined_groups = join_set(std::vector<std::string>(groups.begin(), groups.end()));
+        }
+        stored.groups = joined_groups.empty() ? user.groups : std::string_view(joined_groups);
+        stored.origin_file = user.origin_file;
+        stored.manual = user.manual;
+        stored.removed = user.removed;
+        stored.digest = user.image_digest;
+        planner.add_known(stored);
+      },
+      parts);
+  return planner.finish();
+}
+
+}  // namespace intake::ingest
