@@ -10,11 +10,13 @@
 
 #include "cli/commands.hpp"
 #include "cli/upload_adapters.hpp"
+#include "ingest/profile_catalog.hpp"
 #include "keys/fingerprint.hpp"
 #include "server/event_log.hpp"
 #include "server/server.hpp"
 #include "server/server_store.hpp"
 #include "server/sftp/sftp_session.hpp"
+#include "store/profiles.hpp"
 
 namespace intake::cli {
 namespace {
@@ -61,6 +63,21 @@ void raise_descriptor_limit(const server::ServerSettings& settings) {
                                             : "ok"}});
 }
 
+// A profile of the operator's that this intake no longer loads is said at start, with the tenants it
+// leaves without one (each of their uploads then fails with the same reason), never skipped silently.
+void report_unloadable_profiles(Context& context) {
+  store::ProfileRepository profiles(context.db());
+  for (const auto& stored : profiles.list()) {
+    if (const auto loaded = ingest::find_profile(context.db(), stored.name); !loaded) {
+      std::string tenants;
+      for (const auto& tenant : profiles.tenants_using(stored.name))
+        tenants += (tenants.empty() ? "" : ",") + tenant;
+      server::log_event(spdlog::level::err, "", "profile.unloadable",
+                        {{"profile", stored.name}, {"tenants", tenants}, {"error", loaded.error()}});
+    }
+  }
+}
+
 void serve(Context& context, const ServeOptions& options) {
   Config config = context.config();
   if (!options.listen.empty()) config.server.listen = options.listen;
@@ -98,6 +115,7 @@ void serve(Context& context, const ServeOptions& options) {
     }
   }
   const auto database = context.data_dir() / "intake.db";
+  report_unloadable_profiles(context);
   ProfileNamePolicy names(store::Database::open(database));
   TenantQuotas quotas(store::Database::open(database));
   ingest::IngestSettings ingest_settings{context.data_dir(),

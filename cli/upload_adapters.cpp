@@ -25,8 +25,11 @@ std::optional<std::string> ProfileNamePolicy::refusal(const std::string& tenant_
     if (!tenant) return "unknown tenant";
     expected = tenant->file_names;
     if (expected.empty()) {
-      if (const auto profile = ingest::find_profile(db_, tenant->profile))
-        expected = (*profile)->file_names();
+      const auto profile = ingest::find_profile(db_, tenant->profile);
+      // A profile that does not load (logged at start): the file is taken, and its ingest fails with
+      // the reason in the history and the report, rather than an upload refused with no reason.
+      if (!profile) return std::nullopt;
+      expected = (*profile)->file_names();
     }
   }
   if (std::find(expected.begin(), expected.end(), name) != expected.end()) return std::nullopt;

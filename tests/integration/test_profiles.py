@@ -3,6 +3,7 @@ vendor's file, and support reads the directory and the report back (the golden c
 tests/profiles covers every rule; these cases prove the same engine runs behind `intake serve`)."""
 import os
 import re
+import sqlite3
 import subprocess
 
 from server_harness import ServerTestCase
@@ -267,3 +268,25 @@ class ProfileUploads(ServerTestCase):
         audit = self.run_intake("audit").stdout
         self.assertIn("profile.add", audit)
         self.assertIn("profile.remove", audit)
+
+    def test_a_stored_profile_that_no_longer_loads_is_said_at_start_and_fails_uploads_with_the_reason(self):
+        """As after an upgrade that drops a key the stored definition uses: never a crash, never a tenant
+        silently skipped."""
+        path = os.path.join(self.tmp, "hr-export.toml")
+        with open(path, "w") as f:
+            f.write(tutorial_profile())
+        self.run_intake("profile", "add", path)
+        key = self.tenant("acme", "--profile", "hr-export")
+        self.stop_server()
+        with sqlite3.connect(os.path.join(self.data_dir, "intake.db")) as db:
+            db.execute("UPDATE profiles SET definition = replace(definition, 'target = \"groups\"', "
+                       "'target = \"department\"')")
+        self.start_server()
+        self.wait_for_log(r"event=profile.unloadable.*hr-export.*acme")
+        listed = self.run_intake("profile", "list").stdout
+        self.assertIn("DOES NOT LOAD", listed)
+        self.sftp_put("acme", key, "hr_export.csv", b"EmployeeId;Email;GivenName;Surname;Department;Mobile\n")
+        failed = self.wait_final("acme", 1)[0]
+        self.assertEqual(failed["status"], "failed", failed)
+        self.assertIn("does not load in this version of intake", failed["message"])
+        self.assertIn("'department' is not a target", failed["message"])
