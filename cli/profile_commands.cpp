@@ -9,6 +9,7 @@
 #include "ingest/csv_reader.hpp"
 #include "ingest/directory_plan.hpp"
 #include "ingest/file_parser.hpp"
+#include "ingest/golden_cases.hpp"
 #include "ingest/image.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "ingest/report.hpp"
@@ -206,6 +207,39 @@ void check_file(Context& context, const CheckOptions& o) {
   if (problems) throw UserError("the file has problems (listed above); fix them before it is uploaded");
 }
 
+// Runs the golden cases in DIR (one folder per case, docs/PROFILES.md "The golden corpus") against a
+// profile: a vendor keeps its cases next to its profile and runs them before each `profile add`.
+void test_profile(Context& context, const std::string& folder, const std::string& name,
+                  const std::string& file) {
+  std::shared_ptr<const ingest::Profile> profile;
+  if (!file.empty()) {
+    auto loaded = ingest::load_profile(read_text_file(file, "the profile"),
+                                       std::filesystem::path(file).filename().string());
+    if (!loaded) throw UserError(loaded.error());
+    profile = std::make_shared<const ingest::Profile>(std::move(*loaded));
+  } else {
+    profile =
+        require_profile(context, name.empty() ? std::filesystem::path(folder).filename().string() : name);
+  }
+  const auto cases = ingest::golden_case_folders(folder);
+  if (cases.empty())
+    throw UserError("no cases in " + folder + ": each case is a folder with input.csv and expected.json");
+  std::size_t failed = 0;
+  for (const auto& case_folder : cases) {
+    const auto golden = ingest::run_golden_case(*profile, case_folder);
+    const auto mismatches =
+        golden ? ingest::golden_case_mismatches(**golden) : std::vector<std::string>{golden.error()};
+    std::cout << (mismatches.empty() ? "ok    " : "FAIL  ") << case_folder.filename().string() << "\n";
+    for (const auto& mismatch : mismatches) std::cout << "      " << mismatch << "\n";
+    failed += !mismatches.empty();
+  }
+  std::cout << cases.size() << " cases against " << profile->name << " (definition "
+            << profile->sha256.substr(0, 12) << "): " << cases.size() - failed << " passed, " << failed
+            << " failed\n";
+  if (failed)
+    throw UserError(std::to_string(failed) + " of " + std::to_string(cases.size()) + " cases failed");
+}
+
 }  // namespace
 
 void add_profile_commands(CLI::App& app, Context& context) {
@@ -298,6 +332,18 @@ void add_profile_commands(CLI::App& app, Context& context) {
   auto* remove = profile->add_subcommand("remove", "Remove a profile of your own that no tenant uses");
   remove->add_option("NAME", options->name, "Profile name")->required();
   remove->callback([options, &context] { remove_profile(context, options->name); });
+
+  struct TestOptions {
+    std::string folder, profile, file;
+  };
+  auto test_options = std::make_shared<TestOptions>();
+  auto* test = profile->add_subcommand("test", "Run golden cases (a folder per case) against a profile");
+  test->add_option("DIR", test_options->folder, "The folder of cases")->required();
+  test->add_option("--profile", test_options->profile, "A profile by name (default: DIR's name)");
+  test->add_option("--file", test_options->file, "A profile file not added yet");
+  test->callback([test_options, &context] {
+    test_profile(context, test_options->folder, test_options->profile, test_options->file);
+  });
 
   auto check_options = std::make_shared<CheckOptions>();
   auto* check = profile->add_subcommand(

@@ -201,7 +201,31 @@ class ProfileUploads(ServerTestCase):
             f.write(definition.replace('name = "hr-export"', 'name = "livesafe"'))
         self.assertIn("is a built-in profile", self.run_intake("profile", "add", broken, expect=1).stderr)
 
+        # The vendor's own golden cases, run against the file before it is added.
+        cases = os.path.join(self.tmp, "hr-cases")
+        for name, rows, counts in [("01-two-new", "E1001;a@acme.example;Ann;Lee;Sales;\nE1002;b@acme.example;Bo;Ek;Ops;\n",
+                                    '{"counts": {"added": 2}, "changes": ["E1001 added email \'\' -> \'a@acme.example\' '
+                                    'first_name \'\' -> \'Ann\' last_name \'\' -> \'Lee\' groups \'\' -> \'Sales\'", '
+                                    '"E1002 added email \'\' -> \'b@acme.example\' first_name \'\' -> \'Bo\' last_name '
+                                    '\'\' -> \'Ek\' groups \'\' -> \'Ops\'"]}'),
+                                   ("02-bad-id", "X9;c@acme.example;Cy;Ng;Ops;\n",
+                                    '{"counts": {"added": 1, "invalid": 0}}')]:
+            os.makedirs(os.path.join(cases, name))
+            with open(os.path.join(cases, name, "input.csv"), "w") as f:
+                f.write("EmployeeId;Email;GivenName;Surname;Department;Mobile\n" + rows)
+            with open(os.path.join(cases, name, "expected.json"), "w") as f:
+                f.write(counts)
+        tested = self.run_intake("profile", "test", cases, "--file", path, expect=1)
+        self.assertIn("ok    01-two-new", tested.stdout)
+        self.assertIn("FAIL  02-bad-id", tested.stdout)
+        self.assertIn("counts: added is 0, expected 1", tested.stdout)
+        self.assertIn("1 of 2 cases failed", tested.stderr)
+        with open(os.path.join(cases, "02-bad-id", "expected.json"), "w") as f:
+            f.write('{"counts": {"invalid": 1}, "problems": ["line 2 EmployeeId: does not have the expected form"]}')
+        self.assertIn("2 passed, 0 failed", self.run_intake("profile", "test", cases, "--file", path).stdout)
+
         self.assertIn("version 1", self.run_intake("profile", "add", path).stdout)
+        self.assertIn("2 passed", self.run_intake("profile", "test", cases, "--profile", "hr-export").stdout)
         self.assertIn("already this definition", self.run_intake("profile", "add", path).stdout)
         listed = {p["name"]: p for p in self.json_of("profile", "list")}
         self.assertEqual(listed["hr-export"]["files"][0]["name"], "hr_export.csv")
