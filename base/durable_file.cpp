@@ -43,19 +43,21 @@ void fsync_directory(const std::filesystem::path& dir) {
 
 tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
                                                       std::string_view content, Existing existing, Sync sync,
-                                                      mode_t mode) {
+                                                      mode_t mode, const std::filesystem::path& staging) {
   return write_file_atomically(
       path, [content](const std::function<void(std::string_view)>& write) { write(content); }, existing, sync,
-      mode);
+      mode, staging);
 }
 
 tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
                                                       const ContentProducer& produce, Existing existing,
-                                                      Sync sync, mode_t mode) {
+                                                      Sync sync, mode_t mode,
+                                                      const std::filesystem::path& staging) {
   const auto suffix = random_hex(8);
   if (!suffix)
     return tl::unexpected("cannot create " + path.string() + ": no random name for its temporary file");
-  const std::filesystem::path temporary = path.string() + ".tmp-" + *suffix;
+  const std::filesystem::path temporary =
+      (staging.empty() ? path : staging / path.filename()).string() + ".tmp-" + *suffix;
   if (auto written = write_new_file(temporary, produce, sync, mode); !written) {
     ::unlink(temporary.c_str());
     return tl::unexpected(written.error());

@@ -19,15 +19,19 @@ enum class Sync { Yes, No };            // fsync the file and its folder (durabl
 
 // Writes `content` to `path` atomically. Existing::Keep links instead of renaming, so that when two
 // processes race exactly one file lands: the result is false when another was there first. The error
-// names the file and the system's reason.
+// names the file and the system's reason. The temporary file is written beside `path`, or in
+// `staging` (a folder on the same file system) when a half-written file must never be seen in
+// `path`'s folder, even after a crash (a tenant's reports/).
 tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
                                                       std::string_view content, Existing existing, Sync sync,
-                                                      mode_t mode = 0600);
+                                                      mode_t mode = 0600,
+                                                      const std::filesystem::path& staging = {});
 
 // The same for content too large to hold at once: `produce` hands its pieces, in order, to `write`.
 using ContentProducer = std::function<void(const std::function<void(std::string_view)>& write)>;
 tl::expected<bool, std::string> write_file_atomically(const std::filesystem::path& path,
                                                       const ContentProducer& produce, Existing existing,
-                                                      Sync sync, mode_t mode = 0600);
+                                                      Sync sync, mode_t mode = 0600,
+                                                      const std::filesystem::path& staging = {});
 
 }  // namespace intake::base

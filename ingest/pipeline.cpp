@@ -19,6 +19,7 @@
 #include "base/utc_time.hpp"
 #include "ingest/directory_plan.hpp"
 #include "ingest/file_parser.hpp"
+#include "ingest/file_source.hpp"
 #include "ingest/image.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
@@ -36,25 +37,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::system_clock;
 
 namespace {
-
-class FileSource : public ByteSource {
- public:
-  explicit FileSource(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~FileSource() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-  std::size_t read(std::span<char> buffer) override {
-    while (true) {
-      const ssize_t got = ::read(fd_, buffer.data(), buffer.size());
-      if (got < 0 && errno == EINTR) continue;
-      return got > 0 ? static_cast<std::size_t>(got) : 0;
-    }
-  }
-
- private:
-  int fd_;
-};
 
 std::optional<std::string> sha256_of(const fs::path& path) {
   const base::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -98,17 +80,22 @@ std::string rfc5322_date(Clock::time_point now) {
 void publish_report(const IngestSettings& settings, const store::Tenant& tenant, const nlohmann::json& report,
                     const base::ContentProducer& results = {}) {
   const fs::path reports = settings.data_dir / "tenants" / tenant.name / "reports";
+  // Written in the data dir's staging folder and renamed into reports/: the tenant never sees a
+  // half-written file there, even after a crash.
+  const fs::path staging = settings.data_dir / "staging";
   std::error_code ec;
   fs::create_directories(reports, ec);
+  fs::create_directories(staging, ec);
   // Reports can be rendered again from the database: written atomically, not fsynced (the journal
   // and the archive are what must survive a power cut).
-  const auto written =
-      base::write_file_atomically(reports / report_file_name(report["received_at"], report["file"]),
-                                  render_report_text(report), base::Existing::Replace, base::Sync::No, 0644);
+  const auto written = base::write_file_atomically(reports / report_file_name(report["id"], report["file"]),
+                                                   render_report_text(report), base::Existing::Replace,
+                                                   base::Sync::No, 0644, staging);
   if (!written && settings.on_error) settings.on_error(report["id"].get<std::string>(), written.error());
   if (results && report.contains("results_file")) {
-    const auto listed = base::write_file_atomically(reports / report["results_file"].get<std::string>(),
-                                                    results, base::Existing::Replace, base::Sync::No, 0644);
+    const auto listed =
+        base::write_file_atomically(reports / report["results_file"].get<std::string>(), results,
+                                    base::Existing::Replace, base::Sync::No, 0644, staging);
     if (!listed && settings.on_error) settings.on_error(report["id"].get<std::string>(), listed.error());
   }
   if (!tenant.report_emails.empty()) {
@@ -301,7 +288,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                                std::optional<ResultsOutcome> results = {}) {
     base::ContentProducer producer;
     if (results && spec && parsed_file) {
-      report.results_file = results_file_name(record->received_at, record->file_name);
+      report.results_file = results_file_name(id, record->file_name);
       producer = [&, outcome = *results](const std::function<void(std::string_view)>& write) {
         write_results(*spec, *parsed_file, *plan_made, outcome, write);
       };
@@ -376,6 +363,14 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   auto parsed = parse_file(reader, *spec,
                            {tenant->org_id, tenant->phone_region, std::numeric_limits<std::size_t>::max(),
                             static_cast<std::size_t>(record->size) / 32});
+  if (source.error()) {
+    store::Transaction transaction(db);
+    ingests.clear_changes(id);
+    return conclude_in(transaction, "failed",
+                       "the archived file could not be read (" + *source.error() +
+                           "); nothing was applied — upload the file again",
+                       {});
+  }
   parsed_file = &parsed;
   report.rows = parsed.records;
   report.invalid = parsed.invalid;

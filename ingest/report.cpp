@@ -186,22 +186,14 @@ std::string render_report_email(const nlohmann::json& r, const std::vector<std::
          crlf_body;
 }
 
-namespace {
-
-std::string report_stem(const std::string& received_at, const std::string& file_name) {
-  std::string stamp = received_at.substr(0, 23);  // 2026-11-21T22:15:00.123: unique per upload
-  std::replace(stamp.begin(), stamp.end(), ':', '-');
-  return stamp + "Z_" + file_name;
+// The ingest id leads: unique per upload (two received in the same millisecond differ by its counter)
+// and sortable by time, so reports/ lists in upload order.
+std::string report_file_name(const std::string& ingest_id, const std::string& file_name) {
+  return ingest_id + "_" + file_name + ".txt";
 }
 
-}  // namespace
-
-std::string report_file_name(const std::string& received_at, const std::string& file_name) {
-  return report_stem(received_at, file_name) + ".txt";
-}
-
-std::string results_file_name(const std::string& received_at, const std::string& file_name) {
-  return report_stem(received_at, file_name) + ".results.csv";
+std::string results_file_name(const std::string& ingest_id, const std::string& file_name) {
+  return ingest_id + "_" + file_name + ".results.csv";
 }
 
 }  // namespace intake::ingest

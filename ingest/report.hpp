@@ -33,9 +33,10 @@ std::string render_report_text(const nlohmann::json& report);
 // From, To (the tenant's report addresses), Subject, Date, Message-ID, a text/plain UTF-8 body.
 std::string render_report_email(const nlohmann::json& report, const std::vector<std::string>& to,
                                 const std::string& from_host, const std::string& date_rfc5322);
-// "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.txt": safe on every file system and sortable.
-std::string report_file_name(const std::string& received_at, const std::string& file_name);
-// "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.results.csv": every row's result, beside the report.
-std::string results_file_name(const std::string& received_at, const std::string& file_name);
+// "20261121T221500.123Z-0000-3f9a_livesafe_snapshot.csv.txt": named by the ingest id (unique, and in
+// upload order), safe on every file system.
+std::string report_file_name(const std::string& ingest_id, const std::string& file_name);
+// "20261121T221500.123Z-0000-3f9a_livesafe_snapshot.csv.results.csv": every row's result, beside it.
+std::string results_file_name(const std::string& ingest_id, const std::string& file_name);
 
 }  // namespace intake::ingest

@@ -1,16 +1,20 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/durable_file.hpp"
 #include "base/email.hpp"
 #include "base/host_port.hpp"
 #include "base/ipv4.hpp"
 #include "base/ssh_wire.hpp"
 #include "base/text.hpp"
 #include "base/utc_time.hpp"
+#include "test_support.hpp"
 
 using namespace intake::base;
 
@@ -144,4 +148,48 @@ TEST_CASE("the wire reader: a short read poisons it, the read_* forms answer nul
   CHECK(checking.read_text() == std::optional<std::string_view>("abc"));
   CHECK_FALSE(checking.read_string());
   CHECK(load_u32(bytes) == 3u);
+}
+
+TEST_CASE(
+    "durable files: replace or keep atomically; with a staging folder nothing half-written is ever beside "
+    "the target") {
+  intake::test::TempDir dir;
+  const auto folder = dir.path() / "reports";
+  const auto staging = dir.path() / "staging";
+  std::filesystem::create_directories(folder);
+  std::filesystem::create_directories(staging);
+  const auto entries = [](const std::filesystem::path& path) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(path))
+      names.push_back(entry.path().filename());
+    return names;
+  };
+  const auto target = folder / "r.txt";
+  std::vector<std::string> seen_in_folder, seen_in_staging;
+  const auto written = intake::base::write_file_atomically(
+      target,
+      [&](const std::function<void(std::string_view)>& write) {
+        write("half");
+        seen_in_folder = entries(folder);  // as a tenant listing reports/ mid-write would see it
+        seen_in_staging = entries(staging);
+        write(" and whole");
+      },
+      intake::base::Existing::Replace, intake::base::Sync::No, 0644, staging);
+  REQUIRE(written);
+  CHECK(seen_in_folder.empty());
+  REQUIRE(seen_in_staging.size() == 1);
+  CHECK(seen_in_staging[0].starts_with("r.txt.tmp-"));
+  CHECK(entries(staging).empty());
+  std::ifstream in(target);
+  std::string text;
+  std::getline(in, text);
+  CHECK(text == "half and whole");
+
+  CHECK(intake::base::write_file_atomically(target, "again", intake::base::Existing::Replace,
+                                            intake::base::Sync::No, 0644, staging)
+            .value());
+  CHECK_FALSE(intake::base::write_file_atomically(target, "other", intake::base::Existing::Keep,
+                                                  intake::base::Sync::No, 0644, staging)
+                  .value());  // kept: another was there first
+  CHECK(entries(folder) == std::vector<std::string>{"r.txt"});
 }

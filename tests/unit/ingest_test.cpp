@@ -7,6 +7,7 @@
 #include "base/sha256.hpp"
 #include "ingest/csv_reader.hpp"
 #include "ingest/file_parser.hpp"
+#include "ingest/file_source.hpp"
 #include "ingest/image.hpp"
 #include "ingest/phone.hpp"
 #include "ingest/pipeline.hpp"
@@ -386,8 +387,11 @@ TEST_CASE("reports: text, file name and e-mail") {
   const auto text = render_report_text(json);
   CHECK(text.find("Status:      applied") != std::string::npos);
   CHECK(text.find("line 4, email: 'x' is not an e-mail address") != std::string::npos);
-  CHECK(report_file_name(in.received_at, in.file_name) ==
-        "2026-11-21T22-15-00.123Z_livesafe_snapshot.csv.txt");
+  // Named by the ingest id: two uploads received in the same millisecond get two reports.
+  CHECK(report_file_name("20261121T221500.123Z-0000-3f9a", in.file_name) ==
+        "20261121T221500.123Z-0000-3f9a_livesafe_snapshot.csv.txt");
+  CHECK(report_file_name("20261121T221500.123Z-0001-07c2", in.file_name) !=
+        report_file_name("20261121T221500.123Z-0000-3f9a", in.file_name));
   const auto mail = render_report_email(json, {"a@x.org", "b@x.org"}, "sftp.example.com",
                                         "Sat, 21 Nov 2026 22:15:00 +0000");
   CHECK(mail.starts_with("From: Intake <intake@sftp.example.com>\r\nTo: a@x.org, b@x.org\r\n"));
@@ -877,4 +881,27 @@ TEST_CASE("profiles of your own: versions by sha256, the newest used, removal ke
   CHECK(broken.error().find("profile 'old' (version aaaaaaaaaaaa") != std::string::npos);
   CHECK(broken.error().find("old.toml:") != std::string::npos);
   CHECK(broken.error().find("intake profile add FILE") != std::string::npos);
+}
+
+TEST_CASE("an archived file that cannot be read is an error, never a shorter file") {
+  intake::test::TempDir dir;
+  const auto path = dir.path() / "f.csv";
+  std::ofstream(path) << "a,b\n";
+  FileSource whole(path);
+  std::array<char, 64> buffer{};
+  CHECK(whole.read(buffer) == 4);
+  CHECK(whole.read(buffer) == 0);  // the end
+  CHECK(!whole.error());
+
+  FileSource missing(dir.path() / "gone.csv");
+  CHECK(missing.read(buffer) == 0);
+  CHECK(missing.error().value().find("cannot open it") != std::string::npos);
+
+  // read() on a directory fails (EISDIR) as a failing disk would: the stream ends and says why.
+  FileSource failing(dir.path());
+  CHECK(failing.read(buffer) == 0);
+  REQUIRE(failing.error());
+  CHECK(*failing.error() == "reading it failed after 0 bytes: Is a directory");
+  CsvReader reader(failing, ',');
+  CHECK(reader.next().value() == std::nullopt);  // the parser sees an end, which the pipeline must not trust
 }
