@@ -183,4 +183,13 @@ std::string escape_for_log(std::string_view text) { return escape_controls(text,
 
 std::string terminal_safe(std::string_view text) { return escape_controls(text, Quotes::Keep); }
 
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
 }  // namespace intake::base

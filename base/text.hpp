@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace intake::base {
 
@@ -41,5 +42,8 @@ std::string escape_for_log(std::string_view text);
 // The same for a table cell on a terminal: control characters and invalid bytes escaped, quotes and
 // backslashes as they are.
 std::string terminal_safe(std::string_view text);
+
+// "a, b, c" (with separator ", "): lists in messages.
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 
 }  // namespace intake::base

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "ingest/csv_reader.hpp"
 #include "ingest/directory_plan.hpp"
@@ -94,9 +95,7 @@ void add_profile(Context& context, const std::string& path) {
             << profile->files.size() << (profile->files.size() == 1 ? " file" : " files") << ", version "
             << profiles.version_count(profile->name) << ")";
   if (!tenants.empty()) {
-    std::string names;
-    for (const auto& tenant : tenants) names += (names.empty() ? "" : ", ") + tenant;
-    std::cout << "; the next upload of " << names << " uses it";
+    std::cout << "; the next upload of " << base::join(tenants) << " uses it";
   }
   std::cout << "\n";
 }
@@ -107,9 +106,7 @@ void remove_profile(Context& context, const std::string& name) {
   store::ProfileRepository profiles(context.db());
   store::Transaction transaction(context.db());
   if (const auto tenants = profiles.tenants_using(name); !tenants.empty()) {
-    std::string names;
-    for (const auto& tenant : tenants) names += (names.empty() ? "" : ", ") + tenant;
-    throw UserError("profile " + name + " is used by " + names +
+    throw UserError("profile " + name + " is used by " + base::join(tenants) +
                     "; give them another profile first (`intake tenant set TENANT --profile NAME`)");
   }
   if (!profiles.remove(name))
@@ -136,10 +133,9 @@ void check_file(Context& context, const CheckOptions& o) {
       o.file_name.empty() ? std::filesystem::path(o.file).filename().string() : o.file_name;
   const auto* spec = profile->file_for(file_name);
   if (!spec) {
-    std::string names;
-    for (const auto& name : profile->file_names()) names += (names.empty() ? "" : ", ") + name;
     throw UserError("profile " + profile->name + " has no rules for a file named " + file_name +
-                    "; its files are " + names + " (name the one to check with --file-name)");
+                    "; its files are " + base::join(profile->file_names()) +
+                    " (name the one to check with --file-name)");
   }
   const std::string org_id = !o.org_id.empty() ? o.org_id : tenant ? tenant->org_id : "";
   const bool has_org_column = std::any_of(spec->columns.begin(), spec->columns.end(), [](const auto& column) {
@@ -281,11 +277,8 @@ void add_profile_commands(CLI::App& app, Context& context) {
     }
     std::vector<std::vector<std::string>> rows{{"NAME", "ORIGIN", "FILES", "TITLE"}};
     for (const auto& listed : all) {
-      std::string files;
-      if (listed.profile) {
-        for (const auto& name : listed.profile->file_names()) files += (files.empty() ? "" : ", ") + name;
-      }
-      rows.push_back({listed.name, listed.origin, files,
+      rows.push_back({listed.name, listed.origin,
+                      listed.profile ? base::join(listed.profile->file_names()) : "",
                       listed.profile ? listed.profile->title : "DOES NOT LOAD: " + listed.error});
     }
     std::cout << render_table(rows);

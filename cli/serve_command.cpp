@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/upload_adapters.hpp"
 #include "ingest/profile_catalog.hpp"
@@ -69,11 +70,10 @@ void report_unloadable_profiles(Context& context) {
   store::ProfileRepository profiles(context.db());
   for (const auto& stored : profiles.list()) {
     if (const auto loaded = ingest::find_profile(context.db(), stored.name); !loaded) {
-      std::string tenants;
-      for (const auto& tenant : profiles.tenants_using(stored.name))
-        tenants += (tenants.empty() ? "" : ",") + tenant;
       server::log_event(spdlog::level::err, "", "profile.unloadable",
-                        {{"profile", stored.name}, {"tenants", tenants}, {"error", loaded.error()}});
+                        {{"profile", stored.name},
+                         {"tenants", base::join(profiles.tenants_using(stored.name), ",")},
+                         {"error", loaded.error()}});
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.hpp"
 #include "base/utc_time.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "server/event_log.hpp"
@@ -33,9 +34,8 @@ std::optional<std::string> ProfileNamePolicy::refusal(const std::string& tenant_
     }
   }
   if (std::find(expected.begin(), expected.end(), name) != expected.end()) return std::nullopt;
-  std::string list;
-  for (const auto& file_name : expected) list += (list.empty() ? "" : ", ") + file_name;
-  return "'" + name + "' is not accepted: name the file exactly " + list + " (no dates or timestamps)";
+  return "'" + name + "' is not accepted: name the file exactly " + base::join(expected) +
+         " (no dates or timestamps)";
 }
 
 server::sftp::UploadQuota TenantQuotas::quota_of(const std::string& tenant_name,

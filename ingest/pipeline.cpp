@@ -15,6 +15,7 @@
 #include "base/durable_file.hpp"
 #include "base/hex.hpp"
 #include "base/sha256.hpp"
+#include "base/text.hpp"
 #include "base/unique_fd.hpp"
 #include "base/utc_time.hpp"
 #include "ingest/directory_plan.hpp"
@@ -340,13 +341,9 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   spec = profile ? profile->file_for(record->file_name) : nullptr;
   if (!spec) {
     store::Transaction transaction(db);
-    std::string names;
-    if (profile) {
-      for (const auto& name : profile->file_names()) names += (names.empty() ? "" : ", ") + name;
-    }
     finish("failed",
            profile ? "profile '" + profile->name + "' has no rules for a file named " + record->file_name +
-                         "; its files are " + names
+                         "; its files are " + base::join(profile->file_names())
                    : "tenant " + tenant->name + ": " + found_profile.error() +
                          "; set one with `intake tenant set " + tenant->name + " --profile NAME`",
            {});

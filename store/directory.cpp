@@ -79,8 +79,7 @@ class WholeUserCursor {
             (parts.attributes ? "a.name, a.value, " : "NULL, NULL, ") +
             (parts.groups ? "m.group_id, " : "NULL, ") +
             "COALESCE(u.origin_file, ''), u.origin_file IS NULL, u.removed_at IS NOT NULL, u.image_digest "
-            "FROM "
-            "directory_users u " +
+            "FROM directory_users u " +
             (parts.contacts ? "LEFT JOIN directory_user_contacts c ON c.user_id = u.id " : "") +
             (parts.attributes ? "LEFT JOIN directory_user_attributes a ON a.user_id = u.id " : "") +
             "LEFT JOIN directory_memberships m ON " + (parts.groups ? "m.user_id = u.id" : "0") +
@@ -197,9 +196,9 @@ void DirectoryRepository::for_each_user(std::int64_t tenant_id, std::string_view
   constexpr std::size_t kStepOver = 16;
   constexpr int kToWhole = 28, kToSummaries = 4;  // users asked for, of the last 32 (the bits of `asked`)
   auto summaries = db_.prepare(
-      "SELECT id, external_id, image_digest, COALESCE(origin_file, ''), origin_file IS NULL, removed_at IS "
-      "NOT "
-      "NULL FROM directory_users WHERE tenant_id = ?1 AND external_id >= ?2 ORDER BY external_id");
+      "SELECT id, external_id, image_digest, COALESCE(origin_file, ''), origin_file IS NULL, "
+      "removed_at IS NOT NULL FROM directory_users WHERE tenant_id = ?1 AND external_id >= ?2 "
+      "ORDER BY external_id");
   summaries.bind(1, tenant_id).bind(2, "");  // a literal: an empty view binds NULL
   WholeUserCursor whole(db_, tenant_id, origin, parts);
   std::size_t position = 0;  // of the current user, in key order

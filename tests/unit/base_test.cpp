@@ -64,6 +64,13 @@ std::optional<std::string> typed(std::string_view text) {
 }
 }  // namespace
 
+TEST_CASE("join lists items for messages") {
+  CHECK(join({}) == "");
+  CHECK(join({"a"}) == "a");
+  CHECK(join({"a", "b", "c"}) == "a, b, c");
+  CHECK(join({"a", "b"}, ",") == "a,b");
+}
+
 TEST_CASE("UTC times as staff type them") {
   CHECK(typed("2027-01-31") == "2027-01-31T00:00:00.000Z");
   CHECK(typed("2027-01-31T13:05Z") == "2027-01-31T13:05:00.000Z");
