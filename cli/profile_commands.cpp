@@ -152,7 +152,6 @@ void check_file(Context& context, const CheckOptions& o) {
       ingest::parse_file(reader, *spec, {org_id, tenant ? std::string_view(tenant->phone_region) : ""});
 
   ingest::ReportInputs report;
-  report.id = "check";
   report.tenant = tenant ? tenant->name : "";
   report.file_name = file_name;
   report.profile = profile->name;

@@ -78,6 +78,19 @@ void report_unloadable_profiles(Context& context) {
   }
 }
 
+// Report files a crash left half-written in DATA_DIR/staging (never visible to tenants). Only those an
+// hour old: a CLI command (a release) may be writing one right now.
+void sweep_staging(const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  std::size_t removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir / "staging", ec)) {
+    if (entry.is_regular_file(ec) && entry.last_write_time(ec) < cutoff && std::filesystem::remove(entry.path(), ec))
+      ++removed;
+  }
+  if (removed > 0) server::log_event(spdlog::level::info, "", "staging.swept", {{"count", std::to_string(removed)}});
+}
+
 void serve(Context& context, const ServeOptions& options) {
   Config config = context.config();
   if (!options.listen.empty()) config.server.listen = options.listen;
@@ -116,6 +129,7 @@ void serve(Context& context, const ServeOptions& options) {
   }
   const auto database = context.data_dir() / "intake.db";
   report_unloadable_profiles(context);
+  sweep_staging(context.data_dir());
   ProfileNamePolicy names(store::Database::open(database));
   TenantQuotas quotas(store::Database::open(database));
   ingest::IngestSettings ingest_settings{context.data_dir(),

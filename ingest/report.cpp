@@ -70,12 +70,16 @@ std::string render_report_text(const nlohmann::json& r) {
   const auto& c = r["counts"];
   std::string out;
   out += "Intake report for " + r["file"].get<std::string>() + "\n";
-  out += "Ingest id:   " + r["id"].get<std::string>() + "\n";
-  out += "Received:    " + r["received_at"].get<std::string>() + "\n";
+  // A file checked with `intake profile check` was never uploaded: no id, time, hash or timings.
+  const bool uploaded = !r["received_at"].get<std::string>().empty();
+  if (uploaded) {
+    out += "Ingest id:   " + r["id"].get<std::string>() + "\n";
+    out += "Received:    " + r["received_at"].get<std::string>() + "\n";
+  }
   out += "Status:      " + r["status"].get<std::string>() + "\n";
   if (!r["message"].get<std::string>().empty())
     out += "             " + r["message"].get<std::string>() + "\n";
-  out += "SHA-256:     " + r["sha256"].get<std::string>() + "\n";
+  if (uploaded) out += "SHA-256:     " + r["sha256"].get<std::string>() + "\n";
   if (const auto profile = r.value("profile", std::string()); !profile.empty()) {
     // The rules that read the file: their name and the version of their definition.
     out += "Profile:     " + profile + " (definition " +
@@ -151,11 +155,13 @@ std::string render_report_text(const nlohmann::json& r) {
              " changes; `intake report` and the results file list them all)\n";
     }
   }
-  char timings[128];
-  std::snprintf(timings, sizeof timings, "\nTimings: waited %.3f s, processed in %.3f s\n",
-                r["timings"]["queued_seconds"].get<double>(),
-                r["timings"]["processing_seconds"].get<double>());
-  out += timings;
+  if (uploaded) {
+    char timings[128];
+    std::snprintf(timings, sizeof timings, "\nTimings: waited %.3f s, processed in %.3f s\n",
+                  r["timings"]["queued_seconds"].get<double>(),
+                  r["timings"]["processing_seconds"].get<double>());
+    out += timings;
+  }
   return out;
 }
 

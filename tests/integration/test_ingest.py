@@ -87,7 +87,7 @@ class Ingest(IngestTestCase):
         transport = self.login("acme-corp", self.key)
         client = paramiko.SFTPClient.from_transport(transport)
         names = client.listdir("/reports")
-        self.assertEqual(len(names), 1)
+        self.assertEqual(names, [f"{ingest['id']}_{NAME}.txt"])  # named by the ingest id: one per upload
         with client.open(f"/reports/{names[0]}") as f:
             text = f.read().decode()
         self.assertIn("Status:      rejected", text)
@@ -162,6 +162,21 @@ class Retention(IngestTestCase):
         self.wait_for_log("event=archive.swept")
         self.assertFalse(os.path.exists(applied["archive_path"]))
         self.assertTrue(os.path.exists(held["archive_path"]), "a held file is not final: it stays")
+
+    def test_report_files_a_crash_left_in_staging_are_swept_at_start_once_an_hour_old(self):
+        staging = os.path.join(self.data_dir, "staging")
+        os.makedirs(staging)
+        old, fresh = (os.path.join(staging, f"{n}.txt.tmp-0123456789abcdef") for n in ("old", "fresh"))
+        for path in (old, fresh):
+            with open(path, "w") as f:
+                f.write("half a rep")
+        two_hours_ago = time.time() - 7200
+        os.utime(old, (two_hours_ago, two_hours_ago))
+        self.start_server()
+        self.wait_for_log("event=staging.swept count=1")
+        self.assertFalse(os.path.exists(old))
+        self.assertTrue(os.path.exists(fresh), "a report being written right now by another process stays")
+        self.assertEqual(os.listdir(os.path.join(self.data_dir, "tenants", "acme-corp", "reports")), [])
 
 
 class CrashSafety(IngestTestCase):

@@ -242,6 +242,7 @@ class ProfileUploads(ServerTestCase):
         self.assertIn("line 4, EmployeeId: EmployeeId 'X1' does not have the expected form", checked.stdout)
         self.assertIn("1 of 3 rows are invalid (more than 10%); the file would not be applied", checked.stdout)
         self.assertIn("E1001: added", checked.stdout)
+        self.assertNotIn("Ingest id", checked.stdout)  # never uploaded: no id, time, hash or timings
         self.assertIn("problems", checked.stderr)
 
         key = self.tenant("acme", "--profile", "hr-export")

@@ -572,7 +572,8 @@ TEST_CASE(
     intake::store::UserWrite user;
     user.external_id = keys.back();
     user.fields[static_cast<std::size_t>(UserField::FirstName)] = keys.back();
-    user.contacts.push_back({ContactKind::Phone, "mobile", "+1555000" + std::to_string(1000 + i), 0, true});
+    const std::string phone = "+1555000" + std::to_string(1000 + i);  // the write views it
+    user.contacts.push_back({ContactKind::Phone, "mobile", phone, 0, true});
     user.origin_file = "livesafe_snapshot.csv";
     const auto id = directory.write_user(tenant_id, user, "i1");
     if (i % 3 == 0) directory.set_memberships(tenant_id, id, "livesafe_snapshot.csv", {"G", "H"}, true, "i1");
