@@ -409,15 +409,23 @@ std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserW
     // Only the columns being written: SQLite rewrites an index entry whenever its column is assigned,
     // even to the same value, and external_id and email are indexed. A handful of texts per profile
     // (the statement cache keeps them prepared).
-    std::string sql =
-        "UPDATE directory_users SET origin_file = ?3, removed_at = NULL, removed_by = NULL, updated_at = " +
-        std::string(kSqlNow) + ", last_ingest_id = ?4, image_digest = ?" + kDigestParameter;
-    if (user.key_changed) sql += ", external_id = ?2";  // adopted: the file's key
-    for (std::size_t i = 0; i < kUserFieldCount; ++i) {
-      if (user.fields[i])
-        sql += ", " + std::string(field_name(static_cast<UserField>(i))) + " = ?" + std::to_string(5 + i);
+    // One text per set of columns written, built once (a million-row update asks for the same few).
+    std::uint32_t shape = user.key_changed ? 1U : 0U;
+    for (std::size_t i = 0; i < kUserFieldCount; ++i) shape |= (user.fields[i] ? 1U : 0U) << (i + 1);
+    thread_local std::unordered_map<std::uint32_t, std::string> updates;
+    auto& sql = updates[shape];
+    if (sql.empty()) {
+      sql =
+          "UPDATE directory_users SET origin_file = ?3, removed_at = NULL, removed_by = NULL, updated_at = " +
+          std::string(kSqlNow) + ", last_ingest_id = ?4, image_digest = ?" + kDigestParameter;
+      if (user.key_changed) sql += ", external_id = ?2";  // adopted: the file's key
+      for (std::size_t i = 0; i < kUserFieldCount; ++i) {
+        if (user.fields[i])
+          sql += ", " + std::string(field_name(static_cast<UserField>(i))) + " = ?" + std::to_string(5 + i);
+      }
+      sql += " WHERE id = ?1";
     }
-    auto statement = db_.prepare(sql + " WHERE id = ?1");
+    auto statement = db_.prepare(sql);
     statement.bind(1, id).bind_optional(3, origin).bind(4, by);
     bind_digest(statement);
     if (user.key_changed) statement.bind(2, user.external_id);

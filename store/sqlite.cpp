@@ -88,23 +88,30 @@ Database Database::open_in_memory() {
 }
 
 // Idle prepared statements by SQL text. Bounded: SQL built at run time must not grow it forever.
+// One prepared statement per SQL text, lent to one Statement at a time. Entries stay put once made
+// (node addresses are stable), so lending and returning one allocates nothing: an ingest runs the
+// same few statements millions of times.
 struct Database::StatementCache {
   static constexpr std::size_t kMaxStatements = 64;
-  std::unordered_map<std::string, sqlite3_stmt*> idle;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, StatementCacheEntry, Hash, std::equal_to<>> entries;
   ~StatementCache() {
-    for (const auto& [sql, stmt] : idle) sqlite3_finalize(stmt);
+    for (const auto& [sql, entry] : entries) sqlite3_finalize(entry.stmt);
   }
-  sqlite3_stmt* take(const std::string& sql) {
-    const auto found = idle.find(sql);
-    if (found == idle.end()) return nullptr;
-    auto* stmt = found->second;
-    idle.erase(found);
-    return stmt;
+  // The cached statement for `sql` when it is free (marked lent), else nullptr.
+  StatementCacheEntry* lend(std::string_view sql) {
+    const auto found = entries.find(sql);
+    if (found == entries.end() || found->second.lent) return nullptr;
+    found->second.lent = true;
+    return &found->second;
   }
-  void give_back(std::string sql, sqlite3_stmt* stmt) {
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    if (idle.size() >= kMaxStatements || !idle.emplace(std::move(sql), stmt).second) sqlite3_finalize(stmt);
+  // Keeps a freshly prepared statement for the next time, when there is room and none for its text.
+  StatementCacheEntry* keep(std::string_view sql, sqlite3_stmt* stmt) {
+    if (entries.size() >= kMaxStatements || entries.find(sql) != entries.end()) return nullptr;
+    return &entries.emplace(std::string(sql), StatementCacheEntry{stmt, true}).first->second;
   }
 };
 
@@ -152,24 +159,31 @@ int Database::schema_version() {
 std::int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 
-Statement::Statement(Database& db, std::string_view sql)
-    : db_(db.handle()), cache_(db.cache_.get()), sql_(sql) {
-  if (cache_ && (stmt_ = cache_->take(sql_))) return;
+Statement::Statement(Database& db, std::string_view sql) : db_(db.handle()) {
+  auto* cache = db.cache_.get();
+  if (cache && (entry_ = cache->lend(sql))) {
+    stmt_ = entry_->stmt;
+    return;
+  }
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
   if (rc != SQLITE_OK) fail(db_, rc, "cannot prepare statement");
+  if (cache) entry_ = cache->keep(sql, stmt_);
 }
 
-Statement::Statement(Statement&& other) noexcept
-    : db_(other.db_), stmt_(other.stmt_), cache_(other.cache_), sql_(std::move(other.sql_)) {
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_), entry_(other.entry_) {
   other.stmt_ = nullptr;
+  other.entry_ = nullptr;
 }
 
 Statement::~Statement() {
   if (!stmt_) return;
-  if (cache_)
-    cache_->give_back(std::move(sql_), stmt_);
-  else
-    sqlite3_finalize(stmt_);
+  if (entry_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    entry_->lent = false;
+  } else {
+    sqlite3_finalize(stmt_);  // a second use of a text already lent, or the cache was full
+  }
 }
 
 Statement& Statement::bind(int index, std::string_view value) {

@@ -26,6 +26,11 @@ class DatabaseError : public std::runtime_error {
 };
 
 class Statement;
+// A prepared statement the connection keeps for its SQL text (Database::StatementCache).
+struct StatementCacheEntry {
+  sqlite3_stmt* stmt = nullptr;
+  bool lent = false;
+};
 
 class Database {
  public:
@@ -85,8 +90,7 @@ class Statement {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
-  Database::StatementCache* cache_ = nullptr;
-  std::string sql_;  // the cache key
+  StatementCacheEntry* entry_ = nullptr;  // the cache's, when the statement is lent from it
 };
 
 // BEGIN IMMEDIATE: takes the write lock up front, so two writers never deadlock upgrading a read
