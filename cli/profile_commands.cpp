@@ -173,7 +173,7 @@ void check_file(Context& context, const CheckOptions& o) {
     if (tenant) {
       // A snapshot of the directory, read in a transaction of its own and never written.
       store::DirectoryRepository directory(context.db());
-      store::Transaction reading(context.db());
+      store::Transaction reading(context.db(), store::Transaction::Mode::Reading);
       plan = ingest::plan_against_directory(
           directory, tenant->id, file_name, *spec, parsed,
           ingest::image_seed(profile->sha256, spec->name, parsed.managed, file_name), record_change);

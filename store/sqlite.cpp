@@ -249,7 +249,9 @@ std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.execute("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db, Mode mode) : db_(db) {
+  db_.execute(mode == Mode::Writing ? "BEGIN IMMEDIATE" : "BEGIN");
+}
 
 Transaction::~Transaction() {
   if (open_) {

@@ -95,9 +95,12 @@ class Statement {
 
 // BEGIN IMMEDIATE: takes the write lock up front, so two writers never deadlock upgrading a read
 // lock; the busy timeout makes the second one wait. Rolls back unless commit() was called.
+// Transaction::Reading: BEGIN (deferred), for a consistent snapshot that writes nothing: in WAL mode
+// it never holds up a writer (a preview that reads a million users must not delay ingests).
 class Transaction {
  public:
-  explicit Transaction(Database& db);
+  enum class Mode { Writing, Reading };
+  explicit Transaction(Database& db, Mode mode = Mode::Writing);
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   ~Transaction();

@@ -222,6 +222,27 @@ TEST_CASE("prepared statements are reused, also when the same SQL is open twice 
   CHECK(again.integer(0) == 2);
 }
 
+TEST_CASE("a reading transaction keeps its snapshot and never holds up a writer") {
+  intake::test::TempDir dir;
+  auto reader = Database::open(dir.path() / "intake.db");
+  auto writer = Database::open(dir.path() / "intake.db");
+  writer.execute("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);");
+  const auto count = [&] {
+    auto select = reader.prepare("SELECT count(*) FROM t");
+    REQUIRE(select.step());
+    return select.integer(0);
+  };
+  {
+    Transaction reading(reader, Transaction::Mode::Reading);
+    CHECK(count() == 1);
+    Transaction writing(writer);  // BEGIN IMMEDIATE succeeds at once: the reader holds no write lock
+    writer.execute("INSERT INTO t VALUES (2)");
+    writing.commit();
+    CHECK(count() == 1);  // the reader's snapshot
+  }
+  CHECK(count() == 2);
+}
+
 TEST_CASE("session repository: a kill names one session by id, else every session of a tenant") {
   auto db = Database::open_in_memory();
   SessionRepository sessions(db);
