@@ -69,7 +69,7 @@ void raise_descriptor_limit(const server::ServerSettings& settings) {
 void report_unloadable_profiles(Context& context) {
   store::ProfileRepository profiles(context.db());
   for (const auto& stored : profiles.list()) {
-    if (const auto loaded = ingest::find_profile(context.db(), stored.name); !loaded) {
+    if (const auto loaded = ingest::load_stored_profile(stored); !loaded) {
       server::log_event(spdlog::level::err, "", "profile.unloadable",
                         {{"profile", stored.name},
                          {"tenants", base::join(profiles.tenants_using(stored.name), ",")},
@@ -85,10 +85,12 @@ void sweep_staging(const std::filesystem::path& data_dir) {
   const auto cutoff = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
   std::size_t removed = 0;
   for (const auto& entry : std::filesystem::directory_iterator(data_dir / "staging", ec)) {
-    if (entry.is_regular_file(ec) && entry.last_write_time(ec) < cutoff && std::filesystem::remove(entry.path(), ec))
+    if (entry.is_regular_file(ec) && entry.last_write_time(ec) < cutoff &&
+        std::filesystem::remove(entry.path(), ec))
       ++removed;
   }
-  if (removed > 0) server::log_event(spdlog::level::info, "", "staging.swept", {{"count", std::to_string(removed)}});
+  if (removed > 0)
+    server::log_event(spdlog::level::info, "", "staging.swept", {{"count", std::to_string(removed)}});
 }
 
 void serve(Context& context, const ServeOptions& options) {

@@ -17,12 +17,12 @@ class IntakeTestCase(unittest.TestCase):
     def wait_until(self, check, timeout, failure):
         """Polls `check()` until it returns something true, and returns that. After `timeout` seconds the test
         fails with `failure()` (called then, so the message shows the state at the end)."""
-        deadline = time.time() + timeout
+        deadline = time.monotonic() + timeout
         while True:
             result = check()
             if result:
                 return result
-            if time.time() > deadline:
+            if time.monotonic() > deadline:
                 self.fail(failure())
             time.sleep(0.05)
 
