@@ -11,7 +11,6 @@
 #include "ingest/directory_plan.hpp"
 #include "ingest/file_parser.hpp"
 #include "ingest/golden_cases.hpp"
-#include "ingest/image.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "ingest/report.hpp"
 #include "store/directory.hpp"
@@ -133,9 +132,7 @@ void check_file(Context& context, const CheckOptions& o) {
       o.file_name.empty() ? std::filesystem::path(o.file).filename().string() : o.file_name;
   const auto* spec = profile->file_for(file_name);
   if (!spec) {
-    throw UserError("profile " + profile->name + " has no rules for a file named " + file_name +
-                    "; its files are " + base::join(profile->file_names()) +
-                    " (name the one to check with --file-name)");
+    throw UserError(profile->no_rules_for(file_name) + " (name the one to check with --file-name)");
   }
   const std::string org_id = !o.org_id.empty() ? o.org_id : tenant ? tenant->org_id : "";
   const bool has_org_column = std::any_of(spec->columns.begin(), spec->columns.end(), [](const auto& column) {
@@ -174,9 +171,8 @@ void check_file(Context& context, const CheckOptions& o) {
       // A snapshot of the directory, read in a transaction of its own and never written.
       store::DirectoryRepository directory(context.db());
       store::Transaction reading(context.db(), store::Transaction::Mode::Reading);
-      plan = ingest::plan_against_directory(
-          directory, tenant->id, file_name, *spec, parsed,
-          ingest::image_seed(profile->sha256, spec->name, parsed.managed, file_name), record_change);
+      plan = ingest::plan_against_directory(directory, tenant->id, file_name, profile->sha256, *spec, parsed,
+                                            record_change);
     } else {
       plan = ingest::plan_file(*spec, parsed, {}, {file_name}, record_change);
     }
@@ -186,11 +182,9 @@ void check_file(Context& context, const CheckOptions& o) {
     const unsigned max_invalid =
         spec->max_invalid_percent.value_or(context.config().ingest.max_invalid_rows_percent);
     problems = report.invalid > 0;
-    if (parsed.records > 0 && report.invalid * 100 > static_cast<std::size_t>(max_invalid) * parsed.records) {
+    if (const auto too_many = ingest::too_many_invalid(report.invalid, parsed.records, max_invalid)) {
       report.status = "rejected";
-      report.message = std::to_string(report.invalid) + " of " + std::to_string(parsed.records) +
-                       " rows are invalid (more than " + std::to_string(max_invalid) +
-                       "%); the file would not be applied";
+      report.message = *too_many + "; the file would not be applied";
     } else {
       report.status = "checked";
       report.message = std::string("checked locally: nothing was applied; ") +
@@ -259,7 +253,7 @@ void add_profile_commands(CLI::App& app, Context& context) {
     for (const auto& p : ingest::builtin_profiles())
       all.push_back({require_profile(context, p.name), p.name, "built-in", ""});
     for (const auto& stored : store::ProfileRepository(context.db()).list()) {
-      auto loaded = ingest::find_profile(context.db(), stored.name);
+      const auto loaded = ingest::load_stored_profile(stored);
       all.push_back({loaded.value_or(nullptr), stored.name,
                      "added " + stored.added_at + " by " + stored.added_by, loaded ? "" : loaded.error()});
     }

@@ -9,8 +9,9 @@
 namespace intake::ingest {
 
 Plan plan_against_directory(store::DirectoryRepository& directory, std::int64_t tenant_id,
-                            std::string_view file_name, const FileSpec& spec, const ParsedFile& parsed,
-                            std::int64_t digest_seed, std::function<void(const Change&)> on_change) {
+                            std::string_view file_name, std::string_view profile_sha256, const FileSpec& spec,
+                            const ParsedFile& parsed, std::function<void(const Change&)> on_change) {
+  const auto digest_seed = image_seed(profile_sha256, spec.name, parsed.managed, file_name);
   std::unordered_set<std::string> known_groups;
   if (spec.groups_must_exist) known_groups = directory.group_ids(tenant_id);
   Planner planner(spec, parsed,

@@ -15,7 +15,7 @@ class DirectoryRepository;
 namespace intake::ingest {
 
 Plan plan_against_directory(store::DirectoryRepository& directory, std::int64_t tenant_id,
-                            std::string_view file_name, const FileSpec& spec, const ParsedFile& parsed,
-                            std::int64_t digest_seed, std::function<void(const Change&)> on_change);
+                            std::string_view file_name, std::string_view profile_sha256, const FileSpec& spec,
+                            const ParsedFile& parsed, std::function<void(const Change&)> on_change);
 
 }  // namespace intake::ingest

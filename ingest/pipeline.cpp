@@ -342,8 +342,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (!spec) {
     store::Transaction transaction(db);
     finish("failed",
-           profile ? "profile '" + profile->name + "' has no rules for a file named " + record->file_name +
-                         "; its files are " + base::join(profile->file_names())
+           profile ? profile->no_rules_for(record->file_name)
                    : "tenant " + tenant->name + ": " + found_profile.error() +
                          "; set one with `intake tenant set " + tenant->name + " --profile NAME`",
            {});
@@ -380,19 +379,16 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                        {*parsed.rejection});
   }
   const unsigned max_invalid = spec->max_invalid_percent.value_or(settings.max_invalid_rows_percent);
-  const auto too_many_invalid = [&](std::size_t invalid) {
-    return parsed.records > 0 && invalid * 100 > static_cast<std::size_t>(max_invalid) * parsed.records;
+  const auto invalid_rejection = [&](std::size_t invalid) -> std::optional<std::string> {
+    const auto too_many = too_many_invalid(invalid, parsed.records, max_invalid);
+    if (!too_many) return std::nullopt;
+    return *too_many + "; nothing was applied — fix the rows listed below and upload the file again";
   };
-  const auto invalid_message = [&](std::size_t invalid) {
-    return std::to_string(invalid) + " of " + std::to_string(parsed.records) +
-           " rows are invalid (more than " + std::to_string(max_invalid) +
-           "%); nothing was applied — fix the rows listed below and upload the file again";
-  };
-  if (too_many_invalid(parsed.invalid)) {
+  if (const auto rejection = invalid_rejection(parsed.invalid)) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
-    return conclude_in(transaction, "rejected", invalid_message(parsed.invalid),
-                       all_issues(parsed, kNotPlanned), ResultsOutcome::NotApplied);
+    return conclude_in(transaction, "rejected", *rejection, all_issues(parsed, kNotPlanned),
+                       ResultsOutcome::NotApplied);
   }
 
   // Everything from reading the directory to the final status happens under one write transaction:
@@ -416,18 +412,16 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                         static_cast<std::int64_t>(change.line)});
     if (report.changes.size() < kChangesInReport) report.changes.push_back(change);
   };
-  const auto plan = plan_against_directory(
-      directory, tenant->id, record->file_name, *spec, parsed,
-      image_seed(profile->sha256, spec->name, parsed.managed, record->file_name), record_change);
+  const auto plan = plan_against_directory(directory, tenant->id, record->file_name, profile->sha256, *spec,
+                                           parsed, record_change);
   plan_made = &plan;
   add_plan_counts(report, parsed, plan);
   const auto issues = all_issues(parsed, plan);
 
-  if (plan.invalid_count > 0 && too_many_invalid(report.invalid)) {
+  if (const auto rejection = plan.invalid_count > 0 ? invalid_rejection(report.invalid) : std::nullopt) {
     ingests.clear_changes(id);
     report.changes.clear();
-    return conclude_in(transaction, "rejected", invalid_message(report.invalid), issues,
-                       ResultsOutcome::NotApplied);
+    return conclude_in(transaction, "rejected", *rejection, issues, ResultsOutcome::NotApplied);
   }
   const unsigned max_removal = spec->max_removal_percent.value_or(settings.max_removal_percent);
   if (tenant->mode == store::TenantMode::Validate) {

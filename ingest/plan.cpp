@@ -304,6 +304,12 @@ std::vector<RowIssue> all_issues(const ParsedFile& file, const Plan& plan, std::
   return issues;
 }
 
+std::optional<std::string> too_many_invalid(std::size_t invalid, std::size_t records, unsigned max_percent) {
+  if (records == 0 || invalid * 100 <= static_cast<std::size_t>(max_percent) * records) return std::nullopt;
+  return std::to_string(invalid) + " of " + std::to_string(records) + " rows are invalid (more than " +
+         std::to_string(max_percent) + "%)";
+}
+
 bool needs_hold(const Plan& plan, unsigned max_percent) {
   const auto removals = plan.removals.size();
   return removals > 10 && removals * 100 > static_cast<std::size_t>(max_percent) * plan.active_synced;

@@ -131,6 +131,10 @@ Plan plan_file(const FileSpec& spec, const ParsedFile& file, std::vector<StoredU
 // (parse), rows the directory made invalid and rows naming users made by hand (plan).
 std::vector<RowIssue> all_issues(const ParsedFile& file, const Plan& plan, std::size_t limit = 1000);
 
+// The invalid-row guard: more than `max_percent` of the file's rows are invalid. Says so ("3 of 10
+// rows are invalid (more than 10%)"), for the caller to add what follows from it; nullopt when within.
+std::optional<std::string> too_many_invalid(std::size_t invalid, std::size_t records, unsigned max_percent);
+
 // The mass-removal guard: more than `max_percent` of the users the file synced, and more than 10.
 bool needs_hold(const Plan& plan, unsigned max_percent);
 

@@ -354,6 +354,11 @@ std::vector<std::string> Profile::file_names() const {
   return names;
 }
 
+std::string Profile::no_rules_for(std::string_view file_name) const {
+  return "profile '" + name + "' has no rules for a file named " + std::string(file_name) +
+         "; its files are " + base::join(file_names());
+}
+
 tl::expected<Profile, std::string> load_profile(std::string_view toml_text, std::string_view source_name) {
   toml::table table;
   try {

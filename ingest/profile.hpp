@@ -108,6 +108,8 @@ struct Profile {
   // may agree its own file names at set-up, e.g. one file per sub-account).
   const FileSpec* file_for(std::string_view file_name) const;
   std::vector<std::string> file_names() const;
+  // "profile 'cosafe' has no rules for a file named x.csv; its files are cosafe_users.csv".
+  std::string no_rules_for(std::string_view file_name) const;
 };
 
 // Errors name the source, the line and the key: "cosafe.toml:12: files[0].columns[3].target: …".

@@ -6,9 +6,9 @@
 #include "store/profiles.hpp"
 
 namespace intake::ingest {
-namespace {
 
-tl::expected<std::shared_ptr<const Profile>, std::string> load_stored(const store::StoredProfile& stored) {
+tl::expected<std::shared_ptr<const Profile>, std::string> load_stored_profile(
+    const store::StoredProfile& stored) {
   static std::mutex mutex;
   static std::map<std::string, std::shared_ptr<const Profile>> loaded;  // by sha256
   std::lock_guard lock(mutex);
@@ -23,13 +23,11 @@ tl::expected<std::shared_ptr<const Profile>, std::string> load_stored(const stor
   return loaded.emplace(stored.sha256, std::make_shared<const Profile>(std::move(*profile))).first->second;
 }
 
-}  // namespace
-
 tl::expected<std::shared_ptr<const Profile>, std::string> find_profile(store::Database& db,
                                                                        std::string_view name) {
   if (const auto* builtin = find_builtin_profile(name))
     return std::shared_ptr<const Profile>(std::shared_ptr<const Profile>(), builtin);  // static: not owned
-  if (const auto stored = store::ProfileRepository(db).newest(name)) return load_stored(*stored);
+  if (const auto stored = store::ProfileRepository(db).newest(name)) return load_stored_profile(*stored);
   return tl::unexpected("unknown profile '" + std::string(name) + "'; profiles: " + profile_names(db) +
                         " (`intake profile list` describes them, `intake profile add FILE` adds one)");
 }

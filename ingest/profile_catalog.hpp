@@ -10,7 +10,8 @@
 
 namespace intake::store {
 class Database;
-}
+struct StoredProfile;
+}  // namespace intake::store
 
 namespace intake::ingest {
 
@@ -19,6 +20,10 @@ namespace intake::ingest {
 // Loaded definitions are kept by sha256 (a definition never changes under its hash).
 tl::expected<std::shared_ptr<const Profile>, std::string> find_profile(store::Database& db,
                                                                        std::string_view name);
+
+// One stored version, loaded (or the error find_profile reports for it).
+tl::expected<std::shared_ptr<const Profile>, std::string> load_stored_profile(
+    const store::StoredProfile& stored);
 
 // "cosafe, livesafe, sap-ias, hr-export" for messages: the built-ins, then the operator's.
 std::string profile_names(store::Database& db);

@@ -39,14 +39,6 @@ std::optional<StoredProfile> ProfileRepository::newest(std::string_view name) {
   return read_profile(select);
 }
 
-std::optional<StoredProfile> ProfileRepository::version(std::string_view sha256) {
-  auto select = db_.prepare(std::string("SELECT ") + kColumns +
-                            " FROM profiles WHERE sha256 = ?1 ORDER BY id DESC LIMIT 1");
-  select.bind(1, sha256);
-  if (!select.step()) return std::nullopt;
-  return read_profile(select);
-}
-
 std::vector<StoredProfile> ProfileRepository::list() {
   auto select =
       db_.prepare(std::string("SELECT ") + kColumns +

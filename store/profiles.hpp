@@ -25,9 +25,8 @@ class ProfileRepository {
   bool add(const std::string& name, const std::string& sha256, const std::string& definition,
            const std::string& by);
   std::optional<StoredProfile> newest(std::string_view name);
-  std::optional<StoredProfile> version(std::string_view sha256);  // present or removed
-  std::vector<StoredProfile> list();  // the newest version of each present profile, by name
-  std::size_t version_count(std::string_view name);
+  std::vector<StoredProfile> list();                 // the newest version of each present profile, by name
+  std::size_t version_count(std::string_view name);  // removed ones too
   // Every version is marked removed (kept for the ingests that used them); false when none is present.
   bool remove(std::string_view name);
   std::vector<std::string> tenants_using(std::string_view name);

@@ -358,6 +358,14 @@ TEST_CASE("plan: a snapshot removes only the users its own file name synced") {
   CHECK(plan.active_synced == 2);
 }
 
+TEST_CASE("invalid-row guard: more than the percentage of the rows, said with the counts") {
+  CHECK(!too_many_invalid(1, 10, 10));  // exactly 10%: within
+  CHECK(too_many_invalid(2, 10, 10) ==
+        std::optional<std::string>("2 of 10 rows are invalid (more than 10%)"));
+  CHECK(!too_many_invalid(0, 0, 0));  // an empty file has nothing invalid
+  CHECK(too_many_invalid(1, 1, 0).has_value());
+}
+
 TEST_CASE("mass-removal guard: more than the percentage and more than 10 users") {
   Plan plan;
   plan.active_synced = 100;
@@ -870,7 +878,12 @@ TEST_CASE("profiles of your own: versions by sha256, the newest used, removal ke
   CHECK(profiles.remove("hr"));
   CHECK_FALSE(profiles.remove("hr"));
   CHECK(!profiles.newest("hr"));
-  CHECK(profiles.version(loaded2.sha256)->definition == v2);  // kept for the ingests that used it
+  // Kept for the ingests that used them.
+  CHECK(profiles.version_count("hr") == 2);
+  auto kept = db.prepare("SELECT definition FROM profiles WHERE sha256 = ?1");
+  kept.bind(1, loaded2.sha256);
+  REQUIRE(kept.step());
+  CHECK(kept.text(0) == v2);
   const auto unknown = find_profile(db, "hr");
   REQUIRE(!unknown);
   CHECK(unknown.error().find("unknown profile 'hr'; profiles: cosafe") != std::string::npos);
