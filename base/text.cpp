@@ -1,5 +1,6 @@
 #include "base/text.hpp"
 
+#include <cctype>
 #include <cstdio>
 
 namespace intake::base {
@@ -182,6 +183,24 @@ std::string escape_controls(std::string_view text, Quotes quotes) {
 std::string escape_for_log(std::string_view text) { return escape_controls(text, Quotes::Escape); }
 
 std::string terminal_safe(std::string_view text) { return escape_controls(text, Quotes::Keep); }
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> pieces;
+  while (!text.empty()) {
+    const auto end = text.find(separator);
+    pieces.push_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return pieces;
+}
+
+std::string_view trim(std::string_view text) {
+  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && space(text.back())) text.remove_suffix(1);
+  return text;
+}
 
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;

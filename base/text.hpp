@@ -44,6 +44,12 @@ std::string escape_for_log(std::string_view text);
 std::string terminal_safe(std::string_view text);
 
 // "a, b, c" (with separator ", "): lists in messages.
+// The pieces of `text` between `separator`s ("a,b" -> {"a", "b"}); none for an empty text.
+std::vector<std::string_view> split(std::string_view text, char separator);
+
+// Without the ASCII white space at either end.
+std::string_view trim(std::string_view text);
+
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 
 }  // namespace intake::base

@@ -1,9 +1,11 @@
 #include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
+#include "ingest/password_hasher.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
 
@@ -31,6 +33,25 @@ std::size_t count_active_keys(Context& context, std::int64_t tenant_id) {
   for (const auto& key : keys.list(tenant_id))
     active += store::key_state(key, now) == store::KeyState::Active;
   return active;
+}
+
+ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
+                                       std::function<void(const std::string&, const std::string&)> on_error) {
+  const auto& config = context.config().ingest;
+  ingest::IngestSettings settings;
+  settings.data_dir = context.data_dir();
+  settings.max_invalid_rows_percent = config.max_invalid_rows_percent;
+  settings.max_removal_percent = config.max_removal_percent;
+  settings.mail_from_host = context.public_host();
+  settings.on_error = std::move(on_error);
+  if (hash_threads == 0) {
+    hash_threads = config.password_hash_threads;
+    if (hash_threads == 0) hash_threads = std::max(2u, std::thread::hardware_concurrency()) - 1;
+  }
+  settings.password_hasher = std::make_shared<ingest::PasswordHasher>(
+      hash_threads, base::PasswordHashCost{std::size_t{config.password_hash_memory_mib} * 1024,
+                                           config.password_hash_passes});
+  return settings;
 }
 
 std::string render_table(const std::vector<std::vector<std::string>>& cells) {

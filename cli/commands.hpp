@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "ingest/pipeline.hpp"
 #include "store/tenants.hpp"
 
 namespace intake::cli {
@@ -24,6 +25,10 @@ void print_json(const nlohmann::json& value);
 void audit(Context& context, const std::string& action, const std::string& tenant,
            const nlohmann::json& details);
 std::size_t count_active_keys(Context& context, std::int64_t tenant_id);
+// How ingests run under the configuration (limits, password hashing with `hash_threads` threads, 0:
+// the configured number); errors go to `on_error`. The server and `intake ingest release` share it.
+ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
+                                       std::function<void(const std::string&, const std::string&)> on_error);
 // A table in fixed-width columns, header first.
 std::string render_table(const std::vector<std::vector<std::string>>& rows);
 

@@ -229,6 +229,10 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"max_removal_percent", count_setting(config.ingest.max_removal_percent, 0, 100)},
       {"archive_days", count_setting(config.ingest.archive_days, 1, 36500)},
       {"ingest_backlog_wait", duration_setting(config.ingest.backlog_wait)},
+      // OWASP's minimum for Argon2id is 19 MiB and 2 passes: nothing weaker is accepted.
+      {"password_hash_memory_mib", count_setting(config.ingest.password_hash_memory_mib, 19, 4096)},
+      {"password_hash_passes", count_setting(config.ingest.password_hash_passes, 2, 100)},
+      {"password_hash_threads", count_setting(config.ingest.password_hash_threads, 0, 256)},
   };
   for (const auto& [key, value] : table) {
     const auto setting = settings.find(key.str());

@@ -16,6 +16,11 @@ struct IngestConfig {
   unsigned max_removal_percent = 25;
   unsigned archive_days = 90;
   std::chrono::seconds backlog_wait{10};  // flow control at OPEN, see JournalSink
+  // Argon2id for the passwords files carry (base/password_hash.hpp): its cost, and how many threads
+  // hash at once across all tenants (0: all cores but one, at least one).
+  unsigned password_hash_memory_mib = 19;
+  unsigned password_hash_passes = 2;
+  unsigned password_hash_threads = 0;
 };
 
 struct Config {

@@ -20,12 +20,6 @@
 namespace intake::cli {
 namespace {
 
-std::string_view semantics_text(ingest::Semantics semantics) {
-  return semantics == ingest::Semantics::Snapshot
-             ? "snapshot (users missing from the file are removed)"
-             : "upsert (insert or update; users missing from the file stay)";
-}
-
 std::string_view header_text(ingest::HeaderMode mode) {
   switch (mode) {
     case ingest::HeaderMode::Required: return "required";
@@ -47,7 +41,7 @@ nlohmann::json profile_json(const ingest::Profile& profile) {
     }
     files.push_back({{"name", spec.name},
                      {"description", spec.description},
-                     {"semantics", semantics_text(spec.semantics)},
+                     {"semantics", ingest::semantics_description(spec.semantics)},
                      {"header", header_text(spec.header)},
                      {"delimiter", std::string(1, spec.delimiter)},
                      {"key", spec.key().header},
@@ -145,14 +139,16 @@ void check_file(Context& context, const CheckOptions& o) {
   const auto content = read_text_file(o.file, "the file");
   ingest::StringSource source(content);
   ingest::CsvReader reader(source, spec->delimiter);
-  const auto parsed =
-      ingest::parse_file(reader, *spec, {org_id, tenant ? std::string_view(tenant->phone_region) : ""});
+  ingest::ParseContext parse_context{org_id, tenant ? std::string_view(tenant->phone_region) : ""};
+  if (tenant) parse_context.roles = tenant->roles;
+  const auto parsed = ingest::parse_file(reader, *spec, parse_context);
 
   ingest::ReportInputs report;
   report.tenant = tenant ? tenant->name : "";
   report.file_name = file_name;
   report.profile = profile->name;
   report.profile_sha256 = profile->sha256;
+  report.file_kind = ingest::file_kind(*spec);
   report.rows = parsed.records;
   report.invalid = parsed.invalid;
   report.skipped = parsed.skipped;
@@ -172,7 +168,7 @@ void check_file(Context& context, const CheckOptions& o) {
       store::DirectoryRepository directory(context.db());
       store::Transaction reading(context.db(), store::Transaction::Mode::Reading);
       plan = ingest::plan_against_directory(directory, tenant->id, file_name, profile->sha256, *spec, parsed,
-                                            record_change);
+                                            tenant->auto_create_users, record_change);
     } else {
       plan = ingest::plan_file(*spec, parsed, {}, {file_name}, record_change);
     }

@@ -134,17 +134,18 @@ void serve(Context& context, const ServeOptions& options) {
   sweep_staging(context.data_dir());
   ProfileNamePolicy names(store::Database::open(database));
   TenantQuotas quotas(store::Database::open(database));
-  ingest::IngestSettings ingest_settings{context.data_dir(),
-                                         config.ingest.max_invalid_rows_percent,
-                                         config.ingest.max_removal_percent,
-                                         context.public_host(),
-                                         {}};
-  ingest_settings.on_error = [](const std::string& id, const std::string& error) {
-    server::log_event(spdlog::level::err, "", "ingest.error", {{"id", id}, {"error", error}});
-  };
+  auto ingest_settings =
+      cli::ingest_settings(context, 0, [](const std::string& id, const std::string& error) {
+        server::log_event(spdlog::level::err, "", "ingest.error", {{"id", id}, {"error", error}});
+      });
   const unsigned workers =
       config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());
   ingest::IngestQueue queue(ingest_settings, workers);
+  // Passwords left in archived files by a crash between an ingest's conclusion and their blanking.
+  if (auto db = store::Database::open(database);
+      const auto blanked = ingest::redact_concluded_archives(ingest_settings, db)) {
+    server::log_event(spdlog::level::info, "", "archive.redacted", {{"count", std::to_string(blanked)}});
+  }
   // Everything left queued or processing by a crash runs again, oldest first (exactly once: a final
   // ingest is never reprocessed, and applying commits with its status).
   if (const auto resumed = queue.resume()) {

@@ -165,11 +165,7 @@ void release(Context& context, const SupportOptions& o) {
   if (record.status != "held")
     throw UserError("upload " + o.id + " is " + record.status +
                     ", not held; only a held upload can be released");
-  const ingest::IngestSettings settings{context.data_dir(),
-                                        context.config().ingest.max_invalid_rows_percent,
-                                        context.config().ingest.max_removal_percent,
-                                        context.public_host(),
-                                        {}};
+  const auto settings = ingest_settings(context, 1, {});
   auto status = ingest::process_ingest(settings, o.id, ingest::Release::Yes);
   if (!status) throw UserError(status.error());
   {
@@ -197,6 +193,12 @@ void discard(Context& context, const SupportOptions& o) {
                                          "discarded by " + context.actor() + "; nothing was applied");
   audit(context, "ingest.discard", record.tenant, {{"id", o.id}});
   transaction.commit();
+  // A discarded file that held passwords has them blanked now that it has concluded.
+  ingest::redact_concluded_archives(ingest_settings(context, 1,
+                                                    [](const std::string&, const std::string& error) {
+                                                      std::cerr << "warning: " << error << "\n";
+                                                    }),
+                                    db);
   if (o.json) {
     print_json(ingest_json(require_ingest(context, o.id)));
   } else {

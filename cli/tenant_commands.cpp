@@ -12,6 +12,7 @@
 #include "base/email.hpp"
 #include "base/hex.hpp"
 #include "base/ipv4.hpp"
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/onboarding.hpp"
@@ -41,6 +42,8 @@ struct TenantOptions {
   std::string mode;                // apply | validate
   std::string upload_quota;        // a size, or "default"
   std::string upload_quota_files;  // a count, or "default"
+  std::string roles;               // comma-separated, or "any"
+  std::string auto_create_users;   // on | off
   bool json = false;
 };
 
@@ -109,6 +112,29 @@ store::TenantMode checked_mode(const std::string& mode) {
   return *parsed;
 }
 
+// "default,manager" -> {"default", "manager"}; "any": no list (a file's role is kept as given).
+std::vector<std::string> checked_roles(const std::string& text) {
+  if (text == "any") return {};
+  std::vector<std::string> roles;
+  for (const auto piece : base::split(text, ',')) {
+    const auto role = base::trim(piece);
+    if (role.empty() || role.size() > 64 || base::forbidden_character(role))
+      throw UserError(
+          "--roles '" + text +
+          "': give role names separated by commas, each 1 to 64 characters (e.g. default,manager), "
+          "or \"any\"");
+    roles.emplace_back(role);
+  }
+  if (roles.empty()) throw UserError("--roles is empty: give role names separated by commas, or \"any\"");
+  return roles;
+}
+
+bool checked_switch(const std::string& option, const std::string& value) {
+  if (value == "on") return true;
+  if (value == "off") return false;
+  throw UserError(option + " '" + value + "': give on or off");
+}
+
 std::vector<std::string> checked_emails(const std::vector<std::string>& emails) {
   for (const auto& email : emails) require(base::check_email(email));
   return emails;
@@ -159,6 +185,8 @@ void add_tenant(Context& context, const TenantOptions& options) {
   tenant.file_names = checked_file_names(options.file_names);
   tenant.phone_region = checked_phone_region(options.phone_region);
   tenant.mode = checked_mode(options.mode);
+  tenant.roles = checked_roles(options.roles);
+  tenant.auto_create_users = checked_switch("--auto-create-users", options.auto_create_users);
   tenant.report_emails = checked_emails(options.report_emails);
   tenant.allowed_networks = normalised_networks(options.allowed_networks);
 
@@ -249,6 +277,13 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   add->add_option("--mode", options->mode,
                   "validate: check and report uploads without applying them (onboarding); apply: sync")
       ->default_val("apply");
+  const auto roles_help =
+      "The roles a file may assign, comma-separated (e.g. default,manager), or \"any\" (kept as given)";
+  const auto stubs_help =
+      "on: a membership file may create stub users for ids it does not know (Limeade ONE's Auto User "
+      "Creation); off: such rows are invalid";
+  add->add_option("--roles", options->roles, roles_help)->default_val("any");
+  add->add_option("--auto-create-users", options->auto_create_users, stubs_help)->default_val("off");
   add->add_option("--report-email", options->report_emails, "Where reports are mailed (repeatable)");
   add->add_option("--allow-ip", options->allowed_networks,
                   "IPv4 address or CIDR allowed to log in (repeatable; default: any)");
@@ -285,6 +320,8 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   set->add_option("--phone-region", options->phone_region,
                   "Country whose national phone numbers files may use (e.g. US), or \"none\"");
   set->add_option("--mode", options->mode, "validate (check and report only) or apply (sync)");
+  set->add_option("--roles", options->roles, roles_help);
+  set->add_option("--auto-create-users", options->auto_create_users, stubs_help);
   set->add_option("--report-email", options->report_emails, "Report e-mail addresses (repeatable)");
   set->add_option("--allow-ip", options->allowed_networks, "Allowed IPv4 addresses or CIDRs (repeatable)");
   set->add_flag("--clear-file-names", options->clear_file_names, "Use the profile's file names again");
@@ -302,6 +339,9 @@ void add_tenant_commands(CLI::App& app, Context& context) {
       changes.upload_quota_files = quota_value(options->upload_quota_files, false);
     if (set->count("--phone-region")) changes.phone_region = checked_phone_region(options->phone_region);
     if (set->count("--mode")) changes.mode = checked_mode(options->mode);
+    if (set->count("--roles")) changes.roles = checked_roles(options->roles);
+    if (set->count("--auto-create-users"))
+      changes.auto_create_users = checked_switch("--auto-create-users", options->auto_create_users);
     if (set->count("--profile")) changes.profile = check_profile(context, options->profile)->name;
     if (options->clear_file_names) changes.file_names = std::vector<std::string>{};
     if (!options->file_names.empty()) changes.file_names = checked_file_names(options->file_names);

@@ -51,6 +51,8 @@ nlohmann::json tenant_json(const store::Tenant& tenant) {
           {"file_names", tenant.file_names},
           {"mode", store::tenant_mode_name(tenant.mode)},
           {"phone_region", tenant.phone_region},
+          {"roles", tenant.roles},
+          {"auto_create_users", tenant.auto_create_users},
           {"report_emails", tenant.report_emails},
           {"allowed_networks", tenant.allowed_networks},
           {"enabled", tenant.enabled},

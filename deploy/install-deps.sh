@@ -15,11 +15,11 @@ packages=(
   # libraries (ARCHITECTURE.md: Libraries)
   libssh-dev libssl-dev libsqlite3-dev libspdlog-dev libboost-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libexpected-dev libphonenumber-dev
-  libxxhash-dev
+  libxxhash-dev libsodium-dev
   # fuzzing and sanitizers (clang's libFuzzer and runtime)
   clang libclang-rt-14-dev
   # tests drive real clients
-  openssh-client python3 python3-paramiko curl lftp rclone sshfs fuse3
+  openssh-client python3 python3-paramiko python3-nacl curl lftp rclone sshfs fuse3
   # deploy checks: systemd-analyze verify on the unit
   systemd
 )

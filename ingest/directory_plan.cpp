@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <unordered_set>
 
 #include "store/directory.hpp"
 
@@ -10,13 +9,20 @@ namespace intake::ingest {
 
 Plan plan_against_directory(store::DirectoryRepository& directory, std::int64_t tenant_id,
                             std::string_view file_name, std::string_view profile_sha256, const FileSpec& spec,
-                            const ParsedFile& parsed, std::function<void(const Change&)> on_change) {
+                            const ParsedFile& parsed, bool create_missing_users,
+                            std::function<void(const Change&)> on_change) {
   const auto digest_seed = image_seed(profile_sha256, spec.name, parsed.managed, file_name);
-  std::unordered_set<std::string> known_groups;
-  if (spec.groups_must_exist) known_groups = directory.group_ids(tenant_id);
-  Planner planner(spec, parsed,
-                  {file_name, &known_groups, std::numeric_limits<std::size_t>::max(), digest_seed},
-                  std::move(on_change));
+  StoredGroups stored_groups;
+  if (spec.groups_must_exist || !rows_are_users(spec.semantics)) {
+    stored_groups = directory.stored_groups(
+        tenant_id, spec.semantics == Semantics::MembershipReset ? std::optional(file_name) : std::nullopt);
+  }
+  Planner planner(
+      spec, parsed,
+      {file_name, &stored_groups, std::numeric_limits<std::size_t>::max(), digest_seed, create_missing_users},
+      std::move(on_change));
+  // A group file is planned against the groups alone.
+  if (spec.semantics == Semantics::GroupOps) return planner.finish();
   const auto feeds = [&](TargetKind kind) {
     return std::any_of(spec.slots.begin(), spec.slots.end(), [&](const Target& t) { return t.kind == kind; });
   };

@@ -16,6 +16,7 @@ namespace intake::ingest {
 
 Plan plan_against_directory(store::DirectoryRepository& directory, std::int64_t tenant_id,
                             std::string_view file_name, std::string_view profile_sha256, const FileSpec& spec,
-                            const ParsedFile& parsed, std::function<void(const Change&)> on_change);
+                            const ParsedFile& parsed, bool create_missing_users,
+                            std::function<void(const Change&)> on_change);
 
 }  // namespace intake::ingest

@@ -6,6 +6,8 @@ function(intake_embed_profiles output)
   list(SORT profile_files)
   set(entries "")
   foreach(profile_file ${profile_files})
+    # Editing a profile re-embeds it (the glob alone notices only added and removed files).
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${profile_file})
     get_filename_component(profile_name ${profile_file} NAME)
     file(READ ${profile_file} profile_text)
     string(APPEND entries "    {\"${profile_name}\", R\"intake_profile(${profile_text})intake_profile\"},\n")

@@ -16,20 +16,16 @@ namespace {
 
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
-std::string_view trim_view(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
+using base::trim;
 
-std::string lower_trimmed(std::string_view text) { return base::ascii_lower(trim_view(text)); }
+std::string lower_trimmed(std::string_view text) { return base::ascii_lower(trim(text)); }
 
 // The non-empty, trimmed items of a multi-valued cell.
 std::vector<std::string_view> split_list(std::string_view cell, char separator) {
   std::vector<std::string_view> items;
   while (true) {
     const auto end = cell.find(separator);
-    const auto item = trim_view(cell.substr(0, end));
+    const auto item = trim(cell.substr(0, end));
     if (!item.empty()) items.push_back(item);
     if (end == std::string_view::npos) break;
     cell.remove_prefix(end + 1);
@@ -110,7 +106,8 @@ struct Binding {
 // A key on two rows: the first row counts, later ones are row errors. Found by sorting rather than
 // with a map of every key, which for a million rows would cost ~100 MB; the sorted order is kept for
 // the planner's merge join. Files exported in key order skip the sort.
-void refuse_repeated_keys(ParsedFile& result, const std::string& key_header, std::size_t max_errors_kept) {
+void refuse_repeated_keys(ParsedFile& result, const FileSpec& spec, std::size_t max_errors_kept) {
+  const auto& key_header = spec.key().header;
   auto& rows = result.rows;
   auto& order = result.by_key;
   order.resize(rows.size());
@@ -124,6 +121,7 @@ void refuse_repeated_keys(ParsedFile& result, const std::string& key_header, std
     const int c = rows[a].key.compare(rows[b].key);
     return c < 0 || (c == 0 && rows[a].line < rows[b].line);
   });
+  if (spec.keys_repeat()) return;
   std::vector<bool> repeated(rows.size(), false);
   std::vector<RowIssue> repeats;
   std::size_t repeat_count = 0;
@@ -178,6 +176,13 @@ std::string list_of(const std::vector<std::string>& items, std::string_view last
 
 std::string excerpt(std::string_view value) { return base::quoted_excerpt(value); }
 
+const SecretCell* ParsedFile::secret_of(const FileRow& row) const {
+  const auto found =
+      std::lower_bound(secrets.begin(), secrets.end(), row.line,
+                       [](const SecretCell& cell, std::uint32_t line) { return cell.line < line; });
+  return found != secrets.end() && found->line == row.line ? &*found : nullptr;
+}
+
 ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContext& context) {
   ParsedFile result;
   result.rows.reserve(context.expected_rows);
@@ -185,7 +190,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
   const auto reject = [&](std::size_t line, std::string column, std::string message) {
     result.rejection = RowIssue{line, std::move(column), std::move(message), {}};
     result.rows.clear();
-    return result;
+    return std::move(result);  // every caller returns it at once
   };
   const auto read = [&]() -> tl::expected<std::optional<CsvRecord>, CsvError> {
     while (true) {  // blank lines are not rows
@@ -231,7 +236,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
         return lower_trimmed(b.column->header) == name;
       });
       if (bound == bindings.end()) {
-        if (!name.empty()) unknown.push_back(base::escape_for_log(trim_view(names[index])));
+        if (!name.empty()) unknown.push_back(base::escape_for_log(trim(names[index])));
       } else if (!bound->index) {
         bound->index = index;
       }
@@ -262,15 +267,22 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
                         "; remove them and upload the file again");
     }
     result.ignored_columns = std::move(unknown);
+    result.has_header = true;
     pending.reset();
   } else {
     for (auto& binding : bindings) {
       if (binding.column->position) binding.index = *binding.column->position - 1;
     }
   }
+  std::optional<std::size_t> password;  // its binding
   std::vector<bool> feeds_slot(bindings.size());
   for (std::size_t i = 0; i < bindings.size(); ++i) {
     const auto& column = *bindings[i].column;
+    if (column.target.kind == TargetKind::Password) {
+      password = i;
+      result.secret_field = bindings[i].index;
+      continue;
+    }
     feeds_slot[i] = column.target.kind != TargetKind::OrgId && column.target.kind != TargetKind::Skip &&
                     (column.target.kind != TargetKind::Key || column.also);
     if (feeds_slot[i])
@@ -309,8 +321,17 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
     }
     ++result.records;
     const auto line = record.line;
+    if (password) base::wipe(cells[*password]);  // last row's, if it was left out
     for (std::size_t i = 0; i < bindings.size(); ++i) {
       const auto index = bindings[i].index;
+      if (i == password) {  // as typed, spaces and all; the record's copy is wiped
+        cells[i].clear();
+        if (index && *index < record.fields.size()) {
+          cells[i].append(record.fields[*index]);
+          base::wipe(record.fields[*index]);
+        }
+        continue;
+      }
       cells[i] =
           index && *index < record.fields.size() ? trimmed(std::move(record.fields[*index])) : std::string();
       if (cells[i].empty()) cells[i] = bindings[i].column->default_value;
@@ -348,6 +369,17 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
         problem.emplace(name, name + " contains " + *bad + "; remove it and upload the file again");
         continue;
       }
+      if (column.target.kind == TargetKind::Password) {  // never quoted: only its length is told
+        const auto characters = base::utf8_characters(cell);
+        if (characters > column.max_length || characters < column.min_length) {
+          problem.emplace(name,
+                          name + " has " + std::to_string(characters) + " characters; it must have " +
+                              (column.min_length > 0 ? "from " + std::to_string(column.min_length) + " to "
+                                                     : std::string("at most ")) +
+                              std::to_string(column.max_length));
+        }
+        continue;
+      }
       std::vector<std::string_view> values;
       std::vector<std::pair<std::string_view, std::string>> normalised;  // value as typed -> as stored
       if (column.list_separator) {
@@ -380,8 +412,10 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
           break;
         }
         if (bindings[i].pattern && !std::regex_match(value.begin(), value.end(), *bindings[i].pattern)) {
-          problem.emplace(name, name + " " + excerpt(value) + " does not have the expected form (" +
-                                    column.pattern + ")");
+          problem.emplace(name, name + " " + excerpt(value) +
+                                    (column.pattern_message.empty()
+                                         ? " does not have the expected form (" + column.pattern + ")"
+                                         : " " + column.pattern_message));
           break;
         }
         switch (column.check) {
@@ -403,6 +437,17 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
               problem.emplace(
                   name, name + " " + excerpt(value) +
                             " is not a language code (expected xx, XX, xx-XX or xx_XX, e.g. de or en-US)");
+            break;
+          case Check::Role:
+            if (!context.roles.empty() &&
+                std::none_of(context.roles.begin(), context.roles.end(), [&](const std::string& role) {
+                  return equals_ignoring_ascii_case(role, value);
+                })) {
+              problem.emplace(
+                  name, name + " " + excerpt(value) + " is not one of this account's roles (" +
+                            base::join(std::vector<std::string>(context.roles.begin(), context.roles.end())) +
+                            ")");
+            }
             break;
           case Check::Timestamp:
             if (!valid_timestamp(value, column.timestamp_format))
@@ -481,6 +526,8 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
     FileRow row;
     row.key = std::move(current_key);
     row.line = static_cast<std::uint32_t>(line);
+    if (password && !cells[*password].empty())
+      result.secrets.push_back({row.line, base::SecretString(cells[*password]), {}});
     std::size_t size = 0;
     for (std::size_t i = 0; i < bindings.size(); ++i) size += feeds_slot[i] ? cells[i].size() + 2 : 0;
     row.image.reserve(size);
@@ -497,7 +544,8 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
     result.rows.push_back(std::move(row));
     current_key.clear();
   }
-  refuse_repeated_keys(result, key_header, context.max_errors_kept);
+  if (password) base::wipe(cells[*password]);
+  refuse_repeated_keys(result, spec, context.max_errors_kept);
   return result;
 }
 

@@ -4,10 +4,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/secret.hpp"
 #include "ingest/csv_reader.hpp"
 #include "ingest/profile.hpp"
 
@@ -26,6 +28,14 @@ struct RowIssue {
   std::string key;      // the row's key cell, when it has one (the results file lists it)
 };
 
+// A password cell of a row: the plain text until hash_secrets (secret_hashing.hpp) replaces it with
+// its hash. Never part of the row's image, a message or a change.
+struct SecretCell {
+  std::uint32_t line = 0;  // the row's line (rows are told apart by line)
+  base::SecretString plain;
+  std::string hash;  // the PHC string, once hashed
+};
+
 struct ParsedFile {
   std::optional<RowIssue> rejection;  // a whole-file error: nothing is applied
   std::vector<FileRow> rows;
@@ -42,6 +52,15 @@ struct ParsedFile {
   std::vector<std::uint32_t> by_key;
   // Per slot: whether this file manages it (its column is in the header, or it clears when absent).
   std::vector<bool> managed;
+  // The password cells of the rows that have one, in line order (rows left out keep theirs too, so
+  // that every plain text is wiped in one place).
+  std::vector<SecretCell> secrets;
+  // Where the password is in the file's records, for blanking the archived copy: the field index and
+  // whether the first record is a header. nullopt: the file has no password column.
+  std::optional<std::size_t> secret_field;
+  bool has_header = false;
+
+  const SecretCell* secret_of(const FileRow& row) const;  // nullptr when the row has none
 };
 
 struct ParseContext {
@@ -51,6 +70,8 @@ struct ParseContext {
   std::size_t max_errors_kept = 1000;
   // Only sizes the row vector up front (growing it by doubling would move every row ~twice).
   std::size_t expected_rows = 0;
+  // For role columns: the tenant's roles; empty: any role is kept as given.
+  std::span<const std::string> roles = {};
 };
 
 ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContext& context);

@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <tl/expected.hpp>
-#include <unordered_set>
 #include <vector>
 
 #include "ingest/plan.hpp"
@@ -25,9 +24,11 @@ struct GoldenCase {
   nlohmann::json before;
   std::vector<std::string> groups_joined;
   std::vector<StoredUser> users;
-  std::unordered_set<std::string> groups;
+  StoredGroups groups;
+  std::vector<std::string> roles;  // the tenant's (expected "roles")
   std::string input;
   std::unique_ptr<ParsedFile> parsed;  // stable address: the plan points into it
+  Planner::Options options;            // as the case plans (its groups, stub users)
   std::optional<Plan> plan;            // none when the file was rejected
   std::vector<Change> changes;         // as the plan decided them
 };
@@ -40,7 +41,8 @@ std::vector<std::string> golden_case_mismatches(const GoldenCase& golden);
 // Every case folder under `folder`, in name order.
 std::vector<std::filesystem::path> golden_case_folders(const std::filesystem::path& folder);
 
-// "E1001 updated first_name 'Ann' -> 'Anne'": how expected.json lists changes.
+// "E1001 updated first_name 'Ann' -> 'Anne'": how expected.json lists changes (a group's or a
+// membership change starts "group " or "membership ").
 std::string change_line(const Change& change);
 
 }  // namespace intake::ingest

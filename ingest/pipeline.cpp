@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <thread>
+#include <unordered_map>
 
 #include "base/durable_file.hpp"
 #include "base/hex.hpp"
@@ -18,10 +19,12 @@
 #include "base/text.hpp"
 #include "base/unique_fd.hpp"
 #include "base/utc_time.hpp"
+#include "ingest/archive_redaction.hpp"
 #include "ingest/directory_plan.hpp"
 #include "ingest/file_parser.hpp"
 #include "ingest/file_source.hpp"
 #include "ingest/image.hpp"
+#include "ingest/password_hasher.hpp"
 #include "ingest/plan.hpp"
 #include "ingest/profile.hpp"
 #include "ingest/profile_catalog.hpp"
@@ -152,7 +155,32 @@ double seconds_between(const std::optional<std::string>& from, const std::option
   return std::chrono::duration<double>(*b - *a).count();
 }
 
+// Blanks one concluded ingest's archived passwords, if it has any still there.
+bool redact_archive_of(const IngestSettings& settings, store::IngestRepository& ingests,
+                       const store::PendingRedaction& pending) {
+  const auto redaction = parse_redaction(pending.redaction);
+  const auto done = redaction ? redact_archive(pending.archive_path, *redaction)
+                              : tl::expected<void, std::string>(tl::unexpect, "unreadable redaction record");
+  if (!done) {
+    if (settings.on_error)
+      settings.on_error(pending.id, done.error() +
+                                        " (tried again at the next start; the passwords stay on disk "
+                                        "until then)");
+    return false;
+  }
+  ingests.mark_redacted(pending.id);
+  return true;
+}
+
 }  // namespace
+
+std::size_t redact_concluded_archives(const IngestSettings& settings, store::Database& db) {
+  store::IngestRepository ingests(db);
+  std::size_t blanked = 0;
+  for (const auto& pending : ingests.pending_redactions())
+    blanked += redact_archive_of(settings, ingests, pending);
+  return blanked;
+}
 
 tl::expected<std::string, std::string> journal_upload(const IngestSettings& settings,
                                                       const UploadToJournal& upload) {
@@ -282,6 +310,9 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   const ParsedFile* parsed_file = nullptr;
   static const Plan kNotPlanned;
   const Plan* plan_made = &kNotPlanned;
+  // Where the file's passwords are, once it has been read with a spec that has a password column.
+  std::optional<Redaction> redaction;
+  fs::path archived_path;
   // Concludes in `transaction`, commits, then publishes the report (with the per-row results file when
   // `results` says how to word it).
   const auto conclude_in = [&](store::Transaction& transaction, const std::string& status,
@@ -294,10 +325,14 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         write_results(*spec, *parsed_file, *plan_made, outcome, write);
       };
     }
+    if (redaction) ingests.set_redaction(id, redaction_text(*redaction));
     const auto json = finish(status, message, issues);
     transaction.commit();
     if (json) publish_report(settings, *tenant, *json, producer);
-    return current_status();
+    const auto concluded = current_status();
+    if (redaction && store::is_final_status(concluded))
+      redact_archive_of(settings, ingests, {id, archived_path.string(), redaction_text(*redaction)});
+    return concluded;
   };
 
   if (!tenant || !record->archive_path || !fs::exists(*record->archive_path)) {
@@ -310,6 +345,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     return current_status();
   }
   const fs::path archived = *record->archive_path;
+  archived_path = archived;
   const auto sha = sha256_of(archived);
   if (!sha) return tl::unexpected("cannot read " + archived.string());
   report.sha256 = *sha;
@@ -351,6 +387,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   }
   report.profile = profile->name;
   report.profile_sha256 = profile->sha256;
+  report.file_kind = file_kind(*spec);
   ingests.set_profile(id, profile->name, profile->sha256);
   FileSource source(archived);
   CsvReader reader(source, spec->delimiter);
@@ -358,7 +395,9 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   // Every row problem is kept, for the results file; the report and the database keep the first 1,000.
   auto parsed = parse_file(reader, *spec,
                            {tenant->org_id, tenant->phone_region, std::numeric_limits<std::size_t>::max(),
-                            static_cast<std::size_t>(record->size) / 32});
+                            static_cast<std::size_t>(record->size) / 32, tenant->roles});
+  if (spec->column_of(TargetKind::Password))
+    redaction = Redaction{parsed.secret_field, parsed.has_header, spec->delimiter};
   if (source.error()) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
@@ -391,6 +430,15 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                        ResultsOutcome::NotApplied);
   }
 
+  // Passwords are hashed before the write transaction (a 10,000-password file takes minutes) and only
+  // when they can be applied.
+  if (!parsed.secrets.empty() && tenant->mode == store::TenantMode::Apply) {
+    auto hasher = settings.password_hasher;
+    if (!hasher) hasher = std::make_shared<PasswordHasher>(1, base::PasswordHashCost{});
+    if (const auto hashed = hasher->hash(parsed.secrets); !hashed)
+      return tl::unexpected("cannot hash the file's passwords: " + hashed.error());
+  }
+
   // Everything from reading the directory to the final status happens under one write transaction:
   // another process (a release, a second server) can neither interleave nor conclude it twice.
   store::Transaction transaction(db);
@@ -408,12 +456,12 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   std::int64_t change_seq = 0;
   const auto record_change = [&](const Change& change) {
     ingests.add_change(id, ++change_seq,
-                       {"user", change.key, change.operation, change_fields_json(change),
+                       {std::string(change.entity), change.key, change.operation, change_fields_json(change),
                         static_cast<std::int64_t>(change.line)});
     if (report.changes.size() < kChangesInReport) report.changes.push_back(change);
   };
   const auto plan = plan_against_directory(directory, tenant->id, record->file_name, profile->sha256, *spec,
-                                           parsed, record_change);
+                                           parsed, tenant->auto_create_users, record_change);
   plan_made = &plan;
   add_plan_counts(report, parsed, plan);
   const auto issues = all_issues(parsed, plan);
@@ -429,7 +477,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     std::string message =
         "validation only: nothing was applied (the tenant is in validation mode); the changes listed are "
         "what this file would make once sync is enabled";
-    if (needs_hold(plan, max_removal)) {
+    if (needs_hold(*spec, plan, max_removal)) {
       message += ". Applied, it would be held for support: it removes " +
                  std::to_string(plan.removals.size()) + " of " + std::to_string(plan.active_synced) +
                  " users (more than " + std::to_string(max_removal) + "%)";
@@ -451,7 +499,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                            ") was applied first; this older file was not applied",
                        {});
   }
-  if (release == Release::No && needs_hold(plan, max_removal)) {
+  if (release == Release::No && needs_hold(*spec, plan, max_removal)) {
     const std::string message =
         "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
         std::to_string(plan.active_synced) + " users (more than " + std::to_string(max_removal) +
@@ -471,6 +519,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   }
   std::size_t groups_created = 0;
   store::UserWrite write;
+  std::unordered_map<std::string_view, std::int64_t> added_ids;  // membership_reset's stub users
   for (const auto& planned : plan.writes) {
     const auto values = slot_values(planned.row->image, spec->slots.size());
     const bool added = planned.kind == WriteKind::Add;
@@ -479,6 +528,12 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     write.key_changed = planned.kind == WriteKind::Adopt;
     write.origin_file = record->file_name;
     write.image_digest = planned.digest;
+    // A file's password is an initial one: it is set when the user is created (or comes back), never
+    // over a password the user may have changed since.
+    write.password_hash.reset();
+    if (const auto* secret = parsed.secret_of(*planned.row);
+        secret && !secret->hash.empty() && (added || planned.kind == WriteKind::Comeback))
+      write.password_hash = secret->hash;
     write.fields = {};
     write.contacts.clear();
     write.attributes.clear();
@@ -497,10 +552,14 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         case TargetKind::Groups: file_groups = split_set(values[slot]); break;
         case TargetKind::Key:
         case TargetKind::OrgId:
-        case TargetKind::Skip: break;
+        case TargetKind::Skip:
+        case TargetKind::Operation:
+        case TargetKind::GroupName:
+        case TargetKind::Password: break;
       }
     }
     const auto user_id = directory.write_user(tenant->id, write, id);
+    if (added) added_ids.emplace(planned.row->key, user_id);
     if (file_groups) {
       groups_created += directory.set_memberships(tenant->id, user_id, record->file_name, *file_groups,
                                                   !spec->groups_must_exist, id);
@@ -509,7 +568,18 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   for (const auto& removal : plan.removals) directory.remove_user(removal.id, id);
   for (const auto& [user_id, digest] : plan.digests_to_confirm)
     directory.confirm_image_digest(user_id, digest);
-  report.entities["groups"] = {{"created", groups_created}};
+  for (const auto& group : plan.group_writes) {
+    if (group.kind == GroupWriteKind::Delete) {
+      directory.remove_group(tenant->id, group.id, id);
+    } else {
+      directory.put_group(tenant->id, group.id, group.name, record->file_name, id);
+    }
+  }
+  for (const auto& membership : plan.membership_writes) {
+    const auto user_id = membership.user_id != 0 ? membership.user_id : added_ids.at(membership.user_key);
+    directory.set_membership(tenant->id, membership.group, user_id, record->file_name, membership.add);
+  }
+  report.entities["groups"]["added"] = plan.groups_added + groups_created;
   return conclude_in(transaction, "applied",
                      release == Release::Yes ? "released by support past the mass-removal guard" : "", issues,
                      ResultsOutcome::Applied);

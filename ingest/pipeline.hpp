@@ -23,6 +23,8 @@ class Database;
 
 namespace intake::ingest {
 
+class PasswordHasher;
+
 struct IngestSettings {
   std::filesystem::path data_dir;
   unsigned max_invalid_rows_percent = 10;
@@ -30,7 +32,15 @@ struct IngestSettings {
   std::string mail_from_host = "localhost";  // for the outbox messages
   // Told when a queued ingest could not run (it stays queued and runs again at the next start).
   std::function<void(const std::string& id, const std::string& error)> on_error;
+  // Hashes the passwords of files that have them, on its own bounded pool; none: one thread at the
+  // minimum cost, made when a file needs it (tools, tests).
+  std::shared_ptr<PasswordHasher> password_hasher;
 };
+
+// Blanks the passwords in the archived copies of concluded ingests that still hold them (a crash can
+// come between a conclusion and its blanking): run at start. Returns how many it blanked; failures go
+// to on_error and are tried again at the next start.
+std::size_t redact_concluded_archives(const IngestSettings& settings, store::Database& db);
 
 struct UploadToJournal {
   std::string tenant, file_name;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "base/text.hpp"
 
@@ -42,7 +43,7 @@ std::string_view write_kind_name(WriteKind kind) {
 Change describe_change(const FileSpec& spec, const std::vector<bool>& managed, std::string_view key,
                        std::string_view operation, std::string_view before, std::string_view after,
                        std::size_t line) {
-  Change change{std::string(key), std::string(operation), {}, line};
+  Change change{std::string(key), "user", std::string(operation), {}, line};
   const auto old_values = slot_values(before, spec.slots.size());
   const auto new_values = slot_values(after, spec.slots.size());
   for (std::size_t slot = 0; slot < spec.slots.size(); ++slot) {
@@ -64,6 +65,7 @@ Planner::Planner(const FileSpec& spec, const ParsedFile& file, Options options,
   login_slot_ = slot_index(spec, Target::of(UserField::LoginName));
   groups_slot_ = slot_index(spec, Target::of(TargetKind::Groups));
   plan_.row_results.assign(file.rows.size(), RowResult::Unchanged);
+  if (rows_name_users()) row_users_.assign(file.rows.size(), RowUser{});
   sorted_.reserve(file.rows.size());
   if (file.by_key.size() == file.rows.size()) {
     for (const auto index : file.by_key) sorted_.push_back(&file.rows[index]);
@@ -99,9 +101,9 @@ std::optional<std::string> Planner::directory_problem(const FileRow& row,
       return "the e-mail of an existing user cannot change (it is " + excerpt(stored_email) + ")";
     }
   }
-  if (spec_.groups_must_exist && options_.known_groups && groups_slot_) {
+  if (spec_.groups_must_exist && options_.groups && groups_slot_) {
     for (const auto group : split_set(slot_of(row, groups_slot_))) {
-      if (!options_.known_groups->contains(std::string(group))) {
+      if (!options_.groups->contains(std::string(group))) {
         return "group " + excerpt(group) +
                " does not exist; groups must be created before a file assigns users to them";
       }
@@ -161,11 +163,28 @@ std::optional<std::int64_t> Planner::digest_of(const FileRow& row) const {
 void Planner::not_in_file(std::int64_t id, std::string_view key, bool in_scope) {
   if (spec_.semantics == Semantics::Snapshot && in_scope && !kept_.contains(key)) {
     plan_.removals.push_back({id, std::string(key)});
-    if (on_change_) on_change_(Change{std::string(key), "removed", {}, 0});
+    if (on_change_) on_change_(Change{std::string(key), "user", "removed", {}, 0});
+  }
+}
+
+bool Planner::rows_name_users() const {
+  return spec_.semantics == Semantics::DeleteList || spec_.semantics == Semantics::MembershipReset;
+}
+
+// Every row with this key (membership rows repeat it) learns its user.
+void Planner::resolve_rows(std::int64_t id, std::string_view key, bool manual, bool removed) {
+  while (next_ < sorted_.size() && sorted_[next_]->key < key) ++next_;
+  for (; next_ < sorted_.size() && sorted_[next_]->key == key; ++next_) {
+    row_users_[static_cast<std::size_t>(sorted_[next_] - file_.rows.data())] = {id, manual, removed};
   }
 }
 
 bool Planner::add_summary(const StoredSummary& user) {
+  if (rows_name_users()) {
+    resolve_rows(user.id, user.external_id, user.manual, user.removed);
+    return true;
+  }
+  if (spec_.semantics == Semantics::GroupOps) return true;
   // Users made by hand may be adopted by e-mail, and login names are checked against every user's
   // e-mail: both need the whole user.
   if (!options_.digest_seed || user.manual || (spec_.email_immutable && login_slot_)) return false;
@@ -177,6 +196,11 @@ bool Planner::add_summary(const StoredSummary& user) {
     not_in_file(user.id, user.external_id, in_scope);
     return true;
   }
+  if (spec_.semantics == Semantics::InsertOnly && !user.removed) {
+    exists_unchanged(*row);
+    ++next_;
+    return true;
+  }
   if (!in_scope || user.image_digest != digest_of(*row)) return false;
   ++plan_.active_synced;
   ++plan_.unchanged;
@@ -185,6 +209,8 @@ bool Planner::add_summary(const StoredSummary& user) {
 }
 
 void Planner::add_known(const StoredUser& user) {
+  if (rows_name_users()) return resolve_rows(user.id, user.key, user.manual, user.removed);
+  if (spec_.semantics == Semantics::GroupOps) return;
   const bool in_scope = !user.manual && !user.removed && user.origin_file == options_.file_name;
   if (in_scope) ++plan_.active_synced;
   if (!user.removed && !user.manual && spec_.email_immutable && login_slot_) {
@@ -203,6 +229,7 @@ void Planner::add_known(const StoredUser& user) {
     return not_in_file(user.id, user.key, in_scope);
   }
   const FileRow& row = *sorted_[next_++];
+  if (spec_.semantics == Semantics::InsertOnly && !user.removed && !user.manual) return exists_unchanged(row);
   const auto stored_email = user.fields[static_cast<std::size_t>(UserField::Email)];
   const auto before = stored_image(user, spec_, file_.managed);
   if (user.manual) {
@@ -235,7 +262,198 @@ void Planner::add_known(const StoredUser& user) {
   emit(kind, row, before);
 }
 
+// insert_only: a user that exists is never overwritten; the row says so.
+void Planner::exists_unchanged(const FileRow& row) {
+  set_result(row, RowResult::Skipped);
+  plan_.skipped.push_back({row.line, spec_.key().header,
+                           "user " + excerpt(row.key) + " exists, not changed (this file only adds users)",
+                           row.key});
+}
+
+void Planner::finish_delete_list() {
+  for (const auto& row : file_.rows) {
+    const auto& user = row_users_[static_cast<std::size_t>(&row - file_.rows.data())];
+    const auto skip = [&](std::string message) {
+      set_result(row, RowResult::Skipped);
+      plan_.skipped.push_back({row.line, spec_.key().header, std::move(message), row.key});
+    };
+    if (user.id == 0) {
+      skip("there is no user " + excerpt(row.key) + "; nothing to delete");
+    } else if (user.manual) {
+      skip("user " + excerpt(row.key) + " was created by hand in the directory; files do not change it");
+    } else if (user.removed) {
+      ++plan_.unchanged;  // deleted already
+    } else {
+      set_result(row, RowResult::Removed);
+      plan_.removals.push_back({user.id, row.key});
+      if (on_change_) on_change_(Change{row.key, "user", "removed", {}, row.line});
+    }
+  }
+}
+
+void Planner::finish_group_ops() {
+  const auto& operation = *spec_.column_of(TargetKind::Operation);
+  const auto operation_slot = slot_index(spec_, operation.target);
+  const auto name_slot = slot_index(spec_, Target::of(TargetKind::GroupName));
+  // The groups as each row finds them: rows apply in order (U then D of one group deletes it).
+  StoredGroups groups = options_.groups ? *options_.groups : StoredGroups{};
+  for (const auto& row : file_.rows) {
+    const auto flag = slot_of(row, operation_slot);
+    const bool remove = std::any_of(operation.delete_values.begin(), operation.delete_values.end(),
+                                    [&](const std::string& value) { return value == flag; });
+    const auto found = groups.find(row.key);
+    const auto skip = [&](std::string message) {
+      set_result(row, RowResult::Skipped);
+      plan_.skipped.push_back({row.line, spec_.key().header, std::move(message), row.key});
+    };
+    const auto change = [&](std::string_view what, std::string_view before, std::string_view after) {
+      if (!on_change_) return;
+      Change described{row.key, "group", std::string(what), {}, row.line};
+      if (before != after) described.fields.push_back({"name", {std::string(before), std::string(after)}});
+      on_change_(described);
+    };
+    if (found != groups.end() && found->second.manual) {
+      skip("group " + excerpt(row.key) + " was created by hand in the directory; files do not change it");
+      continue;
+    }
+    if (remove) {
+      if (found == groups.end()) {
+        skip("there is no group " + excerpt(row.key) + "; nothing to delete");
+        continue;
+      }
+      plan_.group_writes.push_back({GroupWriteKind::Delete, row.key, found->second.name});
+      ++plan_.groups_removed;
+      set_result(row, RowResult::Removed);
+      change("removed", found->second.name, "");
+      groups.erase(found);
+      continue;
+    }
+    const auto name = slot_of(row, name_slot);
+    if (name.empty()) {
+      const auto* name_column = spec_.column_of(TargetKind::GroupName);
+      invalid(row, name_column ? name_column->header : spec_.key().header,
+              "the group's name is empty; creating or renaming a group needs its name");
+      continue;
+    }
+    if (found == groups.end()) {
+      plan_.group_writes.push_back({GroupWriteKind::Create, row.key, std::string(name)});
+      ++plan_.groups_added;
+      set_result(row, RowResult::Added);
+      change("added", "", name);
+      groups.emplace(row.key, StoredGroup{std::string(name), false, {}});
+    } else if (found->second.name != name) {
+      plan_.group_writes.push_back({GroupWriteKind::Rename, row.key, std::string(name)});
+      ++plan_.groups_renamed;
+      set_result(row, RowResult::Updated);
+      change("renamed", found->second.name, name);
+      found->second.name = name;
+    } else {
+      ++plan_.unchanged;
+    }
+  }
+}
+
+void Planner::finish_membership_reset() {
+  // Each group the file names, in the order it first names them, with the members it lists.
+  std::vector<std::string> named;
+  std::unordered_map<std::string, std::unordered_set<std::string>> wanted;
+  std::unordered_map<std::string, std::int64_t> user_ids;  // key -> id (0: a stub this plan adds)
+  const auto& groups_header = spec_.column_of(TargetKind::Groups)->header;
+  for (const auto& row : file_.rows) {
+    const auto& user = row_users_[static_cast<std::size_t>(&row - file_.rows.data())];
+    const auto groups = split_set(slot_of(row, groups_slot_));
+    const auto unknown = std::find_if(groups.begin(), groups.end(), [&](std::string_view group) {
+      return !options_.groups || !options_.groups->contains(std::string(group));
+    });
+    if (unknown != groups.end()) {
+      invalid(row, groups_header,
+              "group " + excerpt(*unknown) +
+                  " does not exist; upload the file that creates groups (e.g. groups.csv) first");
+      continue;
+    }
+    if (user.removed) {
+      invalid(row, spec_.key().header,
+              "user " + excerpt(row.key) + " is deleted; a users file that lists it again brings it back");
+      continue;
+    }
+    if (user.id == 0 && !user_ids.contains(row.key)) {
+      if (!options_.create_missing_users) {
+        invalid(row, spec_.key().header,
+                "there is no user " + excerpt(row.key) +
+                    "; upload the users file first, or ask support to enable automatic user creation");
+        continue;
+      }
+      // A stub: the id and nothing else, to be completed by a later users file.
+      plan_.writes.push_back({WriteKind::Add, 0, &row, 0, std::nullopt});
+      ++plan_.added;
+      set_result(row, RowResult::Added);
+      if (on_change_) on_change_(Change{row.key, "user", "added", {}, row.line});
+    }
+    user_ids.emplace(row.key, user.id);
+    for (const auto group : groups) {
+      auto [at, first] = wanted.try_emplace(std::string(group));
+      if (first) named.push_back(at->first);
+      at->second.insert(row.key);
+    }
+  }
+  // Per user, the named groups before and after: one change each.
+  std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> moves;
+  for (const auto& group : named) {
+    const auto& members = wanted[group];
+    std::unordered_set<std::string> current;
+    for (const auto& [key, id] : options_.groups->at(group).members) {
+      current.insert(key);
+      moves[key].first.push_back(group);
+      if (members.contains(key)) continue;
+      plan_.membership_writes.push_back({group, id, key, false});
+      ++plan_.memberships_removed;
+    }
+    for (const auto& key : members) {
+      moves[key].second.push_back(group);
+      if (current.contains(key)) continue;
+      plan_.membership_writes.push_back({group, user_ids[key], key, true});
+      ++plan_.memberships_added;
+    }
+  }
+  std::unordered_map<std::string, std::uint32_t> first_line;
+  for (const auto& row : file_.rows) {
+    if (plan_.row_results[static_cast<std::size_t>(&row - file_.rows.data())] != RowResult::Invalid)
+      first_line.try_emplace(row.key, row.line);
+  }
+  for (auto& [key, before_after] : moves) {
+    auto before = join_set(before_after.first), after = join_set(before_after.second);
+    if (before == after) continue;
+    ++plan_.updated;
+    if (on_change_) {
+      const auto line = first_line.find(key);
+      on_change_(Change{key,
+                        "membership",
+                        "updated",
+                        {{"groups", {std::move(before), std::move(after)}}},
+                        line == first_line.end() ? 0 : line->second});
+    }
+  }
+  // A row is "updated" when it brought its user into a group, else unchanged.
+  std::unordered_set<std::string> joined;
+  for (const auto& write : plan_.membership_writes) {
+    if (write.add) joined.insert(write.group + '\n' + write.user_key);
+  }
+  for (const auto& row : file_.rows) {
+    auto& result = plan_.row_results[static_cast<std::size_t>(&row - file_.rows.data())];
+    if (result != RowResult::Unchanged) continue;
+    for (const auto group : split_set(slot_of(row, groups_slot_))) {
+      if (joined.contains(std::string(group) + '\n' + row.key)) result = RowResult::Updated;
+    }
+  }
+}
+
 Plan Planner::finish() {
+  switch (spec_.semantics) {
+    case Semantics::DeleteList: finish_delete_list(); return std::move(plan_);
+    case Semantics::GroupOps: finish_group_ops(); return std::move(plan_);
+    case Semantics::MembershipReset: finish_membership_reset(); return std::move(plan_);
+    default: break;
+  }
   while (next_ < sorted_.size()) pending_adds_.push_back(sorted_[next_++]);
   for (const auto* row : pending_adds_) {
     // A login name that belongs to a user with another e-mail: that user's e-mail cannot change.
@@ -310,7 +528,8 @@ std::optional<std::string> too_many_invalid(std::size_t invalid, std::size_t rec
          std::to_string(max_percent) + "%)";
 }
 
-bool needs_hold(const Plan& plan, unsigned max_percent) {
+bool needs_hold(const FileSpec& spec, const Plan& plan, unsigned max_percent) {
+  if (spec.semantics != Semantics::Snapshot) return false;
   const auto removals = plan.removals.size();
   return removals > 10 && removals * 100 > static_cast<std::size_t>(max_percent) * plan.active_synced;
 }

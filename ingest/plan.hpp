@@ -43,17 +43,46 @@ struct PlannedRemoval {
   std::string key;
 };
 
+using store::StoredGroup;
+using store::StoredGroups;
+
+// group_ops: one group to create, rename or delete, in the file's line order.
+enum class GroupWriteKind { Create, Rename, Delete };
+struct GroupWrite {
+  GroupWriteKind kind = GroupWriteKind::Create;
+  std::string id, name;
+};
+
+// membership_reset: one membership the file's origin brings or takes away. user_id 0: a stub user
+// this plan adds (its write has the same key).
+struct MembershipWrite {
+  std::string group;
+  std::int64_t user_id = 0;
+  std::string user_key;
+  bool add = true;
+};
+
 // One change, as support and the customer read it: which user, what happened, which fields went
 // from what to what ("first_name": ["Ann", "Anne"]), and the line of the file that caused it.
 struct Change {
   std::string key;
-  std::string operation;  // added, brought back, updated, adopted, removed
+  std::string_view entity = "user";  // user, group or membership (ingest_changes.entity)
+  std::string operation;             // added, brought back, updated, adopted, removed
   std::vector<std::pair<std::string, std::pair<std::string, std::string>>> fields;
   std::size_t line = 0;  // 0: not from a line (a removal)
 };
 
 // What the plan does with one row of the file.
-enum class RowResult : std::uint8_t { Unchanged, Added, BroughtBack, Updated, Adopted, Invalid, Skipped };
+enum class RowResult : std::uint8_t {
+  Unchanged,
+  Added,
+  BroughtBack,
+  Updated,
+  Adopted,
+  Removed,  // delete_list, group_ops: the row removed its user or group
+  Invalid,
+  Skipped
+};
 
 struct Plan {
   std::vector<PlannedWrite> writes;  // in the file's line order
@@ -63,6 +92,9 @@ struct Plan {
   std::vector<PlannedRemoval> removals;
   std::size_t added = 0, brought_back = 0, updated = 0, adopted = 0, unchanged = 0;
   std::size_t memberships_added = 0, memberships_removed = 0;
+  std::vector<GroupWrite> group_writes;  // group_ops
+  std::size_t groups_added = 0, groups_renamed = 0, groups_removed = 0;
+  std::vector<MembershipWrite> membership_writes;  // membership_reset
   std::vector<RowIssue> skipped;  // rows naming a user created by hand, which files do not change
   std::vector<RowIssue> invalid;  // rows the directory makes invalid (unknown group, changed e-mail)
   std::size_t invalid_count = 0;
@@ -76,12 +108,15 @@ class Planner {
  public:
   struct Options {
     std::string_view file_name;  // the snapshot's scope: it removes only the users it synced
-    // Groups that exist (external ids), when the spec says groups must exist.
-    const std::unordered_set<std::string>* known_groups = nullptr;
+    // The groups that exist: read when the spec says groups must exist, names groups or resets their
+    // members (with each group's members from this file's origin).
+    const StoredGroups* groups = nullptr;
     std::size_t max_issues_kept = 1000;
     // image_seed() for this file: writes carry the digests of their images, and add_summary can tell
     // an unchanged user without its whole record. nullopt: no digests.
     std::optional<std::int64_t> digest_seed = std::nullopt;
+    // membership_reset: a user id the directory lacks makes a stub user instead of an invalid row.
+    bool create_missing_users = false;
   };
   // `file` must outlive the planner and its plan. `on_change` hears every change, as decided.
   Planner(const FileSpec& spec, const ParsedFile& file, Options options,
@@ -94,6 +129,18 @@ class Planner {
   Plan finish();
 
  private:
+  // delete_list and membership_reset rows name users without describing them: each row learns its
+  // user (id 0: none) from the stream.
+  struct RowUser {
+    std::int64_t id = 0;
+    bool manual = false, removed = false;
+  };
+  bool rows_name_users() const;
+  void resolve_rows(std::int64_t id, std::string_view key, bool manual, bool removed);
+  void exists_unchanged(const FileRow& row);
+  void finish_delete_list();
+  void finish_group_ops();
+  void finish_membership_reset();
   void add_from_file_below(std::string_view key);
   const FileRow* file_row(std::string_view key) const;  // the next file row, when it has this key
   void not_in_file(std::int64_t id, std::string_view key, bool in_scope);
@@ -114,6 +161,7 @@ class Planner {
   std::unordered_set<std::string_view> kept_;
   std::optional<std::size_t> email_slot_, login_slot_, groups_slot_;
   std::vector<const FileRow*> pending_adds_;  // new keys: decided at finish (adoption, login names)
+  std::vector<RowUser> row_users_;            // by row index, when rows_name_users()
   struct Known {
     std::int64_t id;
     std::string image, email;
@@ -135,8 +183,9 @@ std::vector<RowIssue> all_issues(const ParsedFile& file, const Plan& plan, std::
 // rows are invalid (more than 10%)"), for the caller to add what follows from it; nullopt when within.
 std::optional<std::string> too_many_invalid(std::size_t invalid, std::size_t records, unsigned max_percent);
 
-// The mass-removal guard: more than `max_percent` of the users the file synced, and more than 10.
-bool needs_hold(const Plan& plan, unsigned max_percent);
+// The mass-removal guard: more than `max_percent` of the users the file synced, and more than 10. Only
+// a snapshot removes users by leaving them out; a delete list names each one.
+bool needs_hold(const FileSpec& spec, const Plan& plan, unsigned max_percent);
 
 // A change's fields, from a stored image (empty for a new user) to the row's image.
 Change describe_change(const FileSpec& spec, const std::vector<bool>& managed, std::string_view key,

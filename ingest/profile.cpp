@@ -139,9 +139,9 @@ ColumnSpec read_column(TableReader& in) {
   if (!parsed) {
     in.fail("target",
             "'" + target +
-                "' is not a target; use key, org_id, skip, groups, a user field (login_name, email, "
-                "first_name, last_name, display_name, title, language, account_status, valid_from, "
-                "valid_to), contact:email|phone:TYPE or attribute:NAME");
+                "' is not a target; use key, org_id, skip, groups, operation, group_name, password, a user "
+                "field (login_name, email, first_name, last_name, display_name, title, language, "
+                "account_status, valid_from, valid_to), contact:email|phone:TYPE or attribute:NAME");
   }
   column.target = *parsed;
   if (const auto also = in.text("also")) {
@@ -164,10 +164,14 @@ ColumnSpec read_column(TableReader& in) {
     }
     column.pattern = std::move(*pattern);
   }
+  column.pattern_message = in.text("pattern_message").value_or("");
+  if (!column.pattern_message.empty() && column.pattern.empty())
+    in.fail("pattern_message", "needs a pattern: it is what a value breaking the pattern is told");
   column.check = in.choice<Check>("check", {{"email", Check::Email},
                                             {"phone", Check::Phone},
                                             {"language", Check::Language},
-                                            {"timestamp", Check::Timestamp}})
+                                            {"timestamp", Check::Timestamp},
+                                            {"role", Check::Role}})
                      .value_or(Check::None);
   column.timestamp_format = in.text("timestamp_format").value_or("");
   if (column.check == Check::Timestamp && column.timestamp_format != "yyyyMMddHHmmss'Z'" &&
@@ -182,11 +186,64 @@ ColumnSpec read_column(TableReader& in) {
   column.unique = in.flag("unique").value_or(false);
   column.clear_when_absent = in.flag("clear_when_absent").value_or(false);
   column.skip_values = in.texts("skip_values");
+  column.delete_values = in.texts("delete_values");
   column.sample = in.text("sample").value_or("");
   if (column.target.kind == TargetKind::Skip && column.skip_values.empty())
     in.fail("skip_values", "is required for a skip column: the values that mean \"do not import this row\"");
+  if (column.target.kind == TargetKind::Operation) {
+    // `allowed` lists every flag; `delete_values` the ones that delete.
+    if (column.allowed.empty() || column.delete_values.empty())
+      in.fail("allowed",
+              "an operation column needs allowed (every flag, e.g. [\"U\", \"D\"]) and "
+              "delete_values (the flags that delete, e.g. [\"D\"])");
+    for (const auto& value : column.delete_values) {
+      if (std::none_of(column.allowed.begin(), column.allowed.end(),
+                       [&](const std::string& a) { return base::equals_ignoring_ascii_case(a, value); }))
+        in.fail("delete_values", "'" + value + "' is not one of the allowed flags");
+    }
+    column.required = true;
+  } else if (!column.delete_values.empty()) {
+    in.fail("delete_values", "only an operation column has delete_values");
+  }
+  if (column.target.kind == TargetKind::Password &&
+      (!column.allowed.empty() || !column.pattern.empty() || column.check != Check::None ||
+       column.list_separator || column.unique || !column.default_value.empty()))
+    in.fail("target",
+            "a password column takes no allowed, pattern, check, list_separator, unique or default: "
+            "its value is never compared, quoted or stored, only hashed");
   in.refuse_unknown_keys();
   return column;
+}
+
+// Which targets a file's semantics can use: users' files feed users, a group file names groups, a
+// membership file pairs groups with users.
+void check_targets_fit(TableReader& in, const FileSpec& spec) {
+  std::size_t operations = 0, passwords = 0, groups = 0;
+  for (const auto& column : spec.columns) {
+    const auto kind = column.target.kind;
+    operations += kind == TargetKind::Operation;
+    passwords += kind == TargetKind::Password;
+    groups += kind == TargetKind::Groups;
+    const bool fits = [&] {
+      if (kind == TargetKind::Key || kind == TargetKind::OrgId || kind == TargetKind::Skip) return true;
+      switch (spec.semantics) {
+        case Semantics::DeleteList: return false;
+        case Semantics::GroupOps: return kind == TargetKind::Operation || kind == TargetKind::GroupName;
+        case Semantics::MembershipReset: return kind == TargetKind::Groups;
+        default: return kind != TargetKind::Operation && kind != TargetKind::GroupName;
+      }
+    }();
+    if (!fits) {
+      in.fail("semantics", "a " + target_text(column.target) + " column ('" + column.header +
+                               "') has no meaning in a file of this semantics; see docs/PROFILES.md, "
+                               "\"Semantics\"");
+    }
+  }
+  if (passwords > 1) in.fail("columns", "only one column may be the password");
+  if (spec.semantics == Semantics::GroupOps && operations != 1)
+    in.fail("columns", "a group_ops file needs one column with target = \"operation\" (U or D)");
+  if (spec.semantics == Semantics::MembershipReset && groups != 1)
+    in.fail("columns", "a membership_reset file needs one column with target = \"groups\": the group");
 }
 
 FileSpec read_file(TableReader& in, std::string_view source, const std::string& path) {
@@ -219,7 +276,15 @@ FileSpec read_file(TableReader& in, std::string_view source, const std::string& 
     }
   }
   spec.semantics =
-      in.choice<Semantics>("semantics", {{"snapshot", Semantics::Snapshot}, {"upsert", Semantics::Upsert}})
+      in.choice<Semantics>("semantics",
+                           [] {
+                             std::map<std::string_view, Semantics> names;
+                             for (const auto semantics :
+                                  {Semantics::Snapshot, Semantics::Upsert, Semantics::InsertOnly,
+                                   Semantics::DeleteList, Semantics::GroupOps, Semantics::MembershipReset})
+                               names.emplace(semantics_name(semantics), semantics);
+                             return names;
+                           }())
           .value_or(Semantics::Snapshot);
   spec.unknown_columns = in.choice<UnknownColumns>("unknown_columns", {{"ignore", UnknownColumns::Ignore},
                                                                        {"reject", UnknownColumns::Reject}})
@@ -259,7 +324,11 @@ FileSpec read_file(TableReader& in, std::string_view source, const std::string& 
       key_column = i;
     }
   }
-  if (!key_column) in.fail("columns", "one column needs target = \"key\": the user's unique id");
+  if (!key_column)
+    in.fail("columns", spec.semantics == Semantics::GroupOps
+                           ? "one column needs target = \"key\": the group's unique id"
+                           : "one column needs target = \"key\": the user's unique id");
+  check_targets_fit(in, spec);
   if (ascii_lower(spec.columns[*key_column].header) != ascii_lower(key))
     in.fail("key", "is '" + key + "' but the key column is '" + spec.columns[*key_column].header + "'");
   spec.key_column = *key_column;
@@ -272,7 +341,7 @@ FileSpec read_file(TableReader& in, std::string_view source, const std::string& 
   }
   for (auto& column : spec.columns) {
     const auto kind = column.target.kind;
-    if (kind == TargetKind::OrgId || kind == TargetKind::Skip) continue;
+    if (kind == TargetKind::OrgId || kind == TargetKind::Skip || kind == TargetKind::Password) continue;
     if (kind == TargetKind::Key && !column.also) continue;
     const auto& target = kind == TargetKind::Key ? *column.also : column.target;
     if (std::find(spec.slots.begin(), spec.slots.end(), target) != spec.slots.end())
@@ -291,6 +360,9 @@ std::string target_text(const Target& target) {
     case TargetKind::OrgId: return "org_id";
     case TargetKind::Skip: return "skip";
     case TargetKind::Groups: return "groups";
+    case TargetKind::Operation: return "operation";
+    case TargetKind::GroupName: return "group_name";
+    case TargetKind::Password: return "password";
     case TargetKind::Field: return std::string(field_name(target.field));
     case TargetKind::Contact:
       return "contact:" + std::string(contact_kind_name(target.contact)) + ":" + target.name;
@@ -305,6 +377,9 @@ std::optional<Target> parse_target(std::string_view text) {
   if (text == "org_id") return Target::of(TargetKind::OrgId);
   if (text == "skip") return Target::of(TargetKind::Skip);
   if (text == "groups") return Target::of(TargetKind::Groups);
+  if (text == "operation") return Target::of(TargetKind::Operation);
+  if (text == "group_name") return Target::of(TargetKind::GroupName);
+  if (text == "password") return Target::of(TargetKind::Password);
   for (std::size_t i = 0; i < kUserFieldCount; ++i) {
     if (text == field_name(static_cast<UserField>(i))) {
       target.kind = TargetKind::Field;
@@ -337,6 +412,38 @@ std::optional<Target> parse_target(std::string_view text) {
 const ColumnSpec* FileSpec::column_for(const Target& target) const {
   for (const auto& column : columns) {
     if (column.target == target || column.also == target) return &column;
+  }
+  return nullptr;
+}
+
+std::string_view semantics_name(Semantics semantics) {
+  switch (semantics) {
+    case Semantics::Snapshot: return "snapshot";
+    case Semantics::Upsert: return "upsert";
+    case Semantics::InsertOnly: return "insert_only";
+    case Semantics::DeleteList: return "delete_list";
+    case Semantics::GroupOps: return "group_ops";
+    case Semantics::MembershipReset: return "membership_reset";
+  }
+  return "";
+}
+
+std::string_view semantics_description(Semantics semantics) {
+  switch (semantics) {
+    case Semantics::Snapshot: return "snapshot (users missing from the file are removed)";
+    case Semantics::Upsert: return "upsert (insert or update; users missing from the file stay)";
+    case Semantics::InsertOnly: return "insert only (new users are added; existing users are not changed)";
+    case Semantics::DeleteList: return "delete list (each user listed is removed)";
+    case Semantics::GroupOps: return "group operations (each row creates, renames or deletes a group)";
+    case Semantics::MembershipReset:
+      return "membership reset (each group named gets exactly the members listed)";
+  }
+  return "";
+}
+
+const ColumnSpec* FileSpec::column_of(TargetKind kind) const {
+  for (const auto& column : columns) {
+    if (column.target.kind == kind) return &column;
   }
   return nullptr;
 }

@@ -18,10 +18,26 @@ enum class HeaderMode {
   Required,
   Optional,
   None
-};                                          // Optional: the first line is a header if it looks like one
-enum class Semantics { Snapshot, Upsert };  // next: insert_only, delete_list, group_ops, membership_reset
+};  // Optional: the first line is a header if it looks like one
+// What a file does to the directory (docs/PROFILES.md, "Semantics"):
+//   Snapshot         every user the file synced; users missing from it are removed
+//   Upsert           insert or update the users listed, never remove
+//   InsertOnly       insert the users listed; an existing user is left as it is and reported
+//   DeleteList       one user id per row: each is removed (kept in history; a later file brings it back)
+//   GroupOps         one group per row: create or rename it, or delete it and its memberships
+//   MembershipReset  (group, user) pairs: each group the file names gets exactly the members listed
+enum class Semantics { Snapshot, Upsert, InsertOnly, DeleteList, GroupOps, MembershipReset };
+std::string_view semantics_name(Semantics semantics);  // as a profile writes it: "snapshot", …
+// What a file of that semantics does, in a sentence for people: "snapshot (users missing … removed)".
+std::string_view semantics_description(Semantics semantics);
+// Whether the file's rows are users (one row each, keyed by user id) — else groups or memberships.
+inline bool rows_are_users(Semantics semantics) {
+  return semantics == Semantics::Snapshot || semantics == Semantics::Upsert ||
+         semantics == Semantics::InsertOnly;
+}
 enum class UnknownColumns { Ignore, Reject };
-enum class Check { None, Email, Phone, Language, Timestamp };
+// Role: one of the tenant's roles when it has a list (`intake tenant set T --roles a,b`), else as given.
+enum class Check { None, Email, Phone, Language, Timestamp, Role };
 
 // The user fields and contact kinds of the directory model (store/directory.hpp) a column can feed.
 using store::contact_kind_name;
@@ -30,10 +46,13 @@ using store::field_name;
 using store::kUserFieldCount;
 using store::UserField;
 
-enum class TargetKind { Key, OrgId, Skip, Field, Contact, Attribute, Groups };
+// Operation and GroupName: a group_ops file's flag and the group's display name. Password: a secret,
+// hashed before anything else sees it and never part of an image (written for new users only).
+enum class TargetKind { Key, OrgId, Skip, Field, Contact, Attribute, Groups, Operation, GroupName, Password };
 
-// Where a column's value goes. Written in a profile as "key", "org_id", "skip", "groups", a field name
-// ("email", "first_name", …), "contact:phone:mobile" (kind and type) or "attribute:NAME".
+// Where a column's value goes. Written in a profile as "key", "org_id", "skip", "groups", "operation",
+// "group_name", "password", a field name ("email", "first_name", …), "contact:phone:mobile" (kind and
+// type) or "attribute:NAME".
 struct Target {
   TargetKind kind = TargetKind::Field;
   UserField field = UserField::Email;
@@ -58,6 +77,7 @@ struct ColumnSpec {
   std::size_t max_length = 256;      // in characters; every field has one
   std::vector<std::string> allowed;  // an enumeration, matched case-insensitively, stored as listed
   std::string pattern;               // an ECMAScript regular expression the whole value must match
+  std::string pattern_message;       // what a value breaking `pattern` is told ("… must be …")
   Check check = Check::None;
   std::string timestamp_format;          // Check::Timestamp: "yyyyMMddHHmmss'Z'" or "iso8601"
   std::optional<char> list_separator;    // several values in one cell (groups)
@@ -65,8 +85,9 @@ struct ColumnSpec {
   bool unique = false;                   // no two rows of a file may share the value
   bool clear_when_absent = false;        // a file without this column clears the field (it is authoritative)
   std::vector<std::string> skip_values;  // Skip columns: the values that skip a row
-  std::string sample;                    // the onboarding pack's sample cell ("{org_id}": the tenant's id)
-  std::size_t slot = 0;                  // filled by the loader: index into FileSpec::slots
+  std::vector<std::string> delete_values;  // Operation columns: the flags that delete (the others upsert)
+  std::string sample;                      // the onboarding pack's sample cell ("{org_id}": the tenant's id)
+  std::size_t slot = 0;                    // filled by the loader: index into FileSpec::slots
 };
 
 // One accepted file and its rules.
@@ -79,7 +100,7 @@ struct FileSpec {
   bool utf16 = true;  // UTF-16 accepted besides UTF-8
   Semantics semantics = Semantics::Snapshot;
   std::vector<ColumnSpec> columns;
-  std::size_t key_column = 0;  // index into columns
+  std::size_t key_column = 0;  // index into columns: a user id, or a group id for group_ops
   // Each row needs, for at least one of these sets, every column of the set non-empty.
   std::vector<std::vector<std::string>> row_requires_any;
   UnknownColumns unknown_columns = UnknownColumns::Ignore;
@@ -94,6 +115,11 @@ struct FileSpec {
 
   const ColumnSpec& key() const { return columns[key_column]; }
   const ColumnSpec* column_for(const Target& target) const;
+  const ColumnSpec* column_of(TargetKind kind) const;  // the first column of that kind
+  // Whether a key may repeat: a group's members are one row each; group operations apply in order.
+  bool keys_repeat() const {
+    return semantics == Semantics::GroupOps || semantics == Semantics::MembershipReset;
+  }
 };
 
 struct Profile {

@@ -7,10 +7,14 @@
 
 namespace intake::ingest {
 
+std::string file_kind(const FileSpec& spec) {
+  return spec.name + ": " + std::string(semantics_description(spec.semantics));
+}
+
 void add_plan_counts(ReportInputs& report, const ParsedFile& parsed, const Plan& plan) {
-  report.added = plan.added + plan.brought_back;
-  report.updated = plan.updated + plan.adopted;
-  report.removed = plan.removals.size();
+  report.added = plan.added + plan.brought_back + plan.groups_added;
+  report.updated = plan.updated + plan.adopted + plan.groups_renamed;
+  report.removed = plan.removals.size() + plan.groups_removed;
   report.unchanged = plan.unchanged;
   report.skipped = plan.skipped.size() + parsed.skipped;
   report.invalid = parsed.invalid + plan.invalid_count;
@@ -22,7 +26,9 @@ void add_plan_counts(ReportInputs& report, const ParsedFile& parsed, const Plan&
         {"adopted", plan.adopted},
         {"removed", plan.removals.size()},
         {"unchanged", plan.unchanged}}},
-      {"memberships", {{"added", plan.memberships_added}, {"removed", plan.memberships_removed}}}};
+      {"memberships", {{"added", plan.memberships_added}, {"removed", plan.memberships_removed}}},
+      {"groups",
+       {{"added", plan.groups_added}, {"renamed", plan.groups_renamed}, {"removed", plan.groups_removed}}}};
   std::sort(report.changes.begin(), report.changes.end(),
             [](const Change& a, const Change& b) { return a.line < b.line; });
 }
@@ -36,8 +42,11 @@ nlohmann::json report_json(const ReportInputs& in) {
   for (const auto& change : in.changes) {
     nlohmann::json fields = nlohmann::json::object();
     for (const auto& [name, values] : change.fields) fields[name] = {values.first, values.second};
-    changes.push_back(
-        {{"key", change.key}, {"operation", change.operation}, {"fields", fields}, {"line", change.line}});
+    changes.push_back({{"key", change.key},
+                       {"entity", change.entity},
+                       {"operation", change.operation},
+                       {"fields", fields},
+                       {"line", change.line}});
   }
   nlohmann::json report{
       {"id", in.id},
@@ -47,6 +56,7 @@ nlohmann::json report_json(const ReportInputs& in) {
       {"changes", changes},
       {"tenant", in.tenant},
       {"file", in.file_name},
+      {"file_kind", in.file_kind},
       {"received_at", in.received_at},
       {"status", in.status},
       {"message", in.message},
@@ -80,6 +90,8 @@ std::string render_report_text(const nlohmann::json& r) {
   if (!r["message"].get<std::string>().empty())
     out += "             " + r["message"].get<std::string>() + "\n";
   if (uploaded) out += "SHA-256:     " + r["sha256"].get<std::string>() + "\n";
+  if (const auto kind = r.value("file_kind", std::string()); !kind.empty())
+    out += "Read as:     " + kind + "\n";
   if (const auto profile = r.value("profile", std::string()); !profile.empty()) {
     // The rules that read the file: their name and the version of their definition.
     out += "Profile:     " + profile + " (definition " +
@@ -130,6 +142,8 @@ std::string render_report_text(const nlohmann::json& r) {
       out += "  ";
       if (change["line"].get<std::size_t>() > 0)
         out += "line " + std::to_string(change["line"].get<std::size_t>()) + ", ";
+      if (const auto entity = change.value("entity", std::string("user")); entity != "user")
+        out += entity + " ";
       out += base::escape_for_log(change["key"].get<std::string>()) + ": " +
              change["operation"].get<std::string>();
       std::string fields;

@@ -11,6 +11,7 @@ namespace intake::ingest {
 
 struct ReportInputs {
   std::string id, tenant, file_name, received_at, status, message, sha256, profile, profile_sha256;
+  std::string file_kind;  // which of the profile's files it was read as, and what such a file does
   std::size_t rows = 0, added = 0, updated = 0, removed = 0, unchanged = 0, skipped = 0, invalid = 0;
   struct Issue {
     std::size_t line;
@@ -27,6 +28,8 @@ struct ReportInputs {
 // The counts of a planned file (rows, users and memberships per operation), and its changes in line
 // order: the ingest and `intake profile check` report a plan the same way.
 void add_plan_counts(ReportInputs& report, const ParsedFile& parsed, const Plan& plan);
+// "groups.csv: group operations (each row creates, renames or deletes a group)".
+std::string file_kind(const FileSpec& spec);
 
 nlohmann::json report_json(const ReportInputs& inputs);
 std::string render_report_text(const nlohmann::json& report);

@@ -14,6 +14,7 @@ std::string_view result_word(RowResult result) {
     case RowResult::BroughtBack: return "brought back";
     case RowResult::Updated: return "updated";
     case RowResult::Adopted: return "adopted";
+    case RowResult::Removed: return "removed";
     case RowResult::Invalid: return "invalid";
     case RowResult::Skipped: return "skipped";
   }
@@ -108,7 +109,10 @@ void write_results(const FileSpec& spec, const ParsedFile& file, const Plan& pla
       }
     }
   }
+  // A snapshot's removals are of users not in the file: listed after its rows, without a line. (A
+  // delete list's are its rows.)
   for (const auto& removal : plan.removals) {
+    if (spec.semantics != Semantics::Snapshot) break;
     if (outcome == ResultsOutcome::NotApplied) {
       row(0, removal.key, "not removed", "not in this file, but the file was rejected (see the report)");
     } else {

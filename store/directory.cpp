@@ -350,12 +350,29 @@ std::optional<DirectoryGroup> DirectoryRepository::find_group(std::int64_t tenan
   return std::nullopt;
 }
 
-std::unordered_set<std::string> DirectoryRepository::group_ids(std::int64_t tenant_id) {
-  auto select =
-      db_.prepare("SELECT external_id FROM directory_groups WHERE tenant_id = ?1 AND removed_at IS NULL");
+StoredGroups DirectoryRepository::stored_groups(std::int64_t tenant_id,
+                                                std::optional<std::string_view> members_of) {
+  StoredGroups out;
+  std::unordered_map<std::int64_t, StoredGroup*> by_id;
+  auto select = db_.prepare(
+      "SELECT id, external_id, name, origin_file IS NULL FROM directory_groups WHERE tenant_id = ?1 AND "
+      "removed_at IS NULL");
   select.bind(1, tenant_id);
-  std::unordered_set<std::string> out;
-  while (select.step()) out.emplace(select.text(0));
+  while (select.step()) {
+    auto& group = out[select.text(1)];
+    group.name = select.text(2);
+    group.manual = select.integer(3) != 0;
+    by_id.emplace(select.integer(0), &group);
+  }
+  if (!members_of) return out;
+  auto members = db_.prepare(
+      "SELECT m.group_id, u.external_id, u.id FROM directory_memberships m JOIN directory_users u ON u.id = "
+      "m.user_id WHERE u.tenant_id = ?1 AND m.origin = ?2");
+  members.bind(1, tenant_id).bind(2, *members_of);
+  while (members.step()) {
+    if (const auto found = by_id.find(members.integer(0)); found != by_id.end())
+      found->second->members.emplace_back(members.text(1), members.integer(2));
+  }
   return out;
 }
 
@@ -436,6 +453,12 @@ std::int64_t DirectoryRepository::write_user(std::int64_t tenant_id, const UserW
       statement.bind(static_cast<int>(5 + i), empty_status ? std::string_view("active") : *user.fields[i]);
     }
     statement.run();
+  }
+  if (user.password_hash) {
+    db_.prepare("UPDATE directory_users SET password_hash = ?2 WHERE id = ?1")
+        .bind(1, id)
+        .bind(2, *user.password_hash)
+        .run();
   }
   for (const auto& contact : user.contacts) {
     if (contact.value.empty()) {
@@ -536,6 +559,52 @@ std::size_t DirectoryRepository::set_memberships(std::int64_t tenant_id, std::in
         .run();
   }
   return created;
+}
+
+bool DirectoryRepository::put_group(std::int64_t tenant_id, std::string_view external_id,
+                                    std::string_view name, std::string_view origin, std::string_view by) {
+  if (const auto existing = group_id(tenant_id, external_id)) {
+    // A removed group comes back under the file that names it.
+    auto update =
+        db_.prepare(std::string("UPDATE directory_groups SET name = ?2, origin_file = CASE WHEN "
+                                "removed_at IS NULL THEN origin_file ELSE ?3 END, removed_at = NULL, "
+                                "last_ingest_id = ?4, updated_at = ") +
+                    kSqlNow + " WHERE id = ?1");
+    update.bind(1, *existing).bind(2, name).bind(3, origin).bind(4, by).run();
+    return false;
+  }
+  db_.prepare(
+         std::string("INSERT INTO directory_groups (tenant_id, external_id, name, origin_file, created_at, "
+                     "updated_at, last_ingest_id) VALUES (?1, ?2, ?3, ?4, ") +
+         kSqlNow + ", " + kSqlNow + ", ?5)")
+      .bind(1, tenant_id)
+      .bind(2, external_id)
+      .bind(3, name)
+      .bind(4, origin)
+      .bind(5, by)
+      .run();
+  return true;
+}
+
+void DirectoryRepository::set_membership(std::int64_t tenant_id, std::string_view group_external_id,
+                                         std::int64_t user_id, std::string_view origin, bool member) {
+  const auto group = group_id(tenant_id, group_external_id);
+  if (!group) return;
+  if (member) {
+    db_.prepare(std::string("INSERT OR IGNORE INTO directory_memberships (user_id, group_id, origin, "
+                            "created_at) VALUES (?1, ?2, ?3, ") +
+                kSqlNow + ")")
+        .bind(1, user_id)
+        .bind(2, *group)
+        .bind(3, origin)
+        .run();
+  } else {
+    db_.prepare("DELETE FROM directory_memberships WHERE user_id = ?1 AND group_id = ?2 AND origin = ?3")
+        .bind(1, user_id)
+        .bind(2, *group)
+        .bind(3, origin)
+        .run();
+  }
 }
 
 bool DirectoryRepository::add_group(std::int64_t tenant_id, std::string_view external_id,

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -104,6 +105,15 @@ struct DirectoryGroup {
   std::string created_at;
 };
 
+// A group as an ingest plans against it (StoredGroups: external id -> this); present groups only.
+struct StoredGroup {
+  std::string name;
+  bool manual = false;  // created by hand: files do not rename or delete it
+  // The members a given origin brought, as (user key, user id), when asked for.
+  std::vector<std::pair<std::string, std::int64_t>> members;
+};
+using StoredGroups = std::unordered_map<std::string, StoredGroup>;
+
 struct UserQuery {
   std::optional<std::string> group, status, search;  // status: active | removed | all
   std::int64_t limit = 1000;
@@ -129,6 +139,8 @@ struct UserWrite {
   // for every other writer. Any write stores it, so a user changed by anything but an ingest of its
   // file never looks unchanged to the next one.
   std::optional<std::int64_t> image_digest;
+  // An initial password's hash (a PHC string) to store; nullopt: the stored one stays.
+  std::optional<std::string_view> password_hash;
 };
 
 // What an ingest's file spec compares, besides the user's fields: reading only that keeps a
@@ -154,7 +166,8 @@ class DirectoryRepository {
   std::optional<DirectoryUser> find_user(std::int64_t tenant_id, std::string_view external_id);
   std::vector<DirectoryGroup> groups(std::int64_t tenant_id);
   std::optional<DirectoryGroup> find_group(std::int64_t tenant_id, std::string_view external_id);
-  std::unordered_set<std::string> group_ids(std::int64_t tenant_id);  // present groups' external ids
+  // Present groups by external id, with the members `members_of` brought when given.
+  StoredGroups stored_groups(std::int64_t tenant_id, std::optional<std::string_view> members_of);
 
   // Inside the caller's transaction. Returns the user's id. A write brings a removed user back.
   // `by`: the ingest id, or the person (manual changes).
@@ -169,6 +182,13 @@ class DirectoryRepository {
   std::size_t set_memberships(std::int64_t tenant_id, std::int64_t user_id, std::string_view origin,
                               const std::vector<std::string_view>& group_ids, bool create_missing,
                               std::string_view by);
+  // A file's group: created (or brought back) with this name, or renamed. Returns true when created.
+  bool put_group(std::int64_t tenant_id, std::string_view external_id, std::string_view name,
+                 std::string_view origin, std::string_view by);
+  // One membership a file brings or takes away (membership_reset). Files' memberships are in the
+  // images only of files that list users' groups, whose origin this is not: digests stay valid.
+  void set_membership(std::int64_t tenant_id, std::string_view group_external_id, std::int64_t user_id,
+                      std::string_view origin, bool member);
   // Groups by hand. add: false when the id is taken. remove: false when there is none.
   bool add_group(std::int64_t tenant_id, std::string_view external_id, std::string_view name);
   bool remove_group(std::int64_t tenant_id, std::string_view external_id, std::string_view by);

@@ -157,6 +157,32 @@ void IngestRepository::set_profile(const std::string& id, const std::string& pro
       .run();
 }
 
+void IngestRepository::set_redaction(const std::string& id, const std::string& redaction) {
+  db_.prepare("UPDATE ingests SET secret_field = ?2 WHERE id = ?1").bind(1, id).bind(2, redaction).run();
+}
+
+std::vector<PendingRedaction> IngestRepository::pending_redactions() {
+  std::string finals;
+  for (const auto status : kIngestStatuses) {
+    if (is_final_status(std::string(status)))
+      finals += std::string(finals.empty() ? "" : ", ") + "'" + std::string(status) + "'";
+  }
+  auto select = db_.prepare(
+      "SELECT id, archive_path, secret_field FROM ingests WHERE secret_field IS NOT NULL AND "
+      "archive_redacted_at "
+      "IS NULL AND archive_path IS NOT NULL AND status IN (" +
+      finals + ") ORDER BY id");
+  std::vector<PendingRedaction> out;
+  while (select.step()) out.push_back({select.text(0), select.text(1), select.text(2)});
+  return out;
+}
+
+void IngestRepository::mark_redacted(const std::string& id) {
+  db_.prepare(std::string("UPDATE ingests SET archive_redacted_at = ") + kSqlNow + " WHERE id = ?1")
+      .bind(1, id)
+      .run();
+}
+
 void IngestRepository::clear_changes(const std::string& id) {
   db_.prepare("DELETE FROM ingest_changes WHERE ingest_id = ?1").bind(1, id).run();
 }

@@ -47,6 +47,12 @@ struct ChangeRecord {
   std::int64_t line = 0;
 };
 
+// An archived file that held passwords, concluded, whose copy is still to be blanked.
+struct PendingRedaction {
+  std::string id, archive_path;
+  std::string redaction;  // what to blank, as the ingest recorded it (ingest/archive_redaction.hpp)
+};
+
 struct IngestFilter {
   std::optional<std::string> tenant, status, since, until, file_name;
   std::int64_t limit = 50;
@@ -77,6 +83,11 @@ class IngestRepository {
   std::vector<RowError> errors(const std::string& id);
   // The profile (name and sha256 of its definition) an ingest is applied with.
   void set_profile(const std::string& id, const std::string& profile, const std::string& sha256);
+  // Where the file's passwords are (the ingest's redaction text), recorded as it concludes; the
+  // archived copy is blanked once it has concluded, and marked so.
+  void set_redaction(const std::string& id, const std::string& redaction);
+  std::vector<PendingRedaction> pending_redactions();  // concluded (final) and not yet blanked
+  void mark_redacted(const std::string& id);
   // The change list, written as the plan is made (inside the caller's transaction).
   void clear_changes(const std::string& id);
   void add_change(const std::string& id, std::int64_t seq, const ChangeRecord& change);

@@ -383,7 +383,18 @@ CREATE TABLE profiles (
 );
 )sql";
 
-constexpr std::array<std::string_view, 9> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+// v10: Limeade ONE and SecureAuth. Per tenant, the roles a file may assign (empty: any) and whether a
+// membership file may create stub users; per user, the Argon2id hash of an initial password; per
+// ingest, where its file's password column is until the archived copy has it blanked.
+constexpr std::string_view kV10 = R"sql(
+ALTER TABLE tenants ADD COLUMN roles TEXT NOT NULL DEFAULT '';        -- comma-separated
+ALTER TABLE tenants ADD COLUMN auto_create_users INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE directory_users ADD COLUMN password_hash TEXT;             -- a PHC string, never plain text
+ALTER TABLE ingests ADD COLUMN secret_field TEXT;                      -- JSON: field, header, delimiter
+ALTER TABLE ingests ADD COLUMN archive_redacted_at TEXT;
+)sql";
+
+constexpr std::array<std::string_view, 10> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
 
 }  // namespace
 

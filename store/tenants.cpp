@@ -1,5 +1,6 @@
 #include "store/tenants.hpp"
 
+#include "base/text.hpp"
 #include "store/sqlite.hpp"
 
 namespace intake::store {
@@ -7,7 +8,12 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, name, org_id, profile, enabled, created_at, updated_at, upload_quota_bytes, upload_quota_files, "
-    "phone_region, mode";
+    "phone_region, mode, roles, auto_create_users";
+
+std::vector<std::string> split_roles(std::string_view text) {
+  const auto pieces = base::split(text, ',');
+  return {pieces.begin(), pieces.end()};
+}
 
 std::optional<std::uint64_t> optional_count(const Statement& row, int column) {
   if (row.is_null(column)) return std::nullopt;
@@ -38,6 +44,8 @@ Tenant row_to_tenant(const Statement& row) {
   tenant.upload_quota_files = optional_count(row, 8);
   tenant.phone_region = row.text(9);
   tenant.mode = parse_tenant_mode(row.text(10)).value_or(TenantMode::Apply);
+  tenant.roles = split_roles(row.text(11));
+  tenant.auto_create_users = row.integer(12) != 0;
   return tenant;
 }
 
@@ -95,15 +103,18 @@ tl::expected<Tenant, StoreError> TenantRepository::add(const Tenant& tenant) {
         StoreProblem::AlreadyExists,
         "tenant '" + tenant.name + "' already exists; see `intake tenant show " + tenant.name + "`"});
   }
-  db_.prepare(std::string("INSERT INTO tenants (name, org_id, profile, enabled, phone_region, mode, "
-                          "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ") +
-              kSqlNow + ", " + kSqlNow + ")")
+  db_.prepare(
+         std::string("INSERT INTO tenants (name, org_id, profile, enabled, phone_region, mode, roles, "
+                     "auto_create_users, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ") +
+         kSqlNow + ", " + kSqlNow + ")")
       .bind(1, tenant.name)
       .bind(2, tenant.org_id)
       .bind(3, tenant.profile)
       .bind(4, std::int64_t{tenant.enabled ? 1 : 0})
       .bind(5, tenant.phone_region)
       .bind(6, tenant_mode_name(tenant.mode))
+      .bind(7, base::join(tenant.roles, ","))
+      .bind(8, std::int64_t{tenant.auto_create_users ? 1 : 0})
       .run();
   const auto id = db_.last_insert_id();
   replace_list(db_, id, kFileNames, tenant.file_names);
@@ -148,6 +159,18 @@ tl::expected<Tenant, StoreError> TenantRepository::update(std::string_view name,
   if (changes.mode) {
     db_.prepare("UPDATE tenants SET mode = ?1 WHERE id = ?2")
         .bind(1, tenant_mode_name(*changes.mode))
+        .bind(2, id)
+        .run();
+  }
+  if (changes.roles) {
+    db_.prepare("UPDATE tenants SET roles = ?1 WHERE id = ?2")
+        .bind(1, base::join(*changes.roles, ","))
+        .bind(2, id)
+        .run();
+  }
+  if (changes.auto_create_users) {
+    db_.prepare("UPDATE tenants SET auto_create_users = ?1 WHERE id = ?2")
+        .bind(1, std::int64_t{*changes.auto_create_users ? 1 : 0})
         .bind(2, id)
         .run();
   }

@@ -27,6 +27,8 @@ struct Tenant {
   std::vector<std::string> file_names;  // empty: the profile's own names
   std::string phone_region;             // ISO 3166 region for national phone numbers; empty: E.164 only
   TenantMode mode = TenantMode::Apply;
+  std::vector<std::string> roles;  // the roles a file may assign (Limeade ONE); empty: any, as given
+  bool auto_create_users = false;  // a membership file may create stub users (Limeade ONE)
   std::vector<std::string> report_emails;
   std::vector<std::string> allowed_networks;  // IPv4 CIDRs; empty: any address
   bool enabled = true;
@@ -43,6 +45,8 @@ struct TenantChanges {
   std::optional<std::vector<std::string>> file_names;
   std::optional<std::string> phone_region;  // "": none
   std::optional<TenantMode> mode;
+  std::optional<std::vector<std::string>> roles;
+  std::optional<bool> auto_create_users;
   std::optional<std::vector<std::string>> report_emails;
   std::optional<std::vector<std::string>> allowed_networks;
   std::optional<bool> enabled;

@@ -184,6 +184,100 @@ class ProfileUploads(ServerTestCase):
         history = self.run_intake("history", "--tenant", "valid-co", "--status", "validated").stdout
         self.assertIn(validated["id"], history)
 
+    def test_limeade_four_files_in_order_with_passwords_that_verify_and_are_nowhere_on_disk(self):
+        """Limeade ONE's four files through a real upload, the directory checked after each: users with
+        initial passwords (hashed with Argon2id, the plain text on no disk and in no log), a deletion,
+        groups created, renamed and deleted, and the membership of the groups named reset."""
+        key = self.tenant("limeade-co", "--profile", "limeade", "--roles", "default,manager")
+        pack = self.json_of("tenant", "show", "limeade-co")["onboarding"]
+        self.assertEqual([f["name"] for f in pack["files"]],
+                         ["userstosync.csv", "userstodelete.csv", "groups.csv", "groupmembers.csv"])
+        self.assertTrue(all(f["sample"] for f in pack["files"]))
+        passwords = {"kelly@example.com": "@StrongPassword!-kelly", "sam@example.com": "Tr1cky,\"quoted\" one"}
+        userstosync = ("Firstname,lastname,email,role,language,password,sendemail,AltEmail,Phone\n"
+                       "Kelly,Gault,kelly@example.com,default,en,@StrongPassword!-kelly,TRUE,kg@example.org,555-555-5555\n"
+                       'Sam,Reyes,sam@example.com,manager,en,"Tr1cky,""quoted"" one",FALSE,,\n'
+                       "Ann,Lee,ann@example.com,,,,,,\n"
+                       "Bo,Ek,bo@example.com,admin,,,,,\n" +  # not one of the tenant's roles: invalid
+                       "".join(f"U{i},Ser,u{i}@example.com,,,,,,\n" for i in range(8)))
+        self.sftp_put("limeade-co", key, "userstosync.csv", userstosync.encode())
+        first = self.wait_final("limeade-co", 1)[0]
+        self.assertEqual(first["status"], "applied", first["message"])
+        self.assertEqual((first["counts"]["added"], first["counts"]["invalid"]), (11, 1))
+        report = self.run_intake("report", first["id"]).stdout
+        self.assertIn("Read as:     userstosync.csv: upsert", report)
+        self.assertIn("'admin' is not one of this account's roles (default, manager)", report)
+        users = {u["username"]: u for u in self.json_of("users", "limeade-co")}
+        self.assertEqual(users["sam@example.com"]["attributes"], {"role": "manager", "sendemail": "FALSE"})
+        db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
+        hashes = dict(db.execute("SELECT external_id, password_hash FROM directory_users WHERE password_hash IS NOT NULL"))
+        self.assertEqual(set(hashes), set(passwords))
+        import nacl.pwhash  # Debian's python3-nacl: libsodium's own verifier
+        for user, password in passwords.items():
+            self.assertTrue(hashes[user].startswith("$argon2id$v=19$m=19456,t=2,p=1$"), hashes[user])
+            self.assertTrue(nacl.pwhash.verify(hashes[user].encode(), password.encode()))
+            with self.assertRaises(nacl.exceptions.InvalidkeyError):
+                nacl.pwhash.verify(hashes[user].encode(), b"not the password")
+        # The archived copy keeps everything but the passwords; no plain text anywhere under the data dir.
+        archived = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(self.data_dir, "archive")) for f in fs]
+        self.assertEqual(len(archived), 1)
+        with open(archived[0], encoding="utf-8") as f:
+            self.assertIn("Kelly,Gault,kelly@example.com,default,en,,TRUE,kg@example.org,555-555-5555", f.read())
+
+        self.sftp_put("limeade-co", key, "userstodelete.csv", b"ann@example.com\nnobody@example.com\n")
+        second = self.wait_final("limeade-co", 2)[-1]
+        self.assertEqual(second["status"], "applied", second["message"])
+        self.assertEqual((second["counts"]["removed"], second["counts"]["skipped"]), (1, 1))
+        self.assertNotIn("ann@example.com", {u["username"] for u in self.json_of("users", "limeade-co")})
+        self.assertIn("there is no user 'nobody@example.com'; nothing to delete",
+                      self.run_intake("report", second["id"]).stdout)
+
+        self.sftp_put("limeade-co", key, "groups.csv", b"U,G1,Sales\nU,G2,Support\nU,G3,Temporary\nD,G3\n")
+        self.sftp_put("limeade-co", key, "groupmembers.csv",
+                      b"G1,kelly@example.com\nG1,sam@example.com\nG2,sam@example.com\nG1,stranger@example.com\n")
+        third, fourth = self.wait_final("limeade-co", 4)[-2:]
+        self.assertEqual(third["status"], "applied", third["message"])
+        self.assertEqual({g["id"]: g["name"] for g in self.json_of("groups", "limeade-co")},
+                         {"G1": "Sales", "G2": "Support"})
+        self.assertEqual((fourth["status"], fourth["counts"]["invalid"]), ("rejected", 1), fourth)  # 1 of 4 > 10%
+        self.run_intake("tenant", "set", "limeade-co", "--auto-create-users", "on")
+        self.sftp_put("limeade-co", key, "groupmembers.csv",
+                      b"G1,kelly@example.com\nG1,sam@example.com\nG2,sam@example.com\nG1,stranger@example.com\n")
+        fifth = self.wait_final("limeade-co", 5)[-1]
+        self.assertEqual(fifth["status"], "applied", fifth["message"])
+        users = {u["username"]: u for u in self.json_of("users", "limeade-co")}
+        self.assertEqual(users["stranger@example.com"]["origin_file"], "groupmembers.csv")  # a stub
+        self.assertEqual(users["sam@example.com"]["groups"], ["Sales", "Support"])
+        # The next groupmembers.csv names G1 only: G1 is reset, G2 keeps its members; a rename keeps them.
+        self.sftp_put("limeade-co", key, "groups.csv", b"U,G1,Sales and Marketing\n")
+        self.sftp_put("limeade-co", key, "groupmembers.csv", b"G1,kelly@example.com\n")
+        sixth, seventh = self.wait_final("limeade-co", 7)[-2:]
+        self.assertEqual((sixth["status"], seventh["status"]), ("applied", "applied"), seventh["message"])
+        users = {u["username"]: u for u in self.json_of("users", "limeade-co")}
+        self.assertEqual(users["kelly@example.com"]["groups"], ["Sales and Marketing"])
+        self.assertEqual(users["sam@example.com"]["groups"], ["Support"])
+        self.assertEqual(users["stranger@example.com"]["groups"], [])
+        # Deleted, then listed again by userstosync.csv: back, with the new initial password.
+        self.sftp_put("limeade-co", key, "userstosync.csv", b"Ann,Lee,ann@example.com,,,Welcome-back-9,,,\n")
+        eighth = self.wait_final("limeade-co", 8)[-1]
+        self.assertEqual((eighth["status"], eighth["counts"]["added"]), ("applied", 1), eighth)
+        ann_hash = db.execute("SELECT password_hash FROM directory_users WHERE external_id = 'ann@example.com'").fetchone()[0]
+        self.assertTrue(nacl.pwhash.verify(ann_hash.encode(), b"Welcome-back-9"))
+        db.close()
+
+        self.stop_server()
+        secrets = [p.encode() for p in passwords.values()] + [b"Welcome-back-9", b'Tr1cky,""quoted"" one']
+        for folder, _, files in os.walk(self.data_dir):
+            for name in files:
+                with open(os.path.join(folder, name), "rb") as f:
+                    content = f.read()
+                for secret in secrets:
+                    self.assertNotIn(secret, content, os.path.join(folder, name))
+        with open(self.log_path, "rb") as f:
+            log = f.read()
+        for secret in secrets:
+            self.assertNotIn(secret, log)
+
     def test_a_profile_of_your_own_from_the_tutorial_end_to_end(self):
         """The operator adds the docs' tutorial profile with the CLI, checks a file against it, gives it to
         a tenant, and the tenant's uploads apply through it; a new version applies from the next upload."""

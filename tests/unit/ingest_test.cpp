@@ -366,18 +366,22 @@ TEST_CASE("invalid-row guard: more than the percentage of the rows, said with th
   CHECK(too_many_invalid(1, 1, 0).has_value());
 }
 
-TEST_CASE("mass-removal guard: more than the percentage and more than 10 users") {
+TEST_CASE("mass-removal guard: more than the percentage and more than 10 users, for snapshots only") {
+  FileSpec snapshot, delete_list;
+  delete_list.semantics = Semantics::DeleteList;
   Plan plan;
   plan.active_synced = 100;
   plan.removals.assign(25, {});
-  CHECK(!needs_hold(plan, 25));
+  CHECK(!needs_hold(snapshot, plan, 25));
   plan.removals.assign(26, {});
-  CHECK(needs_hold(plan, 25));
+  CHECK(needs_hold(snapshot, plan, 25));
   plan.active_synced = 20;
   plan.removals.assign(10, {});  // half, but only 10
-  CHECK(!needs_hold(plan, 25));
+  CHECK(!needs_hold(snapshot, plan, 25));
   plan.removals.assign(11, {});
-  CHECK(needs_hold(plan, 25));
+  CHECK(needs_hold(snapshot, plan, 25));
+  // A delete list names every user it removes: nothing to guard against.
+  CHECK(!needs_hold(delete_list, plan, 25));
 }
 
 TEST_CASE("reports: text, file name and e-mail") {
@@ -414,7 +418,7 @@ namespace {
 // over, applied by process_ingest.
 struct AcmeDataDir {
   intake::test::TempDir dir;
-  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
 
   AcmeDataDir() {
     auto db = intake::store::Database::open(dir.path() / "intake.db");
@@ -712,7 +716,7 @@ tl::expected<std::string, std::string> journal_file(const IngestSettings& settin
 
 TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") {
   intake::test::TempDir dir;
-  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
   auto db = intake::store::Database::open(dir.path() / "intake.db");
   add_acme_tenant(db);
   const std::string content = kHeader + "ORG1,a,A,B,a@example.org,,G\n";
@@ -735,7 +739,7 @@ TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") 
 TEST_CASE(
     "queue shutdown: nothing starts after stop_taking, the running job is waited for until the deadline") {
   intake::test::TempDir dir;
-  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
   auto db = intake::store::Database::open(dir.path() / "intake.db");
   add_acme_tenant(db);
   std::vector<std::string> ids;
@@ -764,7 +768,7 @@ TEST_CASE(
 
 TEST_CASE("an archived file that changed after it was journalled is never applied") {
   intake::test::TempDir dir;
-  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
   std::string alert;
   settings.on_error = [&](const std::string&, const std::string& error) { alert = error; };
   auto db = intake::store::Database::open(dir.path() / "intake.db");
@@ -813,7 +817,7 @@ TEST_CASE(
                     (error ? error : ""));
     sqlite3_close(raw);
   }
-  IngestSettings settings{dir.path(), 10, 25, "localhost", {}};
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
   {
     auto db = intake::store::Database::open(path);
     CHECK(db.schema_version() == intake::store::latest_schema_version());
