@@ -64,6 +64,7 @@ tl::expected<void, std::string> redact_archive(const std::filesystem::path& path
     while (true) {
       auto record = reader.next();
       if (!record || source.error()) {
+        write(out);
         base::wipe(out);
         return write(kUnreadableRest);
       }
@@ -87,6 +88,7 @@ tl::expected<void, std::string> redact_archive(const std::filesystem::path& path
       }
     }
     write(out);
+    base::wipe(out);
   };
   const auto written =
       base::write_file_atomically(path, produce, base::Existing::Replace, base::Sync::Yes, 0600);

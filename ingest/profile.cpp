@@ -234,9 +234,9 @@ void check_targets_fit(TableReader& in, const FileSpec& spec) {
       }
     }();
     if (!fits) {
-      in.fail("semantics", "a " + target_text(column.target) + " column ('" + column.header +
-                               "') has no meaning in a file of this semantics; see docs/PROFILES.md, "
-                               "\"Semantics\"");
+      in.fail("semantics", "column '" + column.header + "' (target = \"" + target_text(column.target) +
+                               "\") has no meaning in a " + std::string(semantics_name(spec.semantics)) +
+                               " file; see docs/PROFILES.md, \"Semantics\"");
     }
   }
   if (passwords > 1) in.fail("columns", "only one column may be the password");

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include "base/email.hpp"
 #include "base/host_port.hpp"
 #include "base/ipv4.hpp"
+#include "base/password_hash.hpp"
+#include "base/secret.hpp"
 #include "base/ssh_wire.hpp"
 #include "base/text.hpp"
 #include "base/utc_time.hpp"
@@ -199,4 +202,42 @@ TEST_CASE(
                                                   intake::base::Sync::No, 0644, staging)
                   .value());  // kept: another was there first
   CHECK(entries(folder) == std::vector<std::string>{"r.txt"});
+}
+
+TEST_CASE("secrets: wipe overwrites every byte a string owns, SecretString wipes what it takes and holds") {
+  std::string text = "a password long enough to live on the heap, not in the string itself";
+  const char* heap = text.data();
+  const auto capacity = text.capacity();
+  intake::base::wipe(text);
+  CHECK(text.empty());
+  CHECK(text.data() == heap);  // the same buffer, now zeros
+  CHECK(std::all_of(heap, heap + capacity, [](char c) { return c == '\0'; }));
+
+  std::string short_one = "pw";  // in the string's own buffer: its bytes stay there unless wiped
+  intake::base::SecretString secret(short_one);
+  CHECK(secret.view() == "pw");
+  CHECK(short_one.empty());
+  CHECK(std::string_view(short_one.data(), 2) == std::string_view("\0\0", 2));
+  intake::base::SecretString moved(std::move(secret));
+  CHECK(moved.view() == "pw");
+  CHECK(secret.empty());  // NOLINT(bugprone-use-after-move): a moved-from secret is wiped and empty
+}
+
+TEST_CASE(
+    "passwords: Argon2id PHC strings at the configured cost that verify, and costs below OWASP's refused") {
+  using intake::base::PasswordHashCost;
+  const auto hashed = intake::base::hash_password("correct horse", PasswordHashCost{});
+  REQUIRE(hashed);
+  CHECK(hashed->starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+  CHECK(intake::base::verify_password(*hashed, "correct horse"));
+  CHECK(!intake::base::verify_password(*hashed, "correct horse "));
+  CHECK(!intake::base::verify_password("not a hash", "correct horse"));
+  const auto again = intake::base::hash_password("correct horse", PasswordHashCost{});
+  CHECK(*again != *hashed);  // salted
+  const auto stronger = intake::base::hash_password("x", PasswordHashCost{32 * 1024, 3});
+  CHECK(stronger->starts_with("$argon2id$v=19$m=32768,t=3,p=1$"));
+  CHECK(!intake::base::check_password_hash_cost({}));
+  CHECK(intake::base::check_password_hash_cost({16 * 1024, 2})->find("at least 19456 KiB") !=
+        std::string::npos);
+  CHECK(intake::base::check_password_hash_cost({19 * 1024, 1})->find("from 2 to 100") != std::string::npos);
 }

@@ -132,6 +132,35 @@ TEST_CASE("profile loader: errors name the file, the line and the key") {
             .find("files[0].header: is 'sometimes'; it must be one of none, optional, required") !=
         std::string::npos);
   CHECK(error("name = \"x\"\ntitle = [\n").find("custom.toml:2") != std::string::npos);
+  // The targets each semantics takes, and what a password or an operation column must (not) have.
+  const auto with = [&](const std::string& file_keys, const std::string& columns) {
+    return error(head + file_keys + "[[files.columns]]\nheader = \"id\"\ntarget = \"key\"\n" + columns);
+  };
+  CHECK(with("semantics = \"upsert\"\n", "[[files.columns]]\nheader = \"n\"\ntarget = \"group_name\"\n")
+            .find("column 'n' (target = \"group_name\") has no meaning in a upsert file") !=
+        std::string::npos);
+  CHECK(with("semantics = \"delete_list\"\n", "[[files.columns]]\nheader = \"e\"\ntarget = \"email\"\n")
+            .find("column 'e' (target = \"email\") has no meaning in a delete_list file") !=
+        std::string::npos);
+  CHECK(with("semantics = \"group_ops\"\n", "").find("needs one column with target = \"operation\"") !=
+        std::string::npos);
+  CHECK(with("semantics = \"membership_reset\"\n", "").find("needs one column with target = \"groups\"") !=
+        std::string::npos);
+  CHECK(with("semantics = \"group_ops\"\n",
+             "[[files.columns]]\nheader = \"op\"\ntarget = \"operation\"\nallowed = [\"U\", \"D\"]\n")
+            .find("an operation column needs allowed") != std::string::npos);
+  CHECK(with("semantics = \"group_ops\"\n",
+             "[[files.columns]]\nheader = \"op\"\ntarget = \"operation\"\nallowed = [\"U\"]\n"
+             "delete_values = [\"D\"]\n")
+            .find("'D' is not one of the allowed flags") != std::string::npos);
+  CHECK(with("", "[[files.columns]]\nheader = \"pw\"\ntarget = \"password\"\npattern = \".+\"\n")
+            .find("a password column takes no allowed, pattern") != std::string::npos);
+  CHECK(with("",
+             "[[files.columns]]\nheader = \"pw\"\ntarget = \"password\"\n[[files.columns]]\nheader = "
+             "\"pw2\"\ntarget = \"password\"\n")
+            .find("only one column may be the password") != std::string::npos);
+  CHECK(with("", "[[files.columns]]\nheader = \"n\"\ntarget = \"title\"\npattern_message = \"is odd\"\n")
+            .find("pattern_message: needs a pattern") != std::string::npos);
   const auto loaded =
       load_profile(head + "[[files.columns]]\nheader = \"id\"\ntarget = \"key\"\n", "custom.toml");
   REQUIRE(loaded);
