@@ -48,6 +48,7 @@ nlohmann::json onboarding_pack(const OnboardingInputs& in) {
       if (!spec) continue;
       nlohmann::json columns = nlohmann::json::array();
       for (const auto& column : spec->columns) {
+        if (!column.shown()) continue;
         columns.push_back({{"header", column.header},
                            {"required", column.required || column.header_required},
                            {"target", ingest::target_text(column.target)}});

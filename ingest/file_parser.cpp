@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <unordered_map>
 #include <unordered_set>
@@ -129,15 +130,24 @@ void refuse_repeated_keys(ParsedFile& result, const FileSpec& spec, std::size_t 
     const auto& first = rows[order[i - 1]];
     const auto& row = rows[order[i]];
     if (row.key != first.key) continue;
-    repeated[order[i]] = true;
-    ++repeat_count;
-    ++result.invalid;
-    result.kept_keys.push_back(row.key);
-    if (repeats.size() < max_errors_kept)
-      repeats.push_back({row.line, key_header,
-                         key_header + " " + excerpt(row.key) + " already appears on line " +
-                             std::to_string(first.line) + "; each user may appear once",
-                         row.key});
+    const auto refuse = [&](std::uint32_t index, std::string message) {
+      repeated[index] = true;
+      ++repeat_count;
+      ++result.invalid;
+      result.kept_keys.push_back(rows[index].key);
+      if (repeats.size() < max_errors_kept)
+        repeats.push_back({rows[index].line, key_header, std::move(message), rows[index].key});
+    };
+    // SecureAuth: "If there is a duplicate user identity in the CSV file, it treats this an invalid row"
+    // — every row of it; otherwise the first row counts.
+    if (spec.repeated_keys_all_invalid && !repeated[order[i - 1]]) {
+      refuse(order[i - 1], key_header + " " + excerpt(row.key) + " appears again on line " +
+                               std::to_string(row.line) + "; a user listed more than once is not imported");
+    }
+    refuse(order[i], key_header + " " + excerpt(row.key) + " already appears on line " +
+                         std::to_string(first.line) +
+                         (spec.repeated_keys_all_invalid ? "; a user listed more than once is not imported"
+                                                         : "; each user may appear once"));
     std::swap(order[i], order[i - 1]);  // later repeats are compared with the first row too
   }
   if (repeat_count == 0) return;
@@ -161,6 +171,50 @@ void refuse_repeated_keys(ParsedFile& result, const FileSpec& spec, std::size_t 
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const RowIssue& a, const RowIssue& b) { return a.line < b.line; });
   if (result.errors.size() > max_errors_kept) result.errors.resize(max_errors_kept);
+}
+
+// A list's items from their cells (validated already, each as its own column): the JSON list and the
+// primary item's value into the list's output cells, or what is wrong with the row.
+std::optional<std::pair<std::string, std::string>> assemble_list(const ListSpec& list,
+                                                                 std::vector<std::string>& cells) {
+  const auto fields = list.fields.size();
+  const auto cell = [&](std::size_t item, std::size_t field) -> std::string& {
+    return cells[list.item_columns[item * fields + field]];
+  };
+  const auto name = [&](std::size_t item, std::size_t field) {
+    return list.prefix + "[" + std::to_string(item) + "]." + list.fields[field].header;
+  };
+  nlohmann::json items = nlohmann::json::array();
+  std::optional<std::size_t> primary, first;
+  for (std::size_t item = 0; item < list.max_items; ++item) {
+    nlohmann::json entry = nlohmann::json::object();
+    for (std::size_t field = 0; field < fields; ++field) {
+      if (!cell(item, field).empty()) entry[list.fields[field].header] = cell(item, field);
+    }
+    if (entry.empty()) continue;
+    if (list.first_field_required && cell(item, 0).empty()) {
+      return std::pair{name(item, 0), name(item, 0) + " is empty while other " + list.prefix + "[" +
+                                          std::to_string(item) + "] fields are given; an item needs its " +
+                                          list.fields[0].header};
+    }
+    if (!first) first = item;
+    if (!list.primary_field.empty() &&
+        base::equals_ignoring_ascii_case(entry.value(list.primary_field, ""), "TRUE")) {
+      if (primary) {
+        return std::pair{list.prefix, list.prefix + "[" + std::to_string(*primary) + "] and " + list.prefix +
+                                          "[" + std::to_string(item) + "] are both marked primary; mark one"};
+      }
+      primary = item;
+    }
+    items.push_back(std::move(entry));
+  }
+  if (items.size() < list.min_items) {
+    return std::pair{name(0, 0), "no " + list.prefix + "[N]." + list.fields[0].header +
+                                     " is given; each row needs at least " + std::to_string(list.min_items)};
+  }
+  cells[list.output_column] = items.empty() ? std::string() : items.dump();
+  if (list.primary_column) cells[*list.primary_column] = first ? cell(primary.value_or(*first), 0) : "";
+  return std::nullopt;
 }
 
 std::string list_of(const std::vector<std::string>& items, std::string_view last_joiner) {
@@ -233,7 +287,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
     for (std::size_t index = 0; index < names.size(); ++index) {
       const auto name = lower_trimmed(names[index]);
       const auto bound = std::find_if(bindings.begin(), bindings.end(), [&](const Binding& b) {
-        return lower_trimmed(b.column->header) == name;
+        return !b.column->list_output && lower_trimmed(b.column->header) == name;
       });
       if (bound == bindings.end()) {
         if (!name.empty()) unknown.push_back(base::escape_for_log(trim(names[index])));
@@ -284,7 +338,14 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
       continue;
     }
     feeds_slot[i] = column.target.kind != TargetKind::OrgId && column.target.kind != TargetKind::Skip &&
+                    column.target.kind != TargetKind::ListItem &&
                     (column.target.kind != TargetKind::Key || column.also);
+    if (column.list_output) {  // managed when any of its items' columns is in the file
+      const auto& items = spec.lists[*column.of_list].item_columns;
+      result.managed[column.slot] = std::any_of(items.begin(), items.end(),
+                                                [&](std::size_t c) { return bindings[c].index.has_value(); });
+      continue;
+    }
     if (feeds_slot[i])
       result.managed[column.slot] = bindings[i].index.has_value() || column.clear_when_absent;
   }
@@ -478,6 +539,8 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
             [&](const std::string& allowed) { return equals_ignoring_ascii_case(allowed, cells[i]); });
       }
     }
+    for (std::size_t l = 0; l < spec.lists.size() && !problem && !skip; ++l)
+      problem = assemble_list(spec.lists[l], cells);
     if (!problem && !skip) {
       // row_requires_any: at least one set with every column non-empty.
       const bool satisfied =

@@ -90,7 +90,8 @@ std::string stored_image(const StoredUser& user, const FileSpec& spec, const std
         case TargetKind::Skip:
         case TargetKind::Operation:  // group_ops rows are groups, not users
         case TargetKind::GroupName:
-        case TargetKind::Password: break;  // never in an image
+        case TargetKind::Password:         // never in an image
+        case TargetKind::ListItem: break;  // a list is, as its output's attribute
       }
     }
     append_slot(image, value);

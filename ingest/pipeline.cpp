@@ -555,7 +555,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         case TargetKind::Skip:
         case TargetKind::Operation:
         case TargetKind::GroupName:
-        case TargetKind::Password: break;
+        case TargetKind::Password:
+        case TargetKind::ListItem: break;
       }
     }
     const auto user_id = directory.write_user(tenant->id, write, id);

@@ -197,6 +197,7 @@ bool Planner::add_summary(const StoredSummary& user) {
     return true;
   }
   if (spec_.semantics == Semantics::InsertOnly && !user.removed) {
+    if (in_scope) ++plan_.active_synced;
     exists_unchanged(*row);
     ++next_;
     return true;

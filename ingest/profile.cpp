@@ -129,29 +129,8 @@ class TableReader {
   std::set<std::string> seen_;
 };
 
-ColumnSpec read_column(TableReader& in) {
-  ColumnSpec column;
-  column.header = in.required_text("header");
-  if (const auto position = in.number("position", 1, 1000))
-    column.position = static_cast<std::size_t>(*position);
-  const auto target = in.required_text("target");
-  const auto parsed = parse_target(target);
-  if (!parsed) {
-    in.fail("target",
-            "'" + target +
-                "' is not a target; use key, org_id, skip, groups, operation, group_name, password, a user "
-                "field (login_name, email, first_name, last_name, display_name, title, language, "
-                "account_status, valid_from, valid_to), contact:email|phone:TYPE or attribute:NAME");
-  }
-  column.target = *parsed;
-  if (const auto also = in.text("also")) {
-    const auto also_target = parse_target(*also);
-    if (column.target.kind != TargetKind::Key || !also_target || also_target->kind != TargetKind::Field)
-      in.fail("also", "only a key column may also feed a user field, e.g. also = \"email\"");
-    column.also = also_target;
-  }
-  column.required = in.flag("required").value_or(false);
-  column.header_required = in.flag("header_required").value_or(false);
+// The value rules a column and a list's field share: lengths, an enumeration, a pattern, a check.
+void read_rules(TableReader& in, ColumnSpec& column) {
   column.min_length = static_cast<std::size_t>(in.number("min_length", 0, 1 << 20).value_or(0));
   column.max_length = static_cast<std::size_t>(in.number("max_length", 1, 1 << 20).value_or(256));
   if (column.min_length > column.max_length) in.fail("min_length", "is larger than max_length");
@@ -178,6 +157,32 @@ ColumnSpec read_column(TableReader& in) {
       column.timestamp_format != "iso8601") {
     in.fail("timestamp_format", "must be \"yyyyMMddHHmmss'Z'\" or \"iso8601\" for check = \"timestamp\"");
   }
+}
+
+ColumnSpec read_column(TableReader& in) {
+  ColumnSpec column;
+  column.header = in.required_text("header");
+  if (const auto position = in.number("position", 1, 1000))
+    column.position = static_cast<std::size_t>(*position);
+  const auto target = in.required_text("target");
+  const auto parsed = parse_target(target);
+  if (!parsed) {
+    in.fail("target",
+            "'" + target +
+                "' is not a target; use key, org_id, skip, groups, operation, group_name, password, a user "
+                "field (login_name, email, first_name, last_name, display_name, title, language, "
+                "account_status, valid_from, valid_to), contact:email|phone:TYPE or attribute:NAME");
+  }
+  column.target = *parsed;
+  if (const auto also = in.text("also")) {
+    const auto also_target = parse_target(*also);
+    if (column.target.kind != TargetKind::Key || !also_target || also_target->kind != TargetKind::Field)
+      in.fail("also", "only a key column may also feed a user field, e.g. also = \"email\"");
+    column.also = also_target;
+  }
+  column.required = in.flag("required").value_or(false);
+  column.header_required = in.flag("header_required").value_or(false);
+  read_rules(in, column);
   if (const auto separator = in.text("list_separator")) {
     if (separator->size() != 1) in.fail("list_separator", "must be one character, e.g. \",\" or \";\"");
     column.list_separator = (*separator)[0];
@@ -215,6 +220,80 @@ ColumnSpec read_column(TableReader& in) {
   return column;
 }
 
+ListSpec read_list(TableReader& in, std::string_view source, const std::string& path) {
+  ListSpec list;
+  list.prefix = in.required_text("prefix");
+  const bool valid_prefix = std::all_of(list.prefix.begin(), list.prefix.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+  });
+  if (!valid_prefix || list.prefix.size() > 64)
+    in.fail("prefix", "must be letters, digits, '_' or '.' (at most 64), e.g. \"emails\"");
+  const auto target = parse_target(in.required_text("target"));
+  if (!target || target->kind != TargetKind::Attribute)
+    in.fail("target", "must be attribute:NAME: the list is stored there as JSON");
+  list.target = *target;
+  if (const auto primary_to = in.text("primary_to")) {
+    const auto parsed = parse_target(*primary_to);
+    if (!parsed || (parsed->kind != TargetKind::Field && parsed->kind != TargetKind::Contact))
+      in.fail("primary_to", "must be a user field or contact:KIND:TYPE, e.g. \"email\"");
+    list.primary_to = parsed;
+  }
+  list.primary_field = in.text("primary_field").value_or("");
+  list.first_field_required = in.flag("first_field_required").value_or(true);
+  list.max_items = static_cast<std::size_t>(in.number("max_items", 1, 100).value_or(10));
+  list.min_items = static_cast<std::size_t>(in.number("min_items", 0, 100).value_or(0));
+  if (list.min_items > list.max_items) in.fail("min_items", "is larger than max_items");
+  const auto* fields = in.tables("fields");
+  if (!fields || fields->empty())
+    in.fail("fields", "is required: one [[files.lists.fields]] table per field");
+  for (std::size_t i = 0; i < fields->size(); ++i) {
+    TableReader field_in(*(*fields)[i].as_table(), path + ".fields[" + std::to_string(i) + "]", source);
+    ColumnSpec field;
+    field.header = field_in.required_text("name");
+    read_rules(field_in, field);
+    field.sample = field_in.text("sample").value_or("");
+    field_in.refuse_unknown_keys();
+    list.fields.push_back(std::move(field));
+  }
+  if (!list.primary_field.empty() &&
+      std::none_of(list.fields.begin(), list.fields.end(),
+                   [&](const ColumnSpec& field) { return field.header == list.primary_field; }))
+    in.fail("primary_field", "'" + list.primary_field + "' is not one of the list's fields");
+  in.refuse_unknown_keys();
+  return list;
+}
+
+// A list's columns: every field of every item ("emails[0].value" …), then its outputs.
+void add_list_columns(FileSpec& spec, std::size_t index) {
+  auto& list = spec.lists[index];
+  for (std::size_t item = 0; item < list.max_items; ++item) {
+    for (std::size_t field = 0; field < list.fields.size(); ++field) {
+      ColumnSpec column = list.fields[field];
+      column.header = list.prefix + "[" + std::to_string(item) + "]." + list.fields[field].header;
+      column.target = Target::of(TargetKind::ListItem);
+      column.header_required = item == 0 && field == 0 && list.min_items > 0;
+      if (item > 0) column.sample.clear();
+      column.of_list = index;
+      column.list_item = item;
+      column.list_field = field;
+      list.item_columns.push_back(spec.columns.size());
+      spec.columns.push_back(std::move(column));
+    }
+  }
+  const auto output = [&](std::string header, Target target) {
+    ColumnSpec column;
+    column.header = std::move(header);
+    column.target = std::move(target);
+    column.max_length = std::size_t{1} << 20;
+    column.of_list = index;
+    column.list_output = true;
+    spec.columns.push_back(std::move(column));
+    return spec.columns.size() - 1;
+  };
+  list.output_column = output(list.prefix + "[N]", list.target);
+  if (list.primary_to) list.primary_column = output(list.prefix + "[N] primary", *list.primary_to);
+}
+
 // Which targets a file's semantics can use: users' files feed users, a group file names groups, a
 // membership file pairs groups with users.
 void check_targets_fit(TableReader& in, const FileSpec& spec) {
@@ -227,10 +306,10 @@ void check_targets_fit(TableReader& in, const FileSpec& spec) {
     const bool fits = [&] {
       if (kind == TargetKind::Key || kind == TargetKind::OrgId || kind == TargetKind::Skip) return true;
       switch (spec.semantics) {
-        case Semantics::DeleteList: return false;
+        case Semantics::DeleteList: return false;  // the key only
         case Semantics::GroupOps: return kind == TargetKind::Operation || kind == TargetKind::GroupName;
         case Semantics::MembershipReset: return kind == TargetKind::Groups;
-        default: return kind != TargetKind::Operation && kind != TargetKind::GroupName;
+        default: return kind != TargetKind::Operation && kind != TargetKind::GroupName;  // ListItem too
       }
     }();
     if (!fits) {
@@ -291,6 +370,8 @@ FileSpec read_file(TableReader& in, std::string_view source, const std::string& 
                              .value_or(UnknownColumns::Ignore);
   spec.adopt_manual_by_email = in.flag("adopt_manual_by_email").value_or(false);
   spec.email_immutable = in.flag("email_immutable").value_or(false);
+  spec.repeated_keys_all_invalid =
+      in.choice<bool>("repeated_keys", {{"later_invalid", false}, {"all_invalid", true}}).value_or(false);
   spec.groups_must_exist = in.flag("groups_must_exist").value_or(false);
   spec.max_groups_per_user =
       static_cast<std::size_t>(in.number("max_groups_per_user", 1, 100000).value_or(1000));
@@ -305,6 +386,15 @@ FileSpec read_file(TableReader& in, std::string_view source, const std::string& 
   for (std::size_t i = 0; i < columns->size(); ++i) {
     TableReader column_in(*(*columns)[i].as_table(), path + ".columns[" + std::to_string(i) + "]", source);
     spec.columns.push_back(read_column(column_in));
+  }
+  if (const auto* lists = in.tables("lists")) {
+    if (spec.header == HeaderMode::None)
+      in.fail("lists", "needs a header row: list columns (emails[0].value …) are found by their names");
+    for (std::size_t i = 0; i < lists->size(); ++i) {
+      TableReader list_in(*(*lists)[i].as_table(), path + ".lists[" + std::to_string(i) + "]", source);
+      spec.lists.push_back(read_list(list_in, source, path + ".lists[" + std::to_string(i) + "]"));
+      add_list_columns(spec, i);
+    }
   }
   // Cross-checks: one key column, named by `key`; distinct headers and positions; positions without a header.
   std::set<std::string> headers;
@@ -341,7 +431,9 @@ FileSpec read_file(TableReader& in, std::string_view source, const std::string& 
   }
   for (auto& column : spec.columns) {
     const auto kind = column.target.kind;
-    if (kind == TargetKind::OrgId || kind == TargetKind::Skip || kind == TargetKind::Password) continue;
+    if (kind == TargetKind::OrgId || kind == TargetKind::Skip || kind == TargetKind::Password ||
+        kind == TargetKind::ListItem)
+      continue;
     if (kind == TargetKind::Key && !column.also) continue;
     const auto& target = kind == TargetKind::Key ? *column.also : column.target;
     if (std::find(spec.slots.begin(), spec.slots.end(), target) != spec.slots.end())
@@ -363,6 +455,7 @@ std::string target_text(const Target& target) {
     case TargetKind::Operation: return "operation";
     case TargetKind::GroupName: return "group_name";
     case TargetKind::Password: return "password";
+    case TargetKind::ListItem: return "list item";
     case TargetKind::Field: return std::string(field_name(target.field));
     case TargetKind::Contact:
       return "contact:" + std::string(contact_kind_name(target.contact)) + ":" + target.name;
@@ -511,6 +604,7 @@ std::string sample_header(const FileSpec& spec) {
   if (spec.header == HeaderMode::None) return {};
   std::string line;
   for (const auto& column : spec.columns) {
+    if (!column.shown()) continue;
     if (!line.empty()) line += spec.delimiter;
     line += column.header;
   }
@@ -519,7 +613,9 @@ std::string sample_header(const FileSpec& spec) {
 
 std::string sample_row(const FileSpec& spec, std::string_view org_id) {
   std::vector<const ColumnSpec*> ordered;
-  for (const auto& column : spec.columns) ordered.push_back(&column);
+  for (const auto& column : spec.columns) {
+    if (column.shown()) ordered.push_back(&column);
+  }
   if (spec.header == HeaderMode::None) {
     std::sort(ordered.begin(), ordered.end(),
               [](const ColumnSpec* a, const ColumnSpec* b) { return a->position < b->position; });

@@ -48,7 +48,20 @@ using store::UserField;
 
 // Operation and GroupName: a group_ops file's flag and the group's display name. Password: a secret,
 // hashed before anything else sees it and never part of an image (written for new users only).
-enum class TargetKind { Key, OrgId, Skip, Field, Contact, Attribute, Groups, Operation, GroupName, Password };
+// ListItem: one field of one item of an indexed column group (FileSpec::lists), made by the loader.
+enum class TargetKind {
+  Key,
+  OrgId,
+  Skip,
+  Field,
+  Contact,
+  Attribute,
+  Groups,
+  Operation,
+  GroupName,
+  Password,
+  ListItem
+};
 
 // Where a column's value goes. Written in a profile as "key", "org_id", "skip", "groups", "operation",
 // "group_name", "password", a field name ("email", "first_name", …), "contact:phone:mobile" (kind and
@@ -88,6 +101,31 @@ struct ColumnSpec {
   std::vector<std::string> delete_values;  // Operation columns: the flags that delete (the others upsert)
   std::string sample;                      // the onboarding pack's sample cell ("{org_id}": the tenant's id)
   std::size_t slot = 0;                    // filled by the loader: index into FileSpec::slots
+  // Columns a list makes (FileSpec::lists): its items' fields (ListItem, "emails[0].value"), and the
+  // list's outputs (`list_output`: the JSON list and the primary item's value), which no file column
+  // matches: the parser fills them from the items.
+  std::optional<std::size_t> of_list;
+  std::size_t list_item = 0, list_field = 0;
+  bool list_output = false;
+  // Shown in the onboarding pack's columns and sample: not a list's outputs, only its first item.
+  bool shown() const { return !list_output && list_item == 0; }
+};
+
+// An indexed column group: "emails[0].value", "emails[0].type", "emails[1].value", … make one ordered
+// list per row (SecureAuth's SCIM-style columns), stored as JSON in `target`; the primary item's first
+// field may feed a user field or contact too.
+struct ListSpec {
+  std::string prefix;              // "emails": headers emails[N].FIELD
+  std::vector<ColumnSpec> fields;  // header: the field's name; the first is the item's value
+  Target target;                   // attribute:emails
+  std::optional<Target> primary_to;
+  std::string primary_field;         // the field that says TRUE for the primary item; empty: the first is
+  bool first_field_required = true;  // an item needs its first field (an e-mail's value; not an address's)
+  std::size_t min_items = 0, max_items = 10;
+  // Filled by the loader: the item columns (item-major, FileSpec::columns indices) and the outputs.
+  std::vector<std::size_t> item_columns;
+  std::size_t output_column = 0;
+  std::optional<std::size_t> primary_column;
 };
 
 // One accepted file and its rules.
@@ -99,14 +137,16 @@ struct FileSpec {
   char delimiter = ',';
   bool utf16 = true;  // UTF-16 accepted besides UTF-8
   Semantics semantics = Semantics::Snapshot;
-  std::vector<ColumnSpec> columns;
+  std::vector<ColumnSpec> columns;  // as the profile lists them, then the columns its lists make
+  std::vector<ListSpec> lists;
   std::size_t key_column = 0;  // index into columns: a user id, or a group id for group_ops
   // Each row needs, for at least one of these sets, every column of the set non-empty.
   std::vector<std::vector<std::string>> row_requires_any;
   UnknownColumns unknown_columns = UnknownColumns::Ignore;
-  bool adopt_manual_by_email = false;  // a manual user whose e-mail is in the file becomes the file's
-  bool email_immutable = false;        // an existing user's e-mail cannot change (the row is invalid)
-  bool groups_must_exist = false;      // a row naming an unknown group is invalid
+  bool adopt_manual_by_email = false;      // a manual user whose e-mail is in the file becomes the file's
+  bool email_immutable = false;            // an existing user's e-mail cannot change (the row is invalid)
+  bool repeated_keys_all_invalid = false;  // a repeated key makes every row of it invalid, not the later
+  bool groups_must_exist = false;          // a row naming an unknown group is invalid
   std::size_t max_groups_per_user = 1000;
   std::optional<unsigned> max_invalid_percent;  // else the server's setting
   std::optional<unsigned> max_removal_percent;  // else the server's setting

@@ -57,6 +57,15 @@ class ProfileUploads(ServerTestCase):
                                  str(self.port), f"{tenant}@127.0.0.1"], capture_output=True, text=True, timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr)
 
+    def assert_nowhere_on_disk(self, secrets):
+        """No file of the data dir (database, WAL, archive, reports, outbox) and not the log holds any of them."""
+        paths = [os.path.join(folder, name) for folder, _, files in os.walk(self.data_dir) for name in files]
+        for path in paths + [self.log_path]:
+            with open(path, "rb") as f:
+                content = f.read()
+            for secret in secrets:
+                self.assertNotIn(secret, content, path)
+
     def wait_final(self, tenant, count):
         return [h for h in self.wait_final_ingests(tenant, count) if h["status"] not in ("queued", "processing")]
 
@@ -266,17 +275,49 @@ class ProfileUploads(ServerTestCase):
         db.close()
 
         self.stop_server()
-        secrets = [p.encode() for p in passwords.values()] + [b"Welcome-back-9", b'Tr1cky,""quoted"" one']
-        for folder, _, files in os.walk(self.data_dir):
-            for name in files:
-                with open(os.path.join(folder, name), "rb") as f:
-                    content = f.read()
-                for secret in secrets:
-                    self.assertNotIn(secret, content, os.path.join(folder, name))
-        with open(self.log_path, "rb") as f:
-            log = f.read()
-        for secret in secrets:
-            self.assertNotIn(secret, log)
+        self.assert_nowhere_on_disk([p.encode() for p in passwords.values()] +
+                                    [b"Welcome-back-9", b'Tr1cky,""quoted"" one'])
+
+    def test_secureauth_inserts_only_and_its_passwords_verify_and_are_nowhere_else(self):
+        """SecureAuth's template through a real upload: new identities are inserted with Argon2id hashes
+        that verify, an identity listed twice is refused while the rest import, an existing identity is
+        never overwritten, and no password is left in the data dir or the log."""
+        key = self.tenant("secure-co", "--profile", "secureauth")
+        header = ("userName,status,password,name.givenName,name.familyName,groups,emails[0].value,emails[0].type,"
+                  "emails[0].primary,emails[1].value,emails[1].type,emails[1].primary\n")
+        passwords = {f"user{i}": f"Pw-{i}-correct horse" for i in range(6)}
+        rows = "".join(f"user{i},,{passwords[f'user{i}']},U{i},Ser,Default;IT,u{i}@work.example,work,FALSE,"
+                       f"u{i}@home.example,home,TRUE\n" for i in range(6))
+        rows += "twice,active,Twice-1,T,W,,t1@example.com,,,,,\ntwice,active,Twice-2,T,W,,t2@example.com,,,,,\n"
+        self.sftp_put("secure-co", key, "users.csv", (header + rows).encode())
+        first = self.wait_final("secure-co", 1)[0]
+        self.assertEqual(first["status"], "applied", first["message"])
+        self.assertEqual((first["counts"]["added"], first["counts"]["invalid"]), (6, 2))
+        users = {u["username"]: u for u in self.json_of("users", "secure-co")}
+        self.assertEqual(set(users), set(passwords))
+        self.assertEqual(users["user3"]["email"], "u3@home.example")  # the primary one
+        self.assertEqual(users["user3"]["attributes"]["status"], "staged")
+        self.assertEqual(users["user3"]["groups"], ["Default", "IT"])
+        db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
+        hashes = dict(db.execute("SELECT external_id, password_hash FROM directory_users"))
+        import nacl.pwhash
+        for user, password in passwords.items():
+            self.assertTrue(nacl.pwhash.verify(hashes[user].encode(), password.encode()))
+
+        # Never overwrites: the next file's user3 is reported "exists, not changed", its password kept.
+        self.sftp_put("secure-co", key, "users.csv",
+                      (header + "user3,active,Another-pass-9,New,Name,,new@example.com,,,,,\n"
+                                "user9,,Pw-9-new,N,U,,u9@example.com,,,,,\n").encode())
+        second = self.wait_final("secure-co", 2)[-1]
+        self.assertEqual((second["counts"]["added"], second["counts"]["skipped"]), (1, 1), second)
+        self.assertIn("user 'user3' exists, not changed", self.run_intake("report", second["id"]).stdout)
+        hash3 = db.execute("SELECT password_hash FROM directory_users WHERE external_id = 'user3'").fetchone()[0]
+        self.assertTrue(nacl.pwhash.verify(hash3.encode(), passwords["user3"].encode()))
+        db.close()
+
+        self.stop_server()
+        self.assert_nowhere_on_disk([p.encode() for p in passwords.values()] +
+                                    [b"Twice-1", b"Twice-2", b"Another-pass-9", b"Pw-9-new"])
 
     def test_a_profile_of_your_own_from_the_tutorial_end_to_end(self):
         """The operator adds the docs' tutorial profile with the CLI, checks a file against it, gives it to
