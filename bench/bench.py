@@ -404,6 +404,78 @@ class Bench:
             os.unlink(path)
 
 
+    # --- passwords and group memberships (Limeade ONE, SecureAuth) ----------------------------------
+    def passwords(self):
+        """A SecureAuth import of `password_rows` users with passwords (Argon2id at the default cost, on the
+        hashing pool) while another tenant keeps uploading small snapshots: how long the import takes, and
+        how long the other tenant's files wait meanwhile."""
+        rows = self.args.password_rows
+        server = self.intake_server("intake-passwords").start()
+        try:
+            secure_key = server.add_tenant("secure-big", "SECURE", "--profile", "secureauth")
+            other_key = server.add_tenant("other-small", "OTHER")
+            header = "userName,password,name.givenName,name.familyName,emails[0].value,emails[0].type,emails[0].primary\n"
+            path = write(os.path.join(self.root, "users.csv"), header + "".join(
+                f"user{i},Pw-{i}-{os.urandom(6).hex()},Given{i},Family,user{i}@example.com,work,TRUE\n"
+                for i in range(rows)))
+            sftp_batch(server.port, "secure-big", secure_key,
+                       write(os.path.join(self.root, "secure.batch"), f"put {path} /upload/users.csv\n"))
+            # The other tenant uploads one changed snapshot after another until the import has concluded.
+            latencies, n = [], 0
+
+            def concluded_of(tenant):
+                return [i for i in server.wait_concluded(0) if i["tenant"] == tenant]
+            while not concluded_of("secure-big"):
+                small = write(os.path.join(self.root, "other.csv"),
+                              snapshot("OTHER", 1000, lambda i, n=n: f"First{n}" if i < 10 else "First"))
+                sftp_batch(server.port, "other-small", other_key,
+                           write(os.path.join(self.root, "other.batch"), f"put {small} /upload/livesafe_snapshot.csv\n"))
+                n += 1
+                while len(concluded_of("other-small")) < n:
+                    time.sleep(0.02)
+                latencies.append(latency_ms(concluded_of("other-small")[-1]))
+            ingests = server.wait_concluded(n + 1)
+            secure = [i for i in ingests if i["tenant"] == "secure-big"][0]
+            seconds = latency_ms(secure) / 1000
+            worst = max(latencies) if latencies else 0
+            self.raw["passwords"] = {"seconds": seconds, "status": secure["status"], "added": secure["rows_added"],
+                                     "other_latency_ms": latencies}
+            self.row(f"passwords: SecureAuth {rows:,} rows with passwords (Argon2id 19 MiB, t=2; "
+                     f"{secure['status']}, +{secure['rows_added']}) while another tenant uploaded {len(latencies)} "
+                     f"1,000-row snapshots", f"{seconds:.1f} s; the other tenant's completion -> applied p50 "
+                     f"{percentile(latencies, 50):.0f} ms, max {worst:.0f} ms", "-", "-",
+                     "other tenant's files applied within 1 s", secure["status"] == "applied" and worst <= 1000)
+        finally:
+            server.stop()
+
+    def memberships(self):
+        """Limeade ONE's groupmembers.csv with `membership_rows` rows over 100 groups: the first upload makes
+        the stub users and their memberships, the second moves 1% of them (a reset of every group named)."""
+        rows = self.args.membership_rows
+        server = self.intake_server("intake-memberships").start()
+        try:
+            key = server.add_tenant("lime-big", "LIME", "--profile", "limeade", "--auto-create-users", "on")
+            steps = [("groups.csv", "".join(f"U,G{g},Group {g}\n" for g in range(100)), "100 groups"),
+                     ("groupmembers.csv", "".join(f"G{i % 100},user{i}@example.com\n" for i in range(rows)),
+                      f"{rows:,} memberships and stub users into an empty directory"),
+                     ("groupmembers.csv", "".join(f"G{(i + (i % 100 == 7)) % 100},user{i}@example.com\n"
+                                                  for i in range(rows)), f"{rows:,}-row reset, 1% moved")]
+            for n, (name, content, label) in enumerate(steps, start=1):
+                path = write(os.path.join(self.root, name), content)
+                with open(f"/proc/{server.pid}/clear_refs", "w") as f:
+                    f.write("5")
+                sftp_batch(server.port, "lime-big", key, write(os.path.join(self.root, "lime.batch"),
+                                                                f"put {path} /upload/{name}\n"))
+                ingest = server.wait_concluded(n)[-1]
+                seconds, peak = latency_ms(ingest) / 1000, proc_status(server.pid)["VmHWM"]
+                self.raw[f"memberships: {label}"] = {"seconds": seconds, "peak_kib": peak, "status": ingest["status"]}
+                self.row(f"memberships: Limeade {name}, {label} ({ingest['status']}, +{ingest['rows_added']} "
+                         f"~{ingest['rows_updated']})", f"{seconds:.2f} s, peak RSS {mib(peak):.0f} MiB", "-", "-", "-",
+                         None)
+        finally:
+            server.stop()
+
+
 def table(results):
     lines = ["| benchmark | Intake | OpenSSH | ratio (median) | target | met |",
              "| --- | --- | --- | --- | --- | --- |"]
@@ -418,7 +490,8 @@ def main():
     parser.add_argument("--intake", required=True, help="the intake binary")
     parser.add_argument("--client", required=True, help="the intake-bench-client binary")
     parser.add_argument("--only", nargs="*", default=[],
-                        choices=["throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest"])
+                        choices=["throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest",
+                                 "passwords", "memberships"])
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the script out")
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args()
@@ -426,21 +499,25 @@ def main():
     args.throughput_mib, args.small_uploads, args.sessions = 1024, 1000, 200
     args.idle_sessions, args.login_seconds, args.ingest_rows = 1000, 3, 1_000_000
     args.abuse_sessions, args.listing_files = 15, 20_000
+    args.password_rows, args.membership_rows = 10_000, 100_000
     if args.quick:
         args.rounds, args.throughput_mib, args.small_uploads, args.sessions = 2, 64, 100, 20
         args.idle_sessions, args.login_seconds, args.ingest_rows = 100, 1, 20_000
         args.abuse_sessions, args.listing_files = 5, 2_000
+        args.password_rows, args.membership_rows = 200, 5_000
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as root:
         bench = Bench(args, root)
         openssh = OpenSshServer(root).start()
         try:
-            wanted = set(args.only) or {"throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest"}
+            wanted = set(args.only) or {"throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest",
+                                        "passwords", "memberships"}
             for name, run in (("throughput", lambda: bench.throughput(openssh)), ("small", bench.small_files),
                               ("concurrency", bench.concurrency), ("idle", bench.idle),
                               ("logins", lambda: bench.logins(openssh)), ("abuse", bench.abuse),
-                              ("ingest", bench.ingest)):
+                              ("ingest", bench.ingest), ("passwords", bench.passwords),
+                              ("memberships", bench.memberships)):
                 if name in wanted:
                     print(f"== {name}", flush=True)
                     phase = time.monotonic()

@@ -173,6 +173,16 @@ void refuse_repeated_keys(ParsedFile& result, const FileSpec& spec, std::size_t 
   if (result.errors.size() > max_errors_kept) result.errors.resize(max_errors_kept);
 }
 
+// "has 300 characters; it must have at most 256", or nothing when the value's length is allowed.
+std::optional<std::string> length_problem(const ColumnSpec& column, std::string_view value) {
+  const auto characters = base::utf8_characters(value);
+  if (characters <= column.max_length && characters >= column.min_length) return std::nullopt;
+  return "has " + std::to_string(characters) + " characters; it must have " +
+         (column.min_length > 0 ? "from " + std::to_string(column.min_length) + " to "
+                                : std::string("at most ")) +
+         std::to_string(column.max_length);
+}
+
 // A list's items from their cells (validated already, each as its own column): the JSON list and the
 // primary item's value into the list's output cells, or what is wrong with the row.
 std::optional<std::pair<std::string, std::string>> assemble_list(const ListSpec& list,
@@ -431,14 +441,7 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
         continue;
       }
       if (column.target.kind == TargetKind::Password) {  // never quoted: only its length is told
-        const auto characters = base::utf8_characters(cell);
-        if (characters > column.max_length || characters < column.min_length) {
-          problem.emplace(name,
-                          name + " has " + std::to_string(characters) + " characters; it must have " +
-                              (column.min_length > 0 ? "from " + std::to_string(column.min_length) + " to "
-                                                     : std::string("at most ")) +
-                              std::to_string(column.max_length));
-        }
+        if (auto wrong = length_problem(column, cell)) problem.emplace(name, name + " " + *wrong);
         continue;
       }
       std::vector<std::string_view> values;
@@ -454,14 +457,8 @@ ParsedFile parse_file(CsvReader& reader, const FileSpec& spec, const ParseContex
         values.push_back(cell);
       }
       for (const auto value : values) {
-        const auto characters = base::utf8_characters(value);
-        if (characters > column.max_length || characters < column.min_length) {
-          problem.emplace(name,
-                          name + " " + excerpt(value) + " has " + std::to_string(characters) +
-                              " characters; it must have " +
-                              (column.min_length > 0 ? "from " + std::to_string(column.min_length) + " to "
-                                                     : std::string("at most ")) +
-                              std::to_string(column.max_length));
+        if (auto wrong = length_problem(column, value)) {
+          problem.emplace(name, name + " " + excerpt(value) + " " + *wrong);
           break;
         }
         if (!column.allowed.empty() &&

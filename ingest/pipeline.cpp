@@ -560,7 +560,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
       }
     }
     const auto user_id = directory.write_user(tenant->id, write, id);
-    if (added) added_ids.emplace(planned.row->key, user_id);
+    if (added && !plan.membership_writes.empty()) added_ids.emplace(planned.row->key, user_id);
     if (file_groups) {
       groups_created += directory.set_memberships(tenant->id, user_id, record->file_name, *file_groups,
                                                   !spec->groups_must_exist, id);

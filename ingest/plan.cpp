@@ -424,7 +424,8 @@ void Planner::finish_membership_reset() {
   for (auto& [key, before_after] : moves) {
     auto before = join_set(before_after.first), after = join_set(before_after.second);
     if (before == after) continue;
-    ++plan_.updated;
+    const auto id = user_ids.find(key);
+    if (id == user_ids.end() || id->second != 0) ++plan_.updated;  // a stub counts as added only
     if (on_change_) {
       const auto line = first_line.find(key);
       on_change_(Change{key,
