@@ -24,7 +24,7 @@ nlohmann::json ingest_json(const store::IngestRecord& r) {
           {"tenant", r.tenant},
           {"file", r.file_name},
           {"size", r.size},
-          {"status", r.status},
+          {"status", store::ingest_status_name(r.status)},
           {"message", r.status_message},
           {"received_at", r.received_at},
           {"finished_at", r.finished_at ? nlohmann::json(*r.finished_at) : nlohmann::json(nullptr)},
@@ -55,9 +55,13 @@ std::optional<std::string> time_bound(const std::string& text, const char* optio
 }
 
 void history(Context& context, const SupportOptions& o) {
-  store::IngestFilter filter{
-      optional_of(o.tenant),          optional_of(o.status), time_bound(o.since, "--since"),
-      time_bound(o.until, "--until"), optional_of(o.file),   o.limit};
+  store::IngestFilter filter{optional_of(o.tenant),
+                             time_bound(o.since, "--since"),
+                             time_bound(o.until, "--until"),
+                             optional_of(o.file),
+                             std::nullopt,
+                             o.limit};
+  if (!o.status.empty()) filter.status = store::parse_ingest_status(o.status);  // checked by CLI11
   const auto records = store::IngestRepository(context.db()).list(filter);
   if (o.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -73,7 +77,8 @@ void history(Context& context, const SupportOptions& o) {
       {"ID", "RECEIVED", "TENANT", "FILE", "SIZE", "STATUS", "ROWS +/~/-/=/skip/bad", "KEY", "IP"}};
   for (const auto& r : records) {
     const auto& c = r.counts;
-    rows.push_back({r.id, r.received_at, r.tenant, r.file_name, std::to_string(r.size), r.status,
+    rows.push_back({r.id, r.received_at, r.tenant, r.file_name, std::to_string(r.size),
+                    std::string(store::ingest_status_name(r.status)),
                     std::to_string(c.rows) + " " + std::to_string(c.added) + "/" + std::to_string(c.updated) +
                         "/" + std::to_string(c.removed) + "/" + std::to_string(c.unchanged) + "/" +
                         std::to_string(c.skipped) + "/" + std::to_string(c.invalid),
@@ -94,14 +99,16 @@ void report(Context& context, const SupportOptions& o) {
     if (o.json) {
       print_json(ingest_json(record));
     } else {
-      std::cout << "upload " << record.id << " (" << record.file_name << ") is " << record.status
+      std::cout << "upload " << record.id << " (" << record.file_name << ") is "
+                << store::ingest_status_name(record.status)
                 << (record.status_message.empty() ? "" : ": " + record.status_message)
                 << "; it has no report yet\n";
     }
     return;
   }
   auto json = nlohmann::json::parse(*record.report);
-  json["status"] = record.status;  // a held ingest may have been released or discarded since
+  json["status"] =
+      store::ingest_status_name(record.status);  // a held ingest may have been released or discarded since
   if (o.json) {
     print_json(json);
   } else {
@@ -162,23 +169,21 @@ void groups(Context& context, const SupportOptions& o) {
 
 void release(Context& context, const SupportOptions& o) {
   const auto record = require_ingest(context, o.id);
-  if (record.status != "held")
-    throw UserError("upload " + o.id + " is " + record.status +
+  if (record.status != store::IngestStatus::Held)
+    throw UserError("upload " + o.id + " is " + std::string(store::ingest_status_name(record.status)) +
                     ", not held; only a held upload can be released");
-  const auto settings = ingest_settings(context, 1, {});
+  // Applied with the releasing person as the actor of its audit row (written with the directory change).
+  auto settings = ingest_settings(context, 1, {});
+  settings.actor = context.actor();
   auto status = ingest::process_ingest(settings, o.id, ingest::Release::Yes);
   if (!status) throw UserError(status.error());
-  {
-    store::Transaction transaction(context.db());
-    audit(context, "ingest.release", record.tenant, {{"id", o.id}, {"status", *status}});
-    transaction.commit();
-  }
   const auto after = require_ingest(context, o.id);
   if (o.json) {
     print_json(ingest_json(after));
   } else {
-    std::cout << "released " << o.id << ": " << after.status << " (" << after.counts.added << " added, "
-              << after.counts.updated << " updated, " << after.counts.removed << " removed)\n";
+    std::cout << "released " << o.id << ": " << store::ingest_status_name(after.status) << " ("
+              << after.counts.added << " added, " << after.counts.updated << " updated, "
+              << after.counts.removed << " removed)\n";
   }
 }
 
@@ -186,12 +191,14 @@ void discard(Context& context, const SupportOptions& o) {
   auto& db = context.db();
   store::Transaction transaction(db);
   const auto record = require_ingest(context, o.id);
-  if (record.status != "held")
-    throw UserError("upload " + o.id + " is " + record.status +
+  if (record.status != store::IngestStatus::Held)
+    throw UserError("upload " + o.id + " is " + std::string(store::ingest_status_name(record.status)) +
                     ", not held; only a held upload can be discarded");
-  store::IngestRepository(db).set_status(o.id, "discarded",
-                                         "discarded by " + context.actor() + "; nothing was applied");
-  audit(context, "ingest.discard", record.tenant, {{"id", o.id}});
+  const auto discarded = store::IngestRepository(db).change_status(
+      o.id, store::IngestStatus::Discarded,
+      {"discarded by " + context.actor() + "; nothing was applied", {}, {}, {}}, context.actor(),
+      "ingest.discard");
+  if (!discarded) throw UserError(discarded.error());
   transaction.commit();
   // A discarded file that held passwords has them blanked now that it has concluded.
   ingest::redact_concluded_archives(ingest_settings(context, 1,
@@ -213,16 +220,11 @@ void add_support_commands(CLI::App& app, Context& context) {
 
   auto* history_command = app.add_subcommand("history", "Uploads and what became of them, newest first");
   history_command->add_option("--tenant", o->tenant, "Only this tenant");
-  history_command
-      ->add_option("--status", o->status,
-                   [] {
-                     std::string statuses;
-                     for (const auto status : store::kIngestStatuses)
-                       statuses += (statuses.empty() ? "" : ", ") + std::string(status);
-                     return statuses;
-                   }())
-      ->check(CLI::IsMember(
-          std::vector<std::string>(store::kIngestStatuses.begin(), store::kIngestStatuses.end())));
+  history_command->add_option("--status", o->status, store::ingest_status_names())->check(CLI::IsMember([] {
+    std::vector<std::string> names;
+    for (const auto status : store::kIngestStatuses) names.emplace_back(store::ingest_status_name(status));
+    return names;
+  }()));
   history_command->add_option("--since", o->since,
                               "Received at or after (UTC: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z)");
   history_command->add_option("--until", o->until, "Received before (UTC)");

@@ -143,7 +143,7 @@ void sweep_archive(const ingest::IngestSettings& settings, unsigned days) {
     for (int i = 0; i < 2 && dash != std::string::npos; ++i) dash = name.find('-', dash + 1);
     if (dash == std::string::npos) continue;
     const auto record = ingests.find(name.substr(0, dash));
-    if (!record || !store::is_final_status(record->status)) continue;
+    if (!record || !store::is_final(record->status)) continue;
     const auto received = base::parse_stored_time(record->received_at);
     if (!received || *received > std::chrono::system_clock::now() - std::chrono::hours(24) * days) continue;
     if (fs::remove(it->path(), entry_ec)) {

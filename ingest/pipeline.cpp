@@ -216,13 +216,18 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
     record.session_id = upload.session_id;
     record.received_at = received_at;
     if (!upload.sha256.empty()) record.sha256 = upload.sha256;
-    record.status = "queued";
+    record.status = store::IngestStatus::Queued;
     // The row first (committed, fsynced), then the move: a crash in between leaves a queued row
     // without its file, which resume marks failed while the file stays in upload/ unacknowledged.
     store::IngestRepository(db).insert(record);
     fs::rename(upload.path, archived, ec);
     if (ec) {
-      store::IngestRepository(db).set_status(id, "failed", "could not be archived: " + ec.message());
+      // Nothing was acknowledged: the journal says why, and the file stays in upload/.
+      store::Transaction transaction(db);
+      if (store::IngestRepository(db).change_status(id, store::IngestStatus::Failed,
+                                                    {"could not be archived: " + ec.message(), {}, {}, {}},
+                                                    settings.actor, "ingest.conclude"))
+        transaction.commit();
       return tl::unexpected("cannot move the upload into the archive: " + ec.message());
     }
   } catch (const store::DatabaseError& error) {
@@ -250,7 +255,7 @@ void journal_partial(const IngestSettings& settings, const UploadToJournal& uplo
     record.key_fingerprint = upload.key_fingerprint;
     record.session_id = upload.session_id;
     record.received_at = base::format_stored_time(now);
-    record.status = "partial";
+    record.status = store::IngestStatus::Partial;
     record.status_message = reason + "; the partial file stays in upload/ for resume";
     store::IngestRepository(db).insert(record);
   } catch (const store::DatabaseError&) {
@@ -258,19 +263,21 @@ void journal_partial(const IngestSettings& settings, const UploadToJournal& uplo
   }
 }
 
-tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, const std::string& id,
-                                                      Release release) {
+tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettings& settings,
+                                                              const std::string& id, Release release) {
   auto db = store::Database::open(settings.data_dir / "intake.db");
   return process_ingest(settings, db, id, release);
 }
 
-tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, store::Database& db,
-                                                      const std::string& id, Release release) {
+tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettings& settings,
+                                                              store::Database& db, const std::string& id,
+                                                              Release release) {
+  using store::IngestStatus;
   store::IngestRepository ingests(db);
   auto record = ingests.find(id);
   if (!record) return tl::unexpected("no ingest " + id + "; `intake history` lists them");
-  if (store::is_final_status(record->status)) return record->status;
-  if (record->status == "held" && release == Release::No) return record->status;
+  if (store::is_final(record->status)) return record->status;
+  if (record->status == IngestStatus::Held && release == Release::No) return record->status;
   const auto tenant = store::TenantRepository(db).find(record->tenant);
   const auto started = Clock::now();
 
@@ -279,10 +286,11 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   report.tenant = record->tenant;
   report.file_name = record->file_name;
   report.received_at = record->received_at;
-  // Concludes the ingest inside the caller's transaction; nullopt if another process concluded it first.
-  const auto finish = [&](const std::string& status, const std::string& message,
+  // Concludes the ingest inside the caller's transaction, with its audit row; nullopt when the state
+  // machine refuses (another process concluded it first): the caller must not commit.
+  const auto finish = [&](IngestStatus status, const std::string& message,
                           const std::vector<RowIssue>& issues) -> std::optional<nlohmann::json> {
-    report.status = status;
+    report.status = store::ingest_status_name(status);
     report.message = message;
     report.errors.clear();
     for (const auto& issue : issues) report.errors.push_back({issue.line, issue.column, issue.message});
@@ -298,8 +306,12 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         static_cast<std::int64_t>(report.updated),   static_cast<std::int64_t>(report.removed),
         static_cast<std::int64_t>(report.unchanged), static_cast<std::int64_t>(report.skipped),
         static_cast<std::int64_t>(report.invalid)};
-    if (!ingests.finish(id, status, message, counts,
-                        json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), errors)) {
+    const auto changed = ingests.change_status(
+        id, status,
+        {message, counts, json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), errors},
+        settings.actor, release == Release::Yes ? "ingest.release" : "ingest.conclude");
+    if (!changed) {
+      if (settings.on_error) settings.on_error(id, changed.error() + "; this attempt was rolled back");
       return std::nullopt;
     }
     return json;
@@ -315,7 +327,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   fs::path archived_path;
   // Concludes in `transaction`, commits, then publishes the report (with the per-row results file when
   // `results` says how to word it).
-  const auto conclude_in = [&](store::Transaction& transaction, const std::string& status,
+  const auto conclude_in = [&](store::Transaction& transaction, IngestStatus status,
                                const std::string& message, const std::vector<RowIssue>& issues,
                                std::optional<ResultsOutcome> results = {}) {
     base::ContentProducer producer;
@@ -327,21 +339,23 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     }
     if (redaction) ingests.set_redaction(id, redaction_text(*redaction));
     const auto json = finish(status, message, issues);
+    if (!json) return current_status();  // refused: the transaction rolls back, nothing is published
     transaction.commit();
-    if (json) publish_report(settings, *tenant, *json, producer);
+    publish_report(settings, *tenant, *json, producer);
     const auto concluded = current_status();
-    if (redaction && store::is_final_status(concluded))
+    if (redaction && store::is_final(concluded))
       redact_archive_of(settings, ingests, {id, archived_path.string(), redaction_text(*redaction)});
     return concluded;
   };
 
   if (!tenant || !record->archive_path || !fs::exists(*record->archive_path)) {
     store::Transaction transaction(db);
-    finish("failed",
-           "the archived file is missing: the server most likely stopped between recording the upload and "
-           "archiving it, before the client was answered — look for the file in the tenant's upload/",
-           {});
-    transaction.commit();
+    if (finish(
+            IngestStatus::Failed,
+            "the archived file is missing: the server most likely stopped between recording the upload and "
+            "archiving it, before the client was answered — look for the file in the tenant's upload/",
+            {}))
+      transaction.commit();
     return current_status();
   }
   const fs::path archived = *record->archive_path;
@@ -358,7 +372,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                                 " journalled, " + *sha + " now); not applied");
     }
     store::Transaction transaction(db);
-    return conclude_in(transaction, "failed",
+    return conclude_in(transaction, IngestStatus::Failed,
                        "the archived file no longer matches what was received (sha256 " + *record->sha256 +
                            " at upload, " + *sha + " now): it was not applied; upload the file again",
                        {});
@@ -367,7 +381,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
 
   if (release == Release::No && ingests.last_applied_sha256(tenant->id, record->kind) == *sha) {
     store::Transaction transaction(db);
-    return conclude_in(transaction, "duplicate",
+    return conclude_in(transaction, IngestStatus::Duplicate,
                        "identical to the last applied " + record->file_name + "; nothing changed", {});
   }
 
@@ -377,12 +391,12 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   spec = profile ? profile->file_for(record->file_name) : nullptr;
   if (!spec) {
     store::Transaction transaction(db);
-    finish("failed",
-           profile ? profile->no_rules_for(record->file_name)
-                   : "tenant " + tenant->name + ": " + found_profile.error() +
-                         "; set one with `intake tenant set " + tenant->name + " --profile NAME`",
-           {});
-    transaction.commit();
+    if (finish(IngestStatus::Failed,
+               profile ? profile->no_rules_for(record->file_name)
+                       : "tenant " + tenant->name + ": " + found_profile.error() +
+                             "; set one with `intake tenant set " + tenant->name + " --profile NAME`",
+               {}))
+      transaction.commit();
     return current_status();
   }
   report.profile = profile->name;
@@ -401,7 +415,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (source.error()) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
-    return conclude_in(transaction, "failed",
+    return conclude_in(transaction, IngestStatus::Failed,
                        "the archived file could not be read (" + *source.error() +
                            "); nothing was applied — upload the file again",
                        {});
@@ -414,8 +428,8 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (parsed.rejection) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
-    return conclude_in(transaction, "rejected", "the file was not applied: " + parsed.rejection->message,
-                       {*parsed.rejection});
+    return conclude_in(transaction, IngestStatus::Rejected,
+                       "the file was not applied: " + parsed.rejection->message, {*parsed.rejection});
   }
   const unsigned max_invalid = spec->max_invalid_percent.value_or(settings.max_invalid_rows_percent);
   const auto invalid_rejection = [&](std::size_t invalid) -> std::optional<std::string> {
@@ -426,7 +440,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (const auto rejection = invalid_rejection(parsed.invalid)) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
-    return conclude_in(transaction, "rejected", *rejection, all_issues(parsed, kNotPlanned),
+    return conclude_in(transaction, IngestStatus::Rejected, *rejection, all_issues(parsed, kNotPlanned),
                        ResultsOutcome::NotApplied);
   }
 
@@ -443,11 +457,13 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   // another process (a release, a second server) can neither interleave nor conclude it twice.
   store::Transaction transaction(db);
   const auto status_now = current_status();
-  const bool expected_status =
-      release == Release::Yes ? status_now == "held" : (status_now == "queued" || status_now == "processing");
+  const bool expected_status = release == Release::Yes ? status_now == IngestStatus::Held
+                                                       : (status_now == IngestStatus::Queued ||
+                                                          status_now == IngestStatus::Processing);
   if (!expected_status) {
     if (release == Release::Yes)
-      return tl::unexpected("upload " + id + " is " + status_now + " now, not held");
+      return tl::unexpected("upload " + id + " is " + std::string(store::ingest_status_name(status_now)) +
+                            " now, not held");
     return status_now;
   }
   store::DirectoryRepository directory(db);
@@ -469,7 +485,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
   if (const auto rejection = plan.invalid_count > 0 ? invalid_rejection(report.invalid) : std::nullopt) {
     ingests.clear_changes(id);
     report.changes.clear();
-    return conclude_in(transaction, "rejected", *rejection, issues, ResultsOutcome::NotApplied);
+    return conclude_in(transaction, IngestStatus::Rejected, *rejection, issues, ResultsOutcome::NotApplied);
   }
   const unsigned max_removal = spec->max_removal_percent.value_or(settings.max_removal_percent);
   if (tenant->mode == store::TenantMode::Validate) {
@@ -482,7 +498,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
                  std::to_string(plan.removals.size()) + " of " + std::to_string(plan.active_synced) +
                  " users (more than " + std::to_string(max_removal) + "%)";
     }
-    return conclude_in(transaction, "validated", message, issues, ResultsOutcome::Proposed);
+    return conclude_in(transaction, IngestStatus::Validated, message, issues, ResultsOutcome::Proposed);
   }
   // Files of a tenant apply in order; an older snapshot never lands on top of a newer one.
   if (const auto newer = ingests.applied_after(tenant->id, record->kind, id)) {
@@ -494,7 +510,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     }
     ingests.clear_changes(id);
     report.changes.clear();
-    return conclude_in(transaction, "failed",
+    return conclude_in(transaction, IngestStatus::Failed,
                        "a newer " + record->file_name + " (" + *newer +
                            ") was applied first; this older file was not applied",
                        {});
@@ -504,7 +520,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
         "held: it would remove " + std::to_string(plan.removals.size()) + " of " +
         std::to_string(plan.active_synced) + " users (more than " + std::to_string(max_removal) +
         "%); support must release it (intake ingest release " + id + ") or discard it";
-    return conclude_in(transaction, "held", message, issues, ResultsOutcome::Proposed);
+    return conclude_in(transaction, IngestStatus::Held, message, issues, ResultsOutcome::Proposed);
   }
 
   // The directory changes and the status `applied` commit together, or not at all.
@@ -581,7 +597,7 @@ tl::expected<std::string, std::string> process_ingest(const IngestSettings& sett
     directory.set_membership(tenant->id, membership.group, user_id, record->file_name, membership.add);
   }
   report.entities["groups"]["added"] = plan.groups_added + groups_created;
-  return conclude_in(transaction, "applied",
+  return conclude_in(transaction, IngestStatus::Applied,
                      release == Release::Yes ? "released by support past the mass-removal guard" : "", issues,
                      ResultsOutcome::Applied);
 }

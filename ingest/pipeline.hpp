@@ -17,6 +17,8 @@
 #include <tl/expected.hpp>
 #include <vector>
 
+#include "store/ingest_status.hpp"
+
 namespace intake::store {
 class Database;
 }
@@ -35,6 +37,8 @@ struct IngestSettings {
   // Hashes the passwords of files that have them, on its own bounded pool; none: one thread at the
   // minimum cost, made when a file needs it (tools, tests).
   std::shared_ptr<PasswordHasher> password_hasher;
+  // Who concludes ingests, in the audit trail: the server, or the person releasing a held file.
+  std::string actor = "intake serve";
 };
 
 // Blanks the passwords in the archived copies of concluded ingests that still hold them (a crash can
@@ -63,11 +67,13 @@ enum class Release { No, Yes };
 
 // Runs one ingest to its final status (or `held`). `Release::Yes` applies a held snapshot past the
 // mass-removal guard. Returns the final status, or why it could not run.
-tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, const std::string& id,
-                                                      Release release = Release::No);
+tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettings& settings,
+                                                              const std::string& id,
+                                                              Release release = Release::No);
 // The same on a connection the caller keeps (the queue's workers keep one each).
-tl::expected<std::string, std::string> process_ingest(const IngestSettings& settings, store::Database& db,
-                                                      const std::string& id, Release release = Release::No);
+tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettings& settings,
+                                                              store::Database& db, const std::string& id,
+                                                              Release release = Release::No);
 
 // Runs ingests on a pool of workers: strictly in submission order per tenant, tenants in parallel.
 class IngestQueue {

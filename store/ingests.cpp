@@ -1,5 +1,8 @@
 #include "store/ingests.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include "store/audit.hpp"
 #include "store/errors.hpp"
 #include "store/sqlite.hpp"
 
@@ -28,7 +31,7 @@ IngestRecord row_to_ingest(const Statement& row) {
   r.key_fingerprint = row.text(9);
   r.session_id = row.text(10);
   r.received_at = row.text(11);
-  r.status = row.text(12);
+  r.status = parse_ingest_status(row.text(12)).value_or(IngestStatus::Failed);
   r.status_message = row.text(13);
   r.started_at = row.optional_text(14);
   r.finished_at = row.optional_text(15);
@@ -39,11 +42,6 @@ IngestRecord row_to_ingest(const Statement& row) {
 }
 
 }  // namespace
-
-bool is_final_status(const std::string& status) {
-  return status == "applied" || status == "rejected" || status == "failed" || status == "duplicate" ||
-         status == "discarded" || status == "partial" || status == "validated";
-}
 
 void IngestRepository::insert(const IngestRecord& r) {
   db_.prepare(
@@ -60,7 +58,7 @@ void IngestRepository::insert(const IngestRecord& r) {
       .bind(8, r.key_fingerprint)
       .bind(9, r.session_id)
       .bind(10, r.received_at)
-      .bind(11, r.status)
+      .bind(11, ingest_status_name(r.status))
       .bind(12, r.status_message)
       .bind_optional(13, r.sha256)
       .run();
@@ -78,8 +76,9 @@ std::vector<IngestRecord> IngestRepository::list(const IngestFilter& f) {
                             "WHERE (?1 IS NULL OR t.name = ?1) AND (?2 IS NULL OR i.status = ?2) AND "
                             "(?3 IS NULL OR i.received_at >= ?3) AND (?4 IS NULL OR i.received_at < ?4) AND "
                             "(?5 IS NULL OR i.file_name = ?5) ORDER BY i.id DESC LIMIT ?6");
+  const auto status = f.status ? std::optional<std::string>(ingest_status_name(*f.status)) : std::nullopt;
   select.bind_optional(1, f.tenant)
-      .bind_optional(2, f.status)
+      .bind_optional(2, status)
       .bind_optional(3, f.since)
       .bind_optional(4, f.until)
       .bind_optional(5, f.file_name)
@@ -96,13 +95,56 @@ std::vector<IngestRecord> IngestRepository::unfinished() {
   return out;
 }
 
-void IngestRepository::set_status(const std::string& id, const std::string& status,
-                                  const std::string& message) {
-  db_.prepare("UPDATE ingests SET status = ?2, status_message = ?3 WHERE id = ?1")
+tl::expected<void, std::string> IngestRepository::change_status(const std::string& id, IngestStatus to,
+                                                                const StatusChange& change,
+                                                                std::string_view actor,
+                                                                std::string_view action) {
+  const auto record = find(id);
+  if (!record) return tl::unexpected("no ingest " + id);
+  if (auto refused = transition_refused(record->status, to))
+    return tl::unexpected("upload " + id + ": " + *refused);
+  // The guard repeats the status read: the row cannot have moved in between inside one transaction, and
+  // a caller outside one still never overwrites another's conclusion.
+  db_.prepare(
+         std::string(
+             "UPDATE ingests SET status = ?2, status_message = ?3, finished_at = CASE WHEN ?4 THEN ") +
+         kSqlNow +
+         " ELSE finished_at END, rows_total = ?5, rows_added = ?6, rows_updated = ?7, rows_removed = ?8, "
+         "rows_unchanged = ?9, rows_skipped = ?10, rows_invalid = ?11, report = COALESCE(?12, report) WHERE "
+         "id "
+         "= ?1 AND status = ?13")
       .bind(1, id)
-      .bind(2, status)
-      .bind(3, message)
+      .bind(2, ingest_status_name(to))
+      .bind(3, change.message)
+      .bind(4, std::int64_t{is_final(to) || to == IngestStatus::Held})
+      .bind(5, change.counts.rows)
+      .bind(6, change.counts.added)
+      .bind(7, change.counts.updated)
+      .bind(8, change.counts.removed)
+      .bind(9, change.counts.unchanged)
+      .bind(10, change.counts.skipped)
+      .bind(11, change.counts.invalid)
+      .bind_optional(12, change.report)
+      .bind(13, ingest_status_name(record->status))
       .run();
+  if (db_.changes() == 0) return tl::unexpected("upload " + id + " changed status while being concluded");
+  db_.prepare("DELETE FROM ingest_row_errors WHERE ingest_id = ?1").bind(1, id).run();
+  auto insert = db_.prepare(
+      "INSERT INTO ingest_row_errors (ingest_id, seq, line, column_name, message) VALUES (?1, ?2, ?3, ?4, "
+      "?5)");
+  std::int64_t seq = 0;
+  for (const auto& error : change.errors) {
+    insert.bind(1, id).bind(2, ++seq).bind(3, error.line).bind(4, error.column).bind(5, error.message).run();
+    insert.reset();
+  }
+  const nlohmann::json details{{"id", id},
+                               {"file", record->file_name},
+                               {"from", ingest_status_name(record->status)},
+                               {"status", ingest_status_name(to)},
+                               {"message", change.message}};
+  AuditLog(db_).record(std::string(actor), std::string(action), record->tenant,
+                       details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return {};
 }
 
 void IngestRepository::start(const std::string& id, const std::string& sha256) {
@@ -113,39 +155,6 @@ void IngestRepository::start(const std::string& id, const std::string& sha256) {
       .bind(1, id)
       .bind(2, sha256)
       .run();
-}
-
-bool IngestRepository::finish(const std::string& id, const std::string& status, const std::string& message,
-                              const IngestCounts& c, const std::string& report_json,
-                              const std::vector<RowError>& errors) {
-  db_.prepare(
-         std::string("UPDATE ingests SET status = ?2, status_message = ?3, finished_at = ") + kSqlNow +
-         ", rows_total = ?4, rows_added = ?5, rows_updated = ?6, rows_removed = ?7, rows_unchanged = ?8, "
-         "rows_skipped = ?9, rows_invalid = ?10, report = ?11 WHERE id = ?1 AND status IN ('queued', "
-         "'processing', 'held')")
-      .bind(1, id)
-      .bind(2, status)
-      .bind(3, message)
-      .bind(4, c.rows)
-      .bind(5, c.added)
-      .bind(6, c.updated)
-      .bind(7, c.removed)
-      .bind(8, c.unchanged)
-      .bind(9, c.skipped)
-      .bind(10, c.invalid)
-      .bind(11, report_json)
-      .run();
-  if (db_.changes() == 0) return false;
-  db_.prepare("DELETE FROM ingest_row_errors WHERE ingest_id = ?1").bind(1, id).run();
-  auto insert = db_.prepare(
-      "INSERT INTO ingest_row_errors (ingest_id, seq, line, column_name, message) VALUES (?1, ?2, ?3, ?4, "
-      "?5)");
-  std::int64_t seq = 0;
-  for (const auto& error : errors) {
-    insert.bind(1, id).bind(2, ++seq).bind(3, error.line).bind(4, error.column).bind(5, error.message).run();
-    insert.reset();
-  }
-  return true;
 }
 
 void IngestRepository::set_profile(const std::string& id, const std::string& profile,
@@ -164,8 +173,8 @@ void IngestRepository::set_redaction(const std::string& id, const std::string& r
 std::vector<PendingRedaction> IngestRepository::pending_redactions() {
   std::string finals;
   for (const auto status : kIngestStatuses) {
-    if (is_final_status(std::string(status)))
-      finals += std::string(finals.empty() ? "" : ", ") + "'" + std::string(status) + "'";
+    if (is_final(status))
+      finals += (finals.empty() ? "'" : ", '") + std::string(ingest_status_name(status)) + "'";
   }
   auto select = db_.prepare(
       "SELECT id, archive_path, secret_field FROM ingests WHERE secret_field IS NOT NULL AND "

@@ -5,7 +5,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tl/expected.hpp>
 #include <vector>
+
+#include "store/ingest_status.hpp"
 
 namespace intake::store {
 
@@ -26,7 +29,7 @@ struct IngestRecord {
   std::optional<std::string> archive_path;
   std::string client_ip, key_fingerprint, session_id;
   std::string received_at;
-  std::string status;  // one of kIngestStatuses
+  IngestStatus status = IngestStatus::Queued;
   std::string status_message;
   std::optional<std::string> started_at, finished_at;
   IngestCounts counts;
@@ -53,16 +56,20 @@ struct PendingRedaction {
   std::string redaction;  // what to blank, as the ingest recorded it (ingest/archive_redaction.hpp)
 };
 
-struct IngestFilter {
-  std::optional<std::string> tenant, status, since, until, file_name;
-  std::int64_t limit = 50;
+// What an ingest's status change records: its message, and when it concludes (or is held) its counts,
+// report and row errors.
+struct StatusChange {
+  std::string message;
+  IngestCounts counts;
+  std::optional<std::string> report;  // JSON
+  std::vector<RowError> errors;
 };
 
-// Every status an ingest can have, as stored (the schema's CHECK lists the same).
-inline constexpr std::array<std::string_view, 10> kIngestStatuses{
-    "queued",    "processing", "applied",   "rejected", "failed",
-    "duplicate", "held",       "discarded", "partial",  "validated"};
-bool is_final_status(const std::string& status);
+struct IngestFilter {
+  std::optional<std::string> tenant, since, until, file_name;
+  std::optional<IngestStatus> status;
+  std::int64_t limit = 50;
+};
 
 class IngestRepository {
  public:
@@ -72,14 +79,15 @@ class IngestRepository {
   std::optional<IngestRecord> find(const std::string& id);
   std::vector<IngestRecord> list(const IngestFilter& filter);  // newest first
   std::vector<IngestRecord> unfinished();                      // queued or processing, oldest first
-  void set_status(const std::string& id, const std::string& status, const std::string& message = {});
+  // The one way a journalled ingest's status changes (ingest_status.hpp), inside the caller's
+  // transaction and with its audit row there (`actor`, `action` such as "ingest.conclude"). Refused, with
+  // the reason and nothing written, when the state machine does not allow the move — say another process
+  // concluded it first: the caller then rolls its transaction back.
+  tl::expected<void, std::string> change_status(const std::string& id, IngestStatus to,
+                                                const StatusChange& change, std::string_view actor,
+                                                std::string_view action);
   // Records the hash; a queued ingest becomes `processing` (a held one stays held until released).
   void start(const std::string& id, const std::string& sha256);
-  // Sets the final (or held) status — only while the ingest is not final yet, so two processes can
-  // never both conclude it. False when another process got there first.
-  bool finish(const std::string& id, const std::string& status, const std::string& message,
-              const IngestCounts& counts, const std::string& report_json,
-              const std::vector<RowError>& errors);
   std::vector<RowError> errors(const std::string& id);
   // The profile (name and sha256 of its definition) an ingest is applied with.
   void set_profile(const std::string& id, const std::string& profile, const std::string& sha256);

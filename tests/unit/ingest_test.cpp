@@ -460,13 +460,13 @@ TEST_CASE(
   const auto counts = [&](const std::string& id) { return acme.record(id); };
 
   const auto first = upload(users(40, "a"));
-  CHECK(process_ingest(settings, first).value() == "applied");
+  CHECK(process_ingest(settings, first).value() == intake::store::IngestStatus::Applied);
   CHECK(counts(first).counts.added == 40);
-  CHECK(process_ingest(settings, first).value() == "applied");  // never twice
+  CHECK(process_ingest(settings, first).value() == intake::store::IngestStatus::Applied);  // never twice
   CHECK(counts(first).counts.added == 40);
 
   const auto second = upload(users(35, "b"));
-  CHECK(process_ingest(settings, second).value() == "applied");
+  CHECK(process_ingest(settings, second).value() == intake::store::IngestStatus::Applied);
   CHECK(counts(second).counts.updated == 35);
   CHECK(counts(second).counts.removed == 5);
   {
@@ -483,7 +483,7 @@ TEST_CASE(
   }
 
   const auto again = upload(users(35, "b"));
-  CHECK(process_ingest(settings, again).value() == "duplicate");
+  CHECK(process_ingest(settings, again).value() == intake::store::IngestStatus::Duplicate);
 
   const auto set_mode = [&](intake::store::TenantMode mode) {
     auto db = intake::store::Database::open(dir.path() / "intake.db");
@@ -493,7 +493,7 @@ TEST_CASE(
   };
   set_mode(intake::store::TenantMode::Validate);  // checked and reported, never applied
   const auto trial = upload(users(10, "c"));
-  CHECK(process_ingest(settings, trial).value() == "validated");
+  CHECK(process_ingest(settings, trial).value() == intake::store::IngestStatus::Validated);
   CHECK(counts(trial).counts.updated == 10);
   CHECK(counts(trial).status_message.find("nothing was applied") != std::string::npos);
   CHECK(counts(trial).status_message.find("held for support: it removes 25 of 35") != std::string::npos);
@@ -505,9 +505,9 @@ TEST_CASE(
   set_mode(intake::store::TenantMode::Apply);
 
   const auto mass = upload(users(10, "b"));
-  CHECK(process_ingest(settings, mass).value() == "held");
+  CHECK(process_ingest(settings, mass).value() == intake::store::IngestStatus::Held);
   CHECK(counts(mass).status_message.find("would remove 25 of 35") != std::string::npos);
-  CHECK(process_ingest(settings, mass, Release::Yes).value() == "applied");
+  CHECK(process_ingest(settings, mass, Release::Yes).value() == intake::store::IngestStatus::Applied);
   CHECK(counts(mass).counts.removed == 25);
 
   auto db = intake::store::Database::open(dir.path() / "intake.db");
@@ -531,7 +531,7 @@ TEST_CASE(
     return std::pair{count.integer(0), count.integer(1)};
   };
   const auto first = acme.upload(AcmeDataDir::users(30, "a"));
-  CHECK(process_ingest(acme.settings, first).value() == "applied");
+  CHECK(process_ingest(acme.settings, first).value() == intake::store::IngestStatus::Applied);
   CHECK(digests() == std::pair<std::int64_t, std::int64_t>{30, 30});
 
   // Support removes group G by hand: its 30 members' digests go, so the next file, which lists G for
@@ -546,7 +546,7 @@ TEST_CASE(
   auto csv = AcmeDataDir::users(30, "a");
   csv.replace(csv.find(",Fa,"), 4, ",Fz,");  // user0's first name: the file is not a duplicate
   const auto second = acme.upload(csv);
-  CHECK(process_ingest(acme.settings, second).value() == "applied");
+  CHECK(process_ingest(acme.settings, second).value() == intake::store::IngestStatus::Applied);
   CHECK(acme.record(second).counts.updated == 30);
   CHECK(acme.record(second).counts.unchanged == 0);
   CHECK(digests().first == 30);
@@ -555,7 +555,7 @@ TEST_CASE(
   // unchanged and stores their digests again.
   acme.open().execute("UPDATE directory_users SET image_digest = NULL");
   const auto third = acme.upload(AcmeDataDir::users(30, "a"));
-  CHECK(process_ingest(acme.settings, third).value() == "applied");
+  CHECK(process_ingest(acme.settings, third).value() == intake::store::IngestStatus::Applied);
   CHECK(acme.record(third).counts.updated == 1);
   CHECK(acme.record(third).counts.unchanged == 29);
   CHECK(digests().first == 30);
@@ -564,7 +564,7 @@ TEST_CASE(
   auto fourth_csv = AcmeDataDir::users(29, "a");
   fourth_csv.replace(fourth_csv.find(",Fa,"), 4, ",Fy,");
   const auto fourth = acme.upload(fourth_csv);
-  CHECK(process_ingest(acme.settings, fourth).value() == "applied");
+  CHECK(process_ingest(acme.settings, fourth).value() == intake::store::IngestStatus::Applied);
   CHECK(acme.record(fourth).counts.updated == 1);
   CHECK(acme.record(fourth).counts.unchanged == 28);
   CHECK(acme.record(fourth).counts.removed == 1);
@@ -733,7 +733,7 @@ TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") 
     CHECK(queue.wait_for_backlog("other-tenant", 0, std::chrono::milliseconds(0)));  // tenants apart
   }
   CHECK(queue.wait_for_backlog("acme-corp", 0, std::chrono::seconds(20)));  // concluded once released
-  CHECK(intake::store::IngestRepository(db).find(*id)->status == "applied");
+  CHECK(intake::store::IngestRepository(db).find(*id)->status == intake::store::IngestStatus::Applied);
 }
 
 TEST_CASE(
@@ -761,9 +761,10 @@ TEST_CASE(
   CHECK(queue.running().empty());
   CHECK(queue.left_queued() == std::vector<std::string>{ids[1], ids[2]});
   intake::store::IngestRepository ingests(db);
-  CHECK(ingests.find(ids[0])->status == "applied");
-  CHECK(ingests.find(ids[1])->status == "queued");  // the next start runs them, in this order
-  CHECK(ingests.find(ids[2])->status == "queued");
+  CHECK(ingests.find(ids[0])->status == intake::store::IngestStatus::Applied);
+  CHECK(ingests.find(ids[1])->status ==
+        intake::store::IngestStatus::Queued);  // the next start runs them, in this order
+  CHECK(ingests.find(ids[2])->status == intake::store::IngestStatus::Queued);
 }
 
 TEST_CASE("an archived file that changed after it was journalled is never applied") {
@@ -782,7 +783,7 @@ TEST_CASE("an archived file that changed after it was journalled is never applie
 
   const auto status = process_ingest(settings, db, *id);
   REQUIRE(status);
-  CHECK(*status == "failed");
+  CHECK(*status == intake::store::IngestStatus::Failed);
   CHECK(ingests.find(*id)->status_message.find("no longer matches what was received") != std::string::npos);
   CHECK(alert.find("changed after it was received") != std::string::npos);
   CHECK(intake::store::DirectoryRepository(db).find_users(1, {}).empty());
@@ -833,7 +834,8 @@ TEST_CASE(
     CHECK(!boss.origin_file);
     CHECK(boss.groups == std::vector<std::string>{"Staff"});  // the manual membership too
     // v7 rebuilt the journal (row for row) and gave the tenant its defaults.
-    CHECK(intake::store::IngestRepository(db).find("20260101T000000.000Z-0000-abcd")->status == "applied");
+    CHECK(intake::store::IngestRepository(db).find("20260101T000000.000Z-0000-abcd")->status ==
+          intake::store::IngestStatus::Applied);
     const auto tenant = intake::store::TenantRepository(db).find("acme-corp").value();
     CHECK(tenant.mode == intake::store::TenantMode::Apply);
     CHECK(tenant.phone_region.empty());
@@ -842,7 +844,7 @@ TEST_CASE(
                                              "ORG1,jjones,Jessica,Jones,j@example.org,+15713124645,Staff\n"
                                              "ORG1,lcage,Luke,Cage,,+15713124646,\n");
   REQUIRE(id);
-  CHECK(process_ingest(settings, *id).value() == "applied");
+  CHECK(process_ingest(settings, *id).value() == intake::store::IngestStatus::Applied);
   auto db = intake::store::Database::open(path);
   const auto record = intake::store::IngestRepository(db).find(*id).value();
   CHECK(record.counts.unchanged == 2);

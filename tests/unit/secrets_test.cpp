@@ -130,7 +130,7 @@ TEST_CASE(
   const auto id = journal(content);
   intake::store::IngestRepository ingests(db);
   const auto archive = *ingests.find(id)->archive_path;
-  CHECK(process_ingest(settings, db, id) == std::string("applied"));
+  CHECK(process_ingest(settings, db, id) == intake::store::IngestStatus::Applied);
   CHECK(read_all(archive) == "Kelly,Gault,k@example.com,,,,,,\nSam,Reyes,s@example.com,,,,,,\n");
   CHECK(ingests.pending_redactions().empty());
   CHECK(ingests.find(id)->sha256 == intake::base::sha256_hex(content));  // the original's, for duplicates
@@ -145,12 +145,12 @@ TEST_CASE(
 
   // The same user again with another password: an existing user's password is never overwritten.
   const auto again = journal("Kelly,Gault-Smith,k@example.com,,,Other-pass-2,,,\n");
-  CHECK(process_ingest(settings, db, again) == std::string("applied"));
+  CHECK(process_ingest(settings, db, again) == intake::store::IngestStatus::Applied);
   CHECK(intake::base::verify_password(hash_of("k@example.com").value_or(""), "Pa55-word!"));
 
   // A crash between the conclusion and the blanking: the start-up sweep blanks it.
   const auto crashed = journal("Ann,Lee,a@example.com,,,Lost-in-a-crash,,,\n");
-  CHECK(process_ingest(settings, db, crashed) == std::string("applied"));
+  CHECK(process_ingest(settings, db, crashed) == intake::store::IngestStatus::Applied);
   const auto crashed_archive = *ingests.find(crashed)->archive_path;
   write_all(crashed_archive, "Ann,Lee,a@example.com,,,Lost-in-a-crash,,,\n");  // as it was before
   db.prepare("UPDATE ingests SET archive_redacted_at = NULL WHERE id = ?1").bind(1, crashed).run();

@@ -2,6 +2,8 @@
 #include <sqlite3.h>
 
 #include "store/audit.hpp"
+#include "store/ingest_status.hpp"
+#include "store/ingests.hpp"
 #include "store/migrations.hpp"
 #include "store/sessions.hpp"
 #include "store/sqlite.hpp"
@@ -266,4 +268,78 @@ TEST_CASE("session repository: a kill names one session by id, else every sessio
   CHECK(sessions.remove_servers_unless([](std::int64_t pid) { return pid != 200; }) == 2);
   CHECK(sessions.list().size() == 1);
   CHECK(sessions.list()[0].server_pid == 100);
+}
+
+TEST_CASE("ingest state machine: final is final, and each status has the moves its lifecycle allows") {
+  for (const auto from : kIngestStatuses) {
+    CHECK(parse_ingest_status(ingest_status_name(from)) == from);
+    for (const auto to : kIngestStatuses) {
+      const auto refused = transition_refused(from, to);
+      if (is_final(from)) {
+        REQUIRE(refused);
+        CHECK(refused->find("it has concluded already") != std::string::npos);
+      }
+      if (to == IngestStatus::Queued || to == IngestStatus::Partial) CHECK(refused);
+    }
+  }
+  CHECK(!transition_refused(IngestStatus::Queued, IngestStatus::Processing));
+  CHECK(transition_refused(IngestStatus::Processing, IngestStatus::Processing));
+  CHECK(!transition_refused(IngestStatus::Queued, IngestStatus::Failed));  // the archive vanished
+  CHECK(!transition_refused(IngestStatus::Processing, IngestStatus::Held));
+  CHECK(!transition_refused(IngestStatus::Held, IngestStatus::Applied));  // released
+  CHECK(!transition_refused(IngestStatus::Held, IngestStatus::Discarded));
+  CHECK(*transition_refused(IngestStatus::Processing, IngestStatus::Discarded) ==
+        "an ingest that is processing cannot become discarded: only a held ingest is discarded");
+  CHECK(transition_refused(IngestStatus::Held, IngestStatus::Held));
+  CHECK(transition_refused(IngestStatus::Held, IngestStatus::Duplicate));
+  CHECK(!parse_ingest_status("done"));
+}
+
+TEST_CASE("ingest journal: a status changes only as the state machine allows, with its audit row") {
+  intake::test::TempDir dir;
+  auto db = Database::open(dir.path() / "intake.db");
+  const auto tenant = TenantRepository(db).add(sample_tenant("acme-corp"));
+  REQUIRE(tenant);
+  IngestRepository ingests(db);
+  IngestRecord record;
+  record.id = "20261122T000000.000Z-0000-abcd";
+  record.tenant_id = tenant->id;
+  record.file_name = "livesafe_snapshot.csv";
+  record.received_at = "2026-11-22T00:00:00.000Z";
+  ingests.insert(record);
+  ingests.start(record.id, "00");
+  CHECK(ingests.find(record.id)->status == IngestStatus::Processing);
+  {
+    Transaction transaction(db);
+    REQUIRE(ingests.change_status(record.id, IngestStatus::Held,
+                                  {"held: too many removals", {3, 0, 0, 3, 0, 0, 0}, "{}", {}},
+                                  "intake serve", "ingest.conclude"));
+    transaction.commit();
+  }
+  const auto held = ingests.find(record.id);
+  CHECK(held->status == IngestStatus::Held);
+  CHECK(held->counts.removed == 3);
+  // Discarding and applying race: the first one wins, the second is refused and writes nothing.
+  {
+    Transaction transaction(db);
+    REQUIRE(ingests.change_status(record.id, IngestStatus::Discarded, {"discarded by alice", {}, {}, {}},
+                                  "alice", "ingest.discard"));
+    transaction.commit();
+  }
+  const auto again = ingests.change_status(record.id, IngestStatus::Applied, {"released", {}, {}, {}}, "bob",
+                                           "ingest.release");
+  REQUIRE(!again);
+  CHECK(again.error().find("cannot become applied: it has concluded already") != std::string::npos);
+  CHECK(ingests.find(record.id)->status == IngestStatus::Discarded);
+  CHECK(ingests.find(record.id)->counts.removed == 0);
+  const auto audit = AuditLog(db).list(std::string("acme-corp"), 10);
+  REQUIRE(audit.size() >= 2);
+  CHECK(audit[0].actor == "alice");
+  CHECK(audit[0].action == "ingest.discard");
+  CHECK(audit[0].details.find("\"from\":\"held\",\"id\":\"20261122T000000.000Z-0000-abcd\"") !=
+        std::string::npos);
+  CHECK(audit[1].action == "ingest.conclude");
+  // Filtering the history by status uses the same names.
+  CHECK(ingests.list({std::string("acme-corp"), {}, {}, {}, IngestStatus::Discarded, 10}).size() == 1);
+  CHECK(ingests.list({std::string("acme-corp"), {}, {}, {}, IngestStatus::Applied, 10}).empty());
 }
