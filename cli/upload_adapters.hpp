@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "ingest/ingest_queue.hpp"
 #include "ingest/pipeline.hpp"
 #include "server/sftp/name_claims.hpp"
 #include "server/sftp/sftp_session.hpp"

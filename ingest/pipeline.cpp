@@ -337,7 +337,6 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
         write_results(*spec, *parsed_file, *plan_made, outcome, write);
       };
     }
-    if (redaction) ingests.set_redaction(id, redaction_text(*redaction));
     const auto json = finish(status, message, issues);
     if (!json) return current_status();  // refused: the transaction rolls back, nothing is published
     transaction.commit();
@@ -410,8 +409,12 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
   auto parsed = parse_file(reader, *spec,
                            {tenant->org_id, tenant->phone_region, std::numeric_limits<std::size_t>::max(),
                             static_cast<std::size_t>(record->size) / 32, tenant->roles});
-  if (spec->column_of(TargetKind::Password))
+  if (spec->column_of(TargetKind::Password)) {
+    // Recorded at once: however the ingest concludes (here, or failed by the queue), its archived
+    // passwords are blanked then.
     redaction = Redaction{parsed.secret_field, parsed.has_header, spec->delimiter};
+    ingests.set_redaction(id, redaction_text(*redaction));
+  }
   if (source.error()) {
     store::Transaction transaction(db);
     ingests.clear_changes(id);
@@ -601,123 +604,5 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
                      release == Release::Yes ? "released by support past the mass-removal guard" : "", issues,
                      ResultsOutcome::Applied);
 }
-
-IngestQueue::IngestQueue(IngestSettings settings, std::size_t workers)
-    : settings_(std::move(settings)), pool_(std::max<std::size_t>(1, workers)) {}
-
-IngestQueue::~IngestQueue() { stop(); }
-
-void IngestQueue::submit(const std::string& tenant, const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto found = strands_.find(tenant);
-  if (found == strands_.end()) {
-    found = strands_.emplace(tenant, boost::asio::make_strand(pool_.get_executor())).first;
-  }
-  ++unfinished_[tenant];
-  boost::asio::post(found->second, [this, id, tenant] {
-    struct Concluded {  // however the job ends
-      IngestQueue& queue;
-      const std::string& tenant;
-      ~Concluded() {
-        {
-          std::lock_guard done_lock(queue.mutex_);
-          if (--queue.unfinished_[tenant] == 0) queue.unfinished_.erase(tenant);
-        }
-        queue.concluded_.notify_all();
-      }
-    } concluded{*this, tenant};
-    ::pthread_setname_np(::pthread_self(), "intake-ingest");  // for top -H, perf and gdb
-    {
-      std::lock_guard start_lock(mutex_);
-      if (stopping_) {  // shutting down: it stays queued in the database, the next start runs it
-        left_queued_.push_back(id);
-        return;
-      }
-      running_.push_back(id);
-    }
-    struct Running {  // however the job ends
-      IngestQueue& queue;
-      const std::string& id;
-      ~Running() {
-        std::lock_guard lock(queue.mutex_);
-        std::erase(queue.running_, id);
-      }
-    } running{*this, id};
-    // A failure (say the database locked past its busy timeout) is retried here, on the tenant's
-    // strand, so that no later file of the tenant overtakes it; after that it stays queued/processing
-    // and runs again at the next start (resume).
-    constexpr std::array kBackoff{std::chrono::seconds(1), std::chrono::seconds(5), std::chrono::seconds(15)};
-    // Each worker keeps its connection and its prepared statements (opening one reads the schema and
-    // checks migrations on every job otherwise); dropped after any failure, so a retry starts afresh.
-    thread_local std::unique_ptr<store::Database> db;
-    std::string error;
-    for (std::size_t attempt = 0; attempt <= kBackoff.size(); ++attempt) {
-      try {
-        if (!db)
-          db = std::make_unique<store::Database>(store::Database::open(settings_.data_dir / "intake.db"));
-        auto status = process_ingest(settings_, *db, id);
-        if (status) return;
-        error = status.error();
-      } catch (const std::exception& failure) {
-        error = failure.what();
-      }
-      db.reset();
-      if (attempt < kBackoff.size()) {
-        std::unique_lock backoff_lock(mutex_);
-        if (concluded_.wait_for(backoff_lock, kBackoff[attempt], [&] { return stopping_; })) {
-          error += " (the server is stopping)";
-          break;
-        }
-      }
-    }
-    if (settings_.on_error) settings_.on_error(id, error + " (it runs again at the next start)");
-  });
-}
-
-bool IngestQueue::wait_for_backlog(const std::string& tenant, std::size_t max_waiting,
-                                   std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  return concluded_.wait_for(lock, timeout, [&] {
-    const auto found = unfinished_.find(tenant);
-    return found == unfinished_.end() || found->second <= max_waiting;
-  });
-}
-
-std::size_t IngestQueue::resume() {
-  auto db = store::Database::open(settings_.data_dir / "intake.db");
-  const auto pending = store::IngestRepository(db).unfinished();
-  for (const auto& record : pending) submit(record.tenant, record.id);
-  return pending.size();
-}
-
-void IngestQueue::stop_taking() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  concluded_.notify_all();  // a back-off waiting on it ends
-}
-
-bool IngestQueue::stop(std::chrono::steady_clock::time_point deadline) {
-  stop_taking();
-  std::unique_lock lock(mutex_);
-  // Queued jobs now end at once; wait for every submitted job to conclude, not only the running ones.
-  if (!concluded_.wait_until(lock, deadline, [&] { return unfinished_.empty(); })) return false;
-  lock.unlock();
-  pool_.join();
-  return true;
-}
-
-std::vector<std::string> IngestQueue::running() {
-  std::lock_guard lock(mutex_);
-  return running_;
-}
-
-std::vector<std::string> IngestQueue::left_queued() {
-  std::lock_guard lock(mutex_);
-  return left_queued_;
-}
-
-void IngestQueue::stop() { pool_.join(); }
 
 }  // namespace intake::ingest

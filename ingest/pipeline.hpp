@@ -2,16 +2,11 @@
 // The ingest pipeline: journal a completed upload (row + atomic move into the archive), then apply it
 // with the tenant's profile in one SQLite transaction with its final status, and write its report.
 // Exactly once: a final ingest is never processed again; a crash before the commit re-runs it.
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tl/expected.hpp>
@@ -74,42 +69,5 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
 tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettings& settings,
                                                               store::Database& db, const std::string& id,
                                                               Release release = Release::No);
-
-// Runs ingests on a pool of workers: strictly in submission order per tenant, tenants in parallel.
-class IngestQueue {
- public:
-  IngestQueue(IngestSettings settings, std::size_t workers);
-  ~IngestQueue();
-  void submit(const std::string& tenant, const std::string& id);
-  // Flow control: waits until `tenant` has at most `max_waiting` files submitted and not yet
-  // concluded, or `timeout` passes; false on timeout. Keeps a tenant that uploads faster than its
-  // files are applied from building a backlog (its reports would lag ever further behind).
-  bool wait_for_backlog(const std::string& tenant, std::size_t max_waiting,
-                        std::chrono::milliseconds timeout);
-  // Queues every ingest left queued or processing (at start, after a crash), oldest first.
-  std::size_t resume();
-
-  // Shutdown. From `stop_taking` on, no job starts (a submitted one stays queued in the database and
-  // runs at the next start) and a retry's back-off ends at once. `stop` then waits until `deadline`
-  // for the jobs already running; true when none is left and the workers have ended. On false the
-  // jobs named by `running()` are still applying: exiting now rolls their transactions back and the
-  // next start runs them again.
-  void stop_taking();
-  bool stop(std::chrono::steady_clock::time_point deadline);
-  std::vector<std::string> running();
-  std::vector<std::string> left_queued();  // submitted, not started because of stop_taking
-  void stop();                             // waits for every submitted job (tests, tools)
-
- private:
-  IngestSettings settings_;
-  boost::asio::thread_pool pool_;
-  std::mutex mutex_;
-  std::map<std::string, boost::asio::strand<boost::asio::thread_pool::executor_type>> strands_;
-  std::map<std::string, std::size_t> unfinished_;  // per tenant: submitted, not yet concluded
-  std::condition_variable concluded_;
-  bool stopping_ = false;
-  std::vector<std::string> running_;
-  std::vector<std::string> left_queued_;
-};
 
 }  // namespace intake::ingest

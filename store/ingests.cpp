@@ -147,6 +147,13 @@ tl::expected<void, std::string> IngestRepository::change_status(const std::strin
   return {};
 }
 
+void IngestRepository::note(const std::string& id, const std::string& message) {
+  db_.prepare("UPDATE ingests SET status_message = ?2 WHERE id = ?1 AND status IN ('queued', 'processing')")
+      .bind(1, id)
+      .bind(2, message)
+      .run();
+}
+
 void IngestRepository::start(const std::string& id, const std::string& sha256) {
   db_.prepare(
          std::string("UPDATE ingests SET status = CASE WHEN status = 'queued' THEN 'processing' ELSE status "

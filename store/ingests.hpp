@@ -86,6 +86,8 @@ class IngestRepository {
   tl::expected<void, std::string> change_status(const std::string& id, IngestStatus to,
                                                 const StatusChange& change, std::string_view actor,
                                                 std::string_view action);
+  // What support should know about an ingest still under way (a failed attempt and the next one).
+  void note(const std::string& id, const std::string& message);
   // Records the hash; a queued ingest becomes `processing` (a held one stays held until released).
   void start(const std::string& id, const std::string& sha256);
   std::vector<RowError> errors(const std::string& id);

@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "base/sha256.hpp"
@@ -9,6 +10,7 @@
 #include "ingest/file_parser.hpp"
 #include "ingest/file_source.hpp"
 #include "ingest/image.hpp"
+#include "ingest/ingest_queue.hpp"
 #include "ingest/phone.hpp"
 #include "ingest/pipeline.hpp"
 #include "ingest/plan.hpp"
@@ -16,6 +18,7 @@
 #include "ingest/profile_catalog.hpp"
 #include "ingest/report.hpp"
 #include "ingest/results.hpp"
+#include "store/audit.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
 #include "store/migrations.hpp"
@@ -25,6 +28,7 @@
 #include "test_support.hpp"
 
 using namespace intake::ingest;
+using intake::store::IngestStatus;
 
 namespace {
 
@@ -713,6 +717,77 @@ tl::expected<std::string, std::string> journal_file(const IngestSettings& settin
 }
 
 }  // namespace
+
+TEST_CASE("queue retries: transient failures wait them out, a failure that repeats concludes failed") {
+  const RetryPolicy policy{{std::chrono::seconds(1)}, 3};
+  CHECK(after_failure({"database is locked", true}, 50, policy) == AfterFailure::Retry);
+  CHECK(after_failure({"cannot read the archive", false}, 2, policy) == AfterFailure::Retry);
+  CHECK(after_failure({"cannot read the archive", false}, 3, policy) == AfterFailure::Conclude);
+}
+
+TEST_CASE("queue retries: a failing file waits on a timer, not on a worker, and keeps its tenant's order") {
+  intake::test::TempDir dir;
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
+  std::mutex notes_mutex;
+  std::vector<std::string> notes;
+  settings.on_error = [&](const std::string&, const std::string& note) {
+    std::lock_guard lock(notes_mutex);
+    notes.push_back(note);
+  };
+  auto db = intake::store::Database::open(dir.path() / "intake.db");
+  add_acme_tenant(db);
+  intake::store::Tenant other;
+  other.name = "other-co";
+  other.org_id = "ORG2";
+  other.profile = "livesafe";
+  REQUIRE(intake::store::TenantRepository(db).add(other));
+  intake::store::IngestRepository ingests(db);
+  // acme-corp's first file cannot be read (its archive became a folder); its second waits behind it.
+  const auto broken = journal_file(settings, kHeader + "ORG1,a,A,B,a@example.org,,G\n");
+  const auto next = journal_file(settings, kHeader + "ORG1,b,A,B,b@example.org,,G\n");
+  REQUIRE((broken && next));
+  const auto archive = *ingests.find(*broken)->archive_path;
+  std::filesystem::remove(archive);
+  std::filesystem::create_directory(archive);
+  const auto other_path = dir.path() / "other.csv";
+  std::ofstream(other_path) << kHeader + "ORG2,c,A,B,c@example.org,,G\n";
+  const auto other_file = journal_upload(
+      settings, {"other-co", "livesafe_snapshot.csv", other_path, 10, "127.0.0.1", "SHA256:k", "s2", ""});
+  REQUIRE(other_file);
+
+  SUBCASE("one worker: the other tenant's file is applied while the broken one waits for its retry") {
+    IngestQueue queue(settings, 1, {{std::chrono::hours(1)}, 3});  // a retry that never comes in the test
+    queue.submit("acme-corp", *broken);
+    queue.submit("acme-corp", *next);
+    queue.submit("other-co", *other_file);
+    CHECK(queue.wait_for_backlog("other-co", 0, std::chrono::seconds(30)));
+    CHECK(ingests.find(*other_file)->status == IngestStatus::Applied);
+    CHECK(ingests.find(*broken)->status == IngestStatus::Queued);  // it could not even be read
+    CHECK(ingests.find(*broken)->status_message.find("attempt 1 failed (cannot read") != std::string::npos);
+    CHECK(ingests.find(*next)->status == IngestStatus::Queued);                      // order held
+    CHECK(queue.stop(std::chrono::steady_clock::now() + std::chrono::seconds(30)));  // the timer ends at once
+    CHECK(queue.left_queued() == std::vector<std::string>{*broken, *next});
+  }
+  SUBCASE("the same failure three times: concluded failed with the reason, and the next file goes") {
+    IngestQueue queue(settings, 2, {{std::chrono::milliseconds(1)}, 3});
+    queue.submit("acme-corp", *broken);
+    queue.submit("acme-corp", *next);
+    CHECK(queue.wait_for_backlog("acme-corp", 0, std::chrono::seconds(30)));
+    const auto failed = ingests.find(*broken);
+    CHECK(failed->status == IngestStatus::Failed);
+    CHECK(failed->status_message.starts_with(
+        "failed the same way 3 times, so it is not tried again: cannot read"));
+    CHECK(ingests.find(*next)->status == IngestStatus::Applied);
+    const auto audit = intake::store::AuditLog(db).list(std::string("acme-corp"), 10);
+    CHECK(std::any_of(audit.begin(), audit.end(), [&](const intake::store::AuditEvent& event) {
+      return event.actor == "intake serve" && event.details.find(*broken) != std::string::npos;
+    }));
+    std::lock_guard lock(notes_mutex);
+    CHECK(std::count_if(notes.begin(), notes.end(), [](const std::string& note) {
+            return note.starts_with("attempt ");
+          }) == 2);  // retried twice, concluded at the third
+  }
+}
 
 TEST_CASE("queue flow control: a tenant's backlog is waited for, with a bound") {
   intake::test::TempDir dir;

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "base/password_hash.hpp"
 #include "base/sha256.hpp"
