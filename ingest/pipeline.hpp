@@ -2,7 +2,6 @@
 // The ingest pipeline: journal a completed upload (row + atomic move into the archive), then apply it
 // with the tenant's profile in one SQLite transaction with its final status, and write its report.
 // Exactly once: a final ingest is never processed again; a crash before the commit re-runs it.
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -27,7 +26,8 @@ struct IngestSettings {
   unsigned max_invalid_rows_percent = 10;
   unsigned max_removal_percent = 25;
   std::string mail_from_host = "localhost";  // for the outbox messages
-  // Told when a queued ingest could not run (it stays queued and runs again at the next start).
+  // Told what went wrong with an ingest: a failed attempt (the queue tries it again), a conclusion
+  // the state machine refused, passwords that could not be blanked.
   std::function<void(const std::string& id, const std::string& error)> on_error;
   // Hashes the passwords of files that have them, on its own bounded pool; none: one thread at the
   // minimum cost, made when a file needs it (tools, tests).

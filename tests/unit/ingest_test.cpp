@@ -842,6 +842,28 @@ TEST_CASE(
   CHECK(ingests.find(ids[2])->status == intake::store::IngestStatus::Queued);
 }
 
+TEST_CASE(
+    "a poison file (megabyte cells, every row invalid) concludes once, its problems and report bounded") {
+  intake::test::TempDir dir;
+  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
+  auto db = intake::store::Database::open(dir.path() / "intake.db");
+  add_acme_tenant(db);
+  std::string content = kHeader;
+  for (int i = 0; i < 1500; ++i)
+    content += "ORG1,user" + std::to_string(i) + ",A,B," + std::string(i < 20 ? 900'000 : 2'000, 'x') +
+               "@example.org,,G\n";
+  const auto id = journal_file(settings, content);
+  REQUIRE(id);
+  CHECK(process_ingest(settings, db, *id) == IngestStatus::Rejected);
+  intake::store::IngestRepository ingests(db);
+  const auto record = ingests.find(*id);
+  CHECK(record->counts.invalid == 1500);
+  CHECK(record->report->size() < 400'000);    // 1,000 problems of at most 80 quoted characters
+  CHECK(ingests.errors(*id).size() == 1000);  // the rest counted, not stored
+  CHECK(record->report->find(std::string(81, 'x')) == std::string::npos);  // no cell quoted whole
+  CHECK(process_ingest(settings, db, *id) == IngestStatus::Rejected);      // concluded: never run again
+}
+
 TEST_CASE("an archived file that changed after it was journalled is never applied") {
   intake::test::TempDir dir;
   IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
