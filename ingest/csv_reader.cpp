@@ -4,6 +4,8 @@
 #include <array>
 #include <cstring>
 
+#include "base/secret.hpp"
+
 namespace intake::ingest {
 namespace {
 
@@ -146,6 +148,11 @@ tl::expected<void, CsvError> CsvReader::decode(std::string_view raw, bool at_end
   if (at_end && !pending_raw_.empty())
     return undecodable("UTF-8 text that ends in the middle of a character");
   return {};
+}
+
+CsvReader::~CsvReader() {
+  base::wipe(text_);
+  base::wipe(pending_raw_);
 }
 
 bool CsvReader::fill() {

@@ -49,6 +49,10 @@ class CsvReader {
 
   // `delimiter`: the field separator (',' ';' '\t' '|' …).
   explicit CsvReader(ByteSource& source, char delimiter = ',');
+  // Overwrites the text it still holds: files may carry passwords (base/secret.hpp).
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
 
   // The next record, nullopt at the end, or an error that makes the rest of the file unreadable
   // (undecodable text, an unterminated quote, an oversized record).

@@ -518,9 +518,16 @@ void DirectoryRepository::confirm_image_digest(std::int64_t user_id, std::int64_
 
 std::optional<std::int64_t> DirectoryRepository::group_id(std::int64_t tenant_id,
                                                           std::string_view external_id) {
-  auto select = db_.prepare("SELECT id FROM directory_groups WHERE tenant_id = ?1 AND external_id = ?2");
+  const auto ref = group_ref(tenant_id, external_id);
+  return ref ? std::optional(ref->first) : std::nullopt;
+}
+
+std::optional<std::pair<std::int64_t, bool>> DirectoryRepository::group_ref(std::int64_t tenant_id,
+                                                                            std::string_view external_id) {
+  auto select = db_.prepare(
+      "SELECT id, removed_at IS NOT NULL FROM directory_groups WHERE tenant_id = ?1 AND external_id = ?2");
   select.bind(1, tenant_id).bind(2, external_id);
-  if (select.step()) return select.integer(0);
+  if (select.step()) return std::pair{select.integer(0), select.integer(1) != 0};
   return std::nullopt;
 }
 
@@ -534,7 +541,22 @@ std::size_t DirectoryRepository::set_memberships(std::int64_t tenant_id, std::in
       .run();
   std::size_t created = 0;
   for (const auto external_id : group_ids) {
-    auto id = group_id(tenant_id, external_id);
+    const auto ref = group_ref(tenant_id, external_id);
+    std::optional<std::int64_t> id;
+    if (ref) id = ref->first;
+    if (ref && ref->second) {         // removed since, by hand or by a group file
+      if (!create_missing) continue;  // never a member of a group that is gone
+      // A file that creates the groups it names brings this one back.
+      db_.prepare(
+             std::string("UPDATE directory_groups SET removed_at = NULL, origin_file = ?2, last_ingest_id = "
+                         "?3, updated_at = ") +
+             kSqlNow + " WHERE id = ?1")
+          .bind(1, *id)
+          .bind(2, origin)
+          .bind(3, by)
+          .run();
+      ++created;
+    }
     if (!id) {
       if (!create_missing) continue;
       db_.prepare(std::string(

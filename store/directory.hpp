@@ -176,7 +176,8 @@ class DirectoryRepository {
   // An ingest found the user, compared whole, as its file describes it: the digest of that image.
   void confirm_image_digest(std::int64_t user_id, std::int64_t digest);
   // Replaces the memberships `origin` brought ('' : by hand) with `group_ids`, creating missing
-  // groups (named by their id) when `create_missing`; returns how many groups it created. Part of
+  // groups (named by their id) and bringing removed ones back when `create_missing` (else a removed
+  // group is skipped like a missing one); returns how many groups it created or brought back. Part of
   // writing a user: it leaves the digest to the write_user of the same step (files' memberships are
   // in their images, so a caller that changes them without that write must clear the digest).
   std::size_t set_memberships(std::int64_t tenant_id, std::int64_t user_id, std::string_view origin,
@@ -196,6 +197,9 @@ class DirectoryRepository {
 
  private:
   std::optional<std::int64_t> group_id(std::int64_t tenant_id, std::string_view external_id);
+  // The group's id and whether it is removed.
+  std::optional<std::pair<std::int64_t, bool>> group_ref(std::int64_t tenant_id,
+                                                         std::string_view external_id);
   Database& db_;
 };
 

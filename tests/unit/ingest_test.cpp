@@ -554,6 +554,13 @@ TEST_CASE(
   CHECK(acme.record(second).counts.updated == 30);
   CHECK(acme.record(second).counts.unchanged == 0);
   CHECK(digests().first == 30);
+  {  // the file names G again: it comes back with its 30 members (a removed group never has members)
+    auto db = acme.open();
+    const auto groups = intake::store::DirectoryRepository(db).groups(1);
+    REQUIRE(groups.size() == 1);
+    CHECK(groups[0].external_id == "G");
+    CHECK(groups[0].members == 30);
+  }
 
   // Digests lost (a database from before them): the next file compares whole users, finds them
   // unchanged and stores their digests again.
