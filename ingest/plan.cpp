@@ -81,8 +81,20 @@ std::string_view Planner::slot_of(const FileRow& row, std::optional<std::size_t>
   return slot_values(row.image, spec_.slots.size())[*slot];
 }
 
-void Planner::set_result(const FileRow& row, RowResult result) {
-  plan_.row_results[static_cast<std::size_t>(&row - file_.rows.data())] = result;
+void Planner::set_result(const FileRow& row, RowResult result) { plan_.row_results[index_of(row)] = result; }
+
+std::size_t Planner::index_of(const FileRow& row) const {
+  return static_cast<std::size_t>(&row - file_.rows.data());
+}
+
+void Planner::skip(const FileRow& row, std::string message) {
+  set_result(row, RowResult::Skipped);
+  plan_.skipped.push_back({row.line, spec_.key().header, std::move(message), row.key});
+}
+
+std::string Planner::made_by_hand(std::string_view what, std::string_view key) {
+  return std::string(what) + " " + excerpt(key) +
+         " was created by hand in the directory; files do not change it";
 }
 
 void Planner::invalid(const FileRow& row, std::string column, std::string message) {
@@ -175,7 +187,7 @@ bool Planner::rows_name_users() const {
 void Planner::resolve_rows(std::int64_t id, std::string_view key, bool manual, bool removed) {
   while (next_ < sorted_.size() && sorted_[next_]->key < key) ++next_;
   for (; next_ < sorted_.size() && sorted_[next_]->key == key; ++next_) {
-    row_users_[static_cast<std::size_t>(sorted_[next_] - file_.rows.data())] = {id, manual, removed};
+    row_users_[index_of(*sorted_[next_])] = {id, manual, removed};
   }
 }
 
@@ -198,7 +210,7 @@ bool Planner::add_summary(const StoredSummary& user) {
   }
   if (spec_.semantics == Semantics::InsertOnly && !user.removed) {
     if (in_scope) ++plan_.active_synced;
-    exists_unchanged(*row);
+    skip(*row, exists_unchanged(row->key));
     ++next_;
     return true;
   }
@@ -230,20 +242,14 @@ void Planner::add_known(const StoredUser& user) {
     return not_in_file(user.id, user.key, in_scope);
   }
   const FileRow& row = *sorted_[next_++];
-  if (spec_.semantics == Semantics::InsertOnly && !user.removed && !user.manual) return exists_unchanged(row);
+  if (spec_.semantics == Semantics::InsertOnly && !user.removed && !user.manual)
+    return skip(row, exists_unchanged(row.key));
   const auto stored_email = user.fields[static_cast<std::size_t>(UserField::Email)];
   const auto before = stored_image(user, spec_, file_.managed);
   if (user.manual) {
     const bool adopt = spec_.adopt_manual_by_email && !user.removed && !stored_email.empty() &&
                        ascii_lower(stored_email) == ascii_lower(slot_of(row, email_slot_));
-    if (!adopt) {
-      set_result(row, RowResult::Skipped);
-      plan_.skipped.push_back(
-          {row.line, spec_.key().header,
-           "user " + excerpt(row.key) + " was created by hand in the directory; files do not change it",
-           row.key});
-      return;
-    }
+    if (!adopt) return skip(row, made_by_hand("user", row.key));
     if (const auto problem = directory_problem(row, stored_email))
       return invalid(row, spec_.key().header, *problem);
     plan_.writes.push_back(
@@ -264,24 +270,17 @@ void Planner::add_known(const StoredUser& user) {
 }
 
 // insert_only: a user that exists is never overwritten; the row says so.
-void Planner::exists_unchanged(const FileRow& row) {
-  set_result(row, RowResult::Skipped);
-  plan_.skipped.push_back({row.line, spec_.key().header,
-                           "user " + excerpt(row.key) + " exists, not changed (this file only adds users)",
-                           row.key});
+std::string Planner::exists_unchanged(std::string_view key) {
+  return "user " + excerpt(key) + " exists, not changed (this file only adds users)";
 }
 
 void Planner::finish_delete_list() {
   for (const auto& row : file_.rows) {
-    const auto& user = row_users_[static_cast<std::size_t>(&row - file_.rows.data())];
-    const auto skip = [&](std::string message) {
-      set_result(row, RowResult::Skipped);
-      plan_.skipped.push_back({row.line, spec_.key().header, std::move(message), row.key});
-    };
+    const auto& user = row_users_[index_of(row)];
     if (user.id == 0) {
-      skip("there is no user " + excerpt(row.key) + "; nothing to delete");
+      skip(row, "there is no user " + excerpt(row.key) + "; nothing to delete");
     } else if (user.manual) {
-      skip("user " + excerpt(row.key) + " was created by hand in the directory; files do not change it");
+      skip(row, made_by_hand("user", row.key));
     } else if (user.removed) {
       ++plan_.unchanged;  // deleted already
     } else {
@@ -303,10 +302,6 @@ void Planner::finish_group_ops() {
     const bool remove = std::any_of(operation.delete_values.begin(), operation.delete_values.end(),
                                     [&](const std::string& value) { return value == flag; });
     const auto found = groups.find(row.key);
-    const auto skip = [&](std::string message) {
-      set_result(row, RowResult::Skipped);
-      plan_.skipped.push_back({row.line, spec_.key().header, std::move(message), row.key});
-    };
     const auto change = [&](std::string_view what, std::string_view before, std::string_view after) {
       if (!on_change_) return;
       Change described{row.key, "group", std::string(what), {}, row.line};
@@ -314,12 +309,12 @@ void Planner::finish_group_ops() {
       on_change_(described);
     };
     if (found != groups.end() && found->second.manual) {
-      skip("group " + excerpt(row.key) + " was created by hand in the directory; files do not change it");
+      skip(row, made_by_hand("group", row.key));
       continue;
     }
     if (remove) {
       if (found == groups.end()) {
-        skip("there is no group " + excerpt(row.key) + "; nothing to delete");
+        skip(row, "there is no group " + excerpt(row.key) + "; nothing to delete");
         continue;
       }
       plan_.group_writes.push_back({GroupWriteKind::Delete, row.key, found->second.name});
@@ -355,13 +350,18 @@ void Planner::finish_group_ops() {
 }
 
 void Planner::finish_membership_reset() {
-  // Each group the file names, in the order it first names them, with the members it lists.
+  // Each group the file names, in the order it first names them, with the members it lists (and the
+  // first row listing each), and each user listed with its id (0: a stub this plan adds) and first line.
   std::vector<std::string> named;
-  std::unordered_map<std::string, std::unordered_set<std::string>> wanted;
-  std::unordered_map<std::string, std::int64_t> user_ids;  // key -> id (0: a stub this plan adds)
+  std::unordered_map<std::string, std::unordered_map<std::string, const FileRow*>> wanted;
+  struct Listed {
+    std::int64_t id;
+    std::uint32_t line;
+  };
+  std::unordered_map<std::string, Listed> listed;
   const auto& groups_header = spec_.column_of(TargetKind::Groups)->header;
   for (const auto& row : file_.rows) {
-    const auto& user = row_users_[static_cast<std::size_t>(&row - file_.rows.data())];
+    const auto& user = row_users_[index_of(row)];
     const auto groups = split_set(slot_of(row, groups_slot_));
     const auto unknown = std::find_if(groups.begin(), groups.end(), [&](std::string_view group) {
       return !options_.groups || !options_.groups->contains(std::string(group));
@@ -377,7 +377,7 @@ void Planner::finish_membership_reset() {
               "user " + excerpt(row.key) + " is deleted; a users file that lists it again brings it back");
       continue;
     }
-    if (user.id == 0 && !user_ids.contains(row.key)) {
+    if (user.id == 0 && !listed.contains(row.key)) {
       if (!options_.create_missing_users) {
         invalid(row, spec_.key().header,
                 "there is no user " + excerpt(row.key) +
@@ -390,11 +390,11 @@ void Planner::finish_membership_reset() {
       set_result(row, RowResult::Added);
       if (on_change_) on_change_(Change{row.key, "user", "added", {}, row.line});
     }
-    user_ids.emplace(row.key, user.id);
+    listed.try_emplace(row.key, Listed{user.id, row.line});
     for (const auto group : groups) {
       auto [at, first] = wanted.try_emplace(std::string(group));
       if (first) named.push_back(at->first);
-      at->second.insert(row.key);
+      at->second.try_emplace(row.key, &row);
     }
   }
   // Per user, the named groups before and after: one change each.
@@ -409,42 +409,27 @@ void Planner::finish_membership_reset() {
       plan_.membership_writes.push_back({group, id, key, false});
       ++plan_.memberships_removed;
     }
-    for (const auto& key : members) {
+    for (const auto& [key, row] : members) {
       moves[key].second.push_back(group);
       if (current.contains(key)) continue;
-      plan_.membership_writes.push_back({group, user_ids[key], key, true});
+      plan_.membership_writes.push_back({group, listed.at(key).id, key, true});
       ++plan_.memberships_added;
+      // The row that brought its user into a group is "updated" (unless it made the user).
+      if (auto& result = plan_.row_results[index_of(*row)]; result == RowResult::Unchanged)
+        result = RowResult::Updated;
     }
-  }
-  std::unordered_map<std::string, std::uint32_t> first_line;
-  for (const auto& row : file_.rows) {
-    if (plan_.row_results[static_cast<std::size_t>(&row - file_.rows.data())] != RowResult::Invalid)
-      first_line.try_emplace(row.key, row.line);
   }
   for (auto& [key, before_after] : moves) {
     auto before = join_set(before_after.first), after = join_set(before_after.second);
     if (before == after) continue;
-    const auto id = user_ids.find(key);
-    if (id == user_ids.end() || id->second != 0) ++plan_.updated;  // a stub counts as added only
+    const auto user = listed.find(key);
+    if (user == listed.end() || user->second.id != 0) ++plan_.updated;  // a stub counts as added only
     if (on_change_) {
-      const auto line = first_line.find(key);
       on_change_(Change{key,
                         "membership",
                         "updated",
                         {{"groups", {std::move(before), std::move(after)}}},
-                        line == first_line.end() ? 0 : line->second});
-    }
-  }
-  // A row is "updated" when it brought its user into a group, else unchanged.
-  std::unordered_set<std::string> joined;
-  for (const auto& write : plan_.membership_writes) {
-    if (write.add) joined.insert(write.group + '\n' + write.user_key);
-  }
-  for (const auto& row : file_.rows) {
-    auto& result = plan_.row_results[static_cast<std::size_t>(&row - file_.rows.data())];
-    if (result != RowResult::Unchanged) continue;
-    for (const auto group : split_set(slot_of(row, groups_slot_))) {
-      if (joined.contains(std::string(group) + '\n' + row.key)) result = RowResult::Updated;
+                        user == listed.end() ? 0 : user->second.line});
     }
   }
 }

@@ -137,7 +137,10 @@ class Planner {
   };
   bool rows_name_users() const;
   void resolve_rows(std::int64_t id, std::string_view key, bool manual, bool removed);
-  void exists_unchanged(const FileRow& row);
+  static std::string exists_unchanged(std::string_view key);
+  static std::string made_by_hand(std::string_view what, std::string_view key);  // "user 'x' was created …"
+  void skip(const FileRow& row, std::string message);
+  std::size_t index_of(const FileRow& row) const;  // into the file's rows (and the plan's row results)
   void finish_delete_list();
   void finish_group_ops();
   void finish_membership_reset();
