@@ -1,7 +1,6 @@
 #include "ingest/ingest_queue.hpp"
 
 #include <pthread.h>
-#include <sqlite3.h>
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
@@ -12,20 +11,7 @@
 namespace intake::ingest {
 namespace {
 
-// The database busy or locked by another writer, full, failing I/O, out of memory: conditions that
-// pass, unlike a file or a rule that fails the same way every time.
-bool transient_database_error(int code) {
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_NOMEM: return true;
-    default: return false;
-  }
-}
-
+// The disk full, I/O failing, out of memory or descriptors: conditions that pass.
 bool transient_system_error(const std::error_code& code) {
   return code == std::errc::no_space_on_device || code == std::errc::io_error ||
          code == std::errc::not_enough_memory || code == std::errc::too_many_files_open ||
@@ -79,10 +65,7 @@ void IngestQueue::concluded(const std::string& tenant) {
   line.identical_failures = 0;
   line.last_failure.clear();
   line.retry.reset();
-  if (stopping_) {
-    left_queued_.insert(left_queued_.end(), line.ids.begin(), line.ids.end());
-    line.ids.clear();
-  }
+  if (stopping_) return leave_queued(tenant);
   if (line.ids.empty()) {
     lines_.erase(found);
   } else {
@@ -91,17 +74,18 @@ void IngestQueue::concluded(const std::string& tenant) {
   concluded_.notify_all();
 }
 
+void IngestQueue::leave_queued(const std::string& tenant) {
+  const auto found = lines_.find(tenant);
+  left_queued_.insert(left_queued_.end(), found->second.ids.begin(), found->second.ids.end());
+  lines_.erase(found);
+  concluded_.notify_all();
+}
+
 void IngestQueue::attempt(const std::string& tenant, const std::string& id) {
   ::pthread_setname_np(::pthread_self(), "intake-ingest");  // for top -H, perf and gdb
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {  // shutting down: the line stays queued in the database for the next start
-      auto found = lines_.find(tenant);
-      left_queued_.insert(left_queued_.end(), found->second.ids.begin(), found->second.ids.end());
-      lines_.erase(found);
-      concluded_.notify_all();
-      return;
-    }
+    if (stopping_) return leave_queued(tenant);
     running_.push_back(id);
   }
   // Each worker keeps its connection and its prepared statements (opening one reads the schema and
@@ -113,7 +97,7 @@ void IngestQueue::attempt(const std::string& tenant, const std::string& id) {
     if (auto status = process_ingest(settings_, *db, id); !status)
       failure = AttemptFailure{status.error(), false};
   } catch (const store::DatabaseError& error) {
-    failure = AttemptFailure{error.what(), transient_database_error(error.code())};
+    failure = AttemptFailure{error.what(), error.is_transient()};
   } catch (const std::filesystem::filesystem_error& error) {
     failure = AttemptFailure{error.what(), transient_system_error(error.code())};
   } catch (const std::bad_alloc&) {
@@ -137,13 +121,7 @@ void IngestQueue::attempt(const std::string& tenant, const std::string& id) {
     lock.lock();
     if (done) return concluded(tenant);
   }
-  if (stopping_) {
-    auto found = lines_.find(tenant);
-    left_queued_.insert(left_queued_.end(), found->second.ids.begin(), found->second.ids.end());
-    lines_.erase(found);
-    concluded_.notify_all();
-    return;
-  }
+  if (stopping_) return leave_queued(tenant);
   const auto wait = retry_.backoff[std::min<std::size_t>(attempts, retry_.backoff.size()) - 1];
   auto timer = std::make_shared<boost::asio::steady_timer>(pool_.get_executor(), wait);
   line.retry = timer;

@@ -76,6 +76,8 @@ class IngestQueue {
   void start_head(const std::string& tenant);  // with mutex_ held
   void attempt(const std::string& tenant, const std::string& id);
   void concluded(const std::string& tenant);  // the head is done: the next one starts
+  // Shutting down: the line's ingests stay queued in the database for the next start.
+  void leave_queued(const std::string& tenant);
   void record_retry(const std::string& id, const AttemptFailure& failure, unsigned attempt,
                     std::chrono::milliseconds wait);
   bool conclude_failed(const std::string& id, const AttemptFailure& failure, unsigned attempts);

@@ -155,20 +155,17 @@ double seconds_between(const std::optional<std::string>& from, const std::option
   return std::chrono::duration<double>(*b - *a).count();
 }
 
-// Blanks one concluded ingest's archived passwords, if it has any still there.
-bool redact_archive_of(const IngestSettings& settings, store::IngestRepository& ingests,
-                       const store::PendingRedaction& pending) {
-  const auto redaction = parse_redaction(pending.redaction);
-  const auto done = redaction ? redact_archive(pending.archive_path, *redaction)
-                              : tl::expected<void, std::string>(tl::unexpect, "unreadable redaction record");
-  if (!done) {
+// Blanks one concluded ingest's archived passwords and marks it done; a failure is told and left for
+// the next start.
+bool blank_archive(const IngestSettings& settings, store::IngestRepository& ingests, const std::string& id,
+                   const fs::path& archive, const Redaction& redaction) {
+  if (const auto done = redact_archive(archive, redaction); !done) {
     if (settings.on_error)
-      settings.on_error(pending.id, done.error() +
-                                        " (tried again at the next start; the passwords stay on disk "
-                                        "until then)");
+      settings.on_error(
+          id, done.error() + " (tried again at the next start; the passwords stay on disk until then)");
     return false;
   }
-  ingests.mark_redacted(pending.id);
+  ingests.mark_redacted(id);
   return true;
 }
 
@@ -177,8 +174,15 @@ bool redact_archive_of(const IngestSettings& settings, store::IngestRepository& 
 std::size_t redact_concluded_archives(const IngestSettings& settings, store::Database& db) {
   store::IngestRepository ingests(db);
   std::size_t blanked = 0;
-  for (const auto& pending : ingests.pending_redactions())
-    blanked += redact_archive_of(settings, ingests, pending);
+  for (const auto& pending : ingests.pending_redactions()) {
+    const auto redaction = parse_redaction(pending.redaction);
+    if (!redaction) {
+      if (settings.on_error)
+        settings.on_error(pending.id, "its password column record is unreadable: " + pending.redaction);
+      continue;
+    }
+    blanked += blank_archive(settings, ingests, pending.id, pending.archive_path, *redaction);
+  }
   return blanked;
 }
 
@@ -343,7 +347,7 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
     publish_report(settings, *tenant, *json, producer);
     const auto concluded = current_status();
     if (redaction && store::is_final(concluded))
-      redact_archive_of(settings, ingests, {id, archived_path.string(), redaction_text(*redaction)});
+      blank_archive(settings, ingests, id, archived_path, *redaction);
     return concluded;
   };
 

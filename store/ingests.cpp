@@ -41,6 +41,20 @@ IngestRecord row_to_ingest(const Statement& row) {
   return r;
 }
 
+// "('queued', 'processing')": statuses for an SQL IN, spelled by the enum (the schema's CHECK has the
+// same words).
+std::string sql_statuses(bool (*keep)(IngestStatus)) {
+  std::string list;
+  for (const auto status : kIngestStatuses) {
+    if (keep(status)) list += (list.empty() ? "('" : ", '") + std::string(ingest_status_name(status)) + "'";
+  }
+  return list + ")";
+}
+
+bool under_way(IngestStatus status) {
+  return status == IngestStatus::Queued || status == IngestStatus::Processing;
+}
+
 }  // namespace
 
 void IngestRepository::insert(const IngestRecord& r) {
@@ -89,7 +103,8 @@ std::vector<IngestRecord> IngestRepository::list(const IngestFilter& f) {
 }
 
 std::vector<IngestRecord> IngestRepository::unfinished() {
-  auto select = db_.prepare(kSelect + "WHERE i.status IN ('queued', 'processing') ORDER BY i.id");
+  static const auto kUnderWay = sql_statuses(under_way);
+  auto select = db_.prepare(kSelect + "WHERE i.status IN " + kUnderWay + " ORDER BY i.id");
   std::vector<IngestRecord> out;
   while (select.step()) out.push_back(row_to_ingest(select));
   return out;
@@ -148,19 +163,22 @@ tl::expected<void, std::string> IngestRepository::change_status(const std::strin
 }
 
 void IngestRepository::note(const std::string& id, const std::string& message) {
-  db_.prepare("UPDATE ingests SET status_message = ?2 WHERE id = ?1 AND status IN ('queued', 'processing')")
+  static const auto kUnderWay = sql_statuses(under_way);
+  db_.prepare("UPDATE ingests SET status_message = ?2 WHERE id = ?1 AND status IN " + kUnderWay)
       .bind(1, id)
       .bind(2, message)
       .run();
 }
 
 void IngestRepository::start(const std::string& id, const std::string& sha256) {
-  db_.prepare(
-         std::string("UPDATE ingests SET status = CASE WHEN status = 'queued' THEN 'processing' ELSE status "
-                     "END, sha256 = ?2, started_at = ") +
-         kSqlNow + " WHERE id = ?1")
+  db_.prepare(std::string(
+                  "UPDATE ingests SET status = CASE WHEN status = ?3 THEN ?4 ELSE status END, sha256 = ?2, "
+                  "started_at = ") +
+              kSqlNow + " WHERE id = ?1")
       .bind(1, id)
       .bind(2, sha256)
+      .bind(3, ingest_status_name(IngestStatus::Queued))
+      .bind(4, ingest_status_name(IngestStatus::Processing))
       .run();
 }
 
@@ -178,16 +196,12 @@ void IngestRepository::set_redaction(const std::string& id, const std::string& r
 }
 
 std::vector<PendingRedaction> IngestRepository::pending_redactions() {
-  std::string finals;
-  for (const auto status : kIngestStatuses) {
-    if (is_final(status))
-      finals += (finals.empty() ? "'" : ", '") + std::string(ingest_status_name(status)) + "'";
-  }
+  static const auto kFinal = sql_statuses(is_final);
   auto select = db_.prepare(
       "SELECT id, archive_path, secret_field FROM ingests WHERE secret_field IS NOT NULL AND "
       "archive_redacted_at "
-      "IS NULL AND archive_path IS NOT NULL AND status IN (" +
-      finals + ") ORDER BY id");
+      "IS NULL AND archive_path IS NOT NULL AND status IN " +
+      kFinal + " ORDER BY id");
   std::vector<PendingRedaction> out;
   while (select.step()) out.push_back({select.text(0), select.text(1), select.text(2)});
   return out;
@@ -240,9 +254,9 @@ std::vector<RowError> IngestRepository::errors(const std::string& id) {
 std::optional<std::string> IngestRepository::last_applied_sha256(std::int64_t tenant_id,
                                                                  const std::string& kind) {
   auto select = db_.prepare(
-      "SELECT sha256 FROM ingests WHERE tenant_id = ?1 AND kind = ?2 AND status = 'applied' ORDER BY id DESC "
-      "LIMIT 1");
-  select.bind(1, tenant_id).bind(2, kind);
+      "SELECT sha256 FROM ingests WHERE tenant_id = ?1 AND kind = ?2 AND status = ?3 ORDER BY id DESC LIMIT "
+      "1");
+  select.bind(1, tenant_id).bind(2, kind).bind(3, ingest_status_name(IngestStatus::Applied));
   if (!select.step()) return std::nullopt;
   return select.optional_text(0);
 }
@@ -250,9 +264,9 @@ std::optional<std::string> IngestRepository::last_applied_sha256(std::int64_t te
 std::optional<std::string> IngestRepository::applied_after(std::int64_t tenant_id, const std::string& kind,
                                                            const std::string& id) {
   auto select = db_.prepare(
-      "SELECT id FROM ingests WHERE tenant_id = ?1 AND kind = ?2 AND status = 'applied' AND id > ?3 ORDER BY "
-      "id LIMIT 1");
-  select.bind(1, tenant_id).bind(2, kind).bind(3, id);
+      "SELECT id FROM ingests WHERE tenant_id = ?1 AND kind = ?2 AND status = ?4 AND id > ?3 ORDER BY id "
+      "LIMIT 1");
+  select.bind(1, tenant_id).bind(2, kind).bind(3, id).bind(4, ingest_status_name(IngestStatus::Applied));
   if (!select.step()) return std::nullopt;
   return select.text(0);
 }

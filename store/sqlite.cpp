@@ -45,6 +45,18 @@ void configure(sqlite3* db) {
 
 bool DatabaseError::is_constraint() const { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
 
+bool DatabaseError::is_transient() const {
+  switch (code_ & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM: return true;
+    default: return false;
+  }
+}
+
 Database Database::open(const std::filesystem::path& path) {
   // SQLite's allocation statistics take a global mutex on every malloc; nothing reads them, and an
   // ingest of a million rows spent ~7% of its time in that lock. Must precede SQLite's initialisation

@@ -20,6 +20,9 @@ class DatabaseError : public std::runtime_error {
   DatabaseError(std::string message, int code) : std::runtime_error(std::move(message)), code_(code) {}
   int code() const { return code_; }
   bool is_constraint() const;
+  // Busy or locked by another writer, full, failing I/O, out of memory: conditions that pass, unlike an
+  // error the same statement meets every time.
+  bool is_transient() const;
 
  private:
   int code_;
