@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   add_admin_commands(app, context);
   add_serve_command(app, context);
   add_support_commands(app, context);
+  add_outbox_commands(app, context);
   add_profile_commands(app, context);
 
   try {

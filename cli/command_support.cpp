@@ -5,6 +5,8 @@
 #include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
+#include "delivery/mail.hpp"
+#include "delivery/report_file.hpp"
 #include "ingest/password_hasher.hpp"
 #include "store/audit.hpp"
 #include "store/ssh_keys.hpp"
@@ -42,7 +44,6 @@ ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
   settings.data_dir = context.data_dir();
   settings.max_invalid_rows_percent = config.max_invalid_rows_percent;
   settings.max_removal_percent = config.max_removal_percent;
-  settings.mail_from_host = context.public_host();
   settings.on_error = std::move(on_error);
   if (hash_threads == 0) {
     hash_threads = config.password_hash_threads;
@@ -52,6 +53,52 @@ ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
       hash_threads, base::PasswordHashCost{std::size_t{config.password_hash_memory_mib} * 1024,
                                            config.password_hash_passes});
   return settings;
+}
+
+std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
+                                                      delivery::DispatcherSettings settings) {
+  const auto& config = context.config().delivery;
+  const auto data_dir = context.data_dir();
+  settings.database = data_dir / "intake.db";
+  settings.workers = config.workers;
+  delivery::RetrySchedule files, mail;
+  if (!config.backoff.empty()) files.backoff = mail.backoff = config.backoff;
+  // A report file waits out a full disk however long it lasts; an e-mail is given up after its window.
+  files.window = std::chrono::hours(24 * 365);
+  mail.window = config.mail_retry_window;
+  settings.schedules = {{store::DeliveryKind::ReportFile, files}, {store::DeliveryKind::Email, mail}};
+  delivery::MailSettings mail_settings;
+  mail_settings.smtp_url = config.smtp_url;
+  mail_settings.require_tls = config.smtp_require_tls;
+  mail_settings.username = config.smtp_user;
+  mail_settings.password_file = config.smtp_password_file;
+  mail_settings.ca_file = config.smtp_ca_file;
+  mail_settings.message_id_domain = context.public_host();
+  mail_settings.from =
+      config.mail_from.empty() ? "Intake <intake@" + context.public_host() + ">" : config.mail_from;
+  mail_settings.envelope_from = config.mail_envelope_from;
+  mail_settings.timeout = config.smtp_timeout;
+  mail_settings.pickup_dir = data_dir / "outbox";
+  std::map<store::DeliveryKind, delivery::Deliverer> deliverers{
+      {store::DeliveryKind::ReportFile,
+       [data_dir](const delivery::DeliveryJob& job) { return delivery::deliver_report_file(data_dir, job); }},
+      {store::DeliveryKind::Email, [data_dir, mail_settings](const delivery::DeliveryJob& job) {
+         return delivery::send_mail(
+             mail_settings,
+             delivery::report_message(mail_settings, job, data_dir, std::chrono::system_clock::now()));
+       }}};
+  return std::make_unique<delivery::Dispatcher>(std::move(settings), std::move(deliverers));
+}
+
+void deliver_report_file(Context& context, const std::string& id) {
+  delivery::DispatcherSettings settings;
+  settings.on_attempt = [](const store::Delivery&, const delivery::AttemptResult& result,
+                           store::DeliveryStatus after) {
+    if (after != store::DeliveryStatus::Delivered)
+      std::cerr << "warning: the report file could not be written yet (" << result.outcome
+                << "); the server tries again\n";
+  };
+  make_dispatcher(context, std::move(settings))->deliver_due(store::DeliveryKind::ReportFile, id);
 }
 
 std::string render_table(const std::vector<std::vector<std::string>>& cells) {

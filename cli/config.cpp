@@ -8,6 +8,7 @@
 #include <map>
 
 #include "base/host_port.hpp"
+#include "base/text.hpp"
 
 namespace intake::cli {
 
@@ -87,6 +88,27 @@ Setter duration_setting(server::Seconds& target) {
     }
     if (!value) return "must be a duration: seconds, or a string such as \"30s\", \"15m\", \"24h\", \"7d\"";
     target = *value;
+    return std::nullopt;
+  };
+}
+
+// "10s, 30s, 2m, 10m": waits, in order.
+Setter durations_setting(std::vector<std::chrono::seconds>& target) {
+  return [&target](const toml::node& node) -> std::optional<std::string> {
+    const auto text = node.value<std::string>();
+    std::vector<std::chrono::seconds> values;
+    if (text) {
+      for (auto piece : base::split(*text, ',')) {
+        while (!piece.empty() && piece.front() == ' ') piece.remove_prefix(1);
+        while (!piece.empty() && piece.back() == ' ') piece.remove_suffix(1);
+        const auto value = parse_duration(piece);
+        if (!value)
+          return "has '" + std::string(piece) + "', which is not a duration such as \"30s\" or \"2h\"";
+        values.push_back(*value);
+      }
+    }
+    if (values.empty()) return "must be a list of waits such as \"10s, 30s, 2m, 10m, 1h\"";
+    target = std::move(values);
     return std::nullopt;
   };
 }
@@ -233,6 +255,23 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"password_hash_memory_mib", count_setting(config.ingest.password_hash_memory_mib, 19, 4096)},
       {"password_hash_passes", count_setting(config.ingest.password_hash_passes, 2, 100)},
       {"password_hash_threads", count_setting(config.ingest.password_hash_threads, 0, 256)},
+      {"delivery_workers", count_setting(config.delivery.workers, 1, 64)},
+      {"delivery_backoff", durations_setting(config.delivery.backoff)},
+      {"mail_retry_window", duration_setting(config.delivery.mail_retry_window)},
+      {"smtp_url", text_setting(config.delivery.smtp_url,
+                                [](const std::string& v) -> std::optional<std::string> {
+                                  if (v.rfind("smtp://", 0) == 0 || v.rfind("smtps://", 0) == 0)
+                                    return std::nullopt;
+                                  return "must start with smtp:// (STARTTLS) or smtps:// (TLS), e.g. "
+                                         "\"smtp://mail.example.com:587\"";
+                                })},
+      {"smtp_require_tls", flag_setting(config.delivery.smtp_require_tls)},
+      {"smtp_user", text_setting(config.delivery.smtp_user)},
+      {"smtp_password_file", text_setting(config.delivery.smtp_password_file)},
+      {"smtp_ca_file", text_setting(config.delivery.smtp_ca_file)},
+      {"smtp_timeout", duration_setting(config.delivery.smtp_timeout)},
+      {"mail_from", text_setting(config.delivery.mail_from)},
+      {"mail_envelope_from", text_setting(config.delivery.mail_envelope_from)},
   };
   for (const auto& [key, value] : table) {
     const auto setting = settings.find(key.str());
@@ -245,6 +284,10 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
     }
   }
   if (public_port != 0) config.public_port = public_port;
+  if (!config.delivery.smtp_user.empty() && config.delivery.smtp_password_file.empty())
+    return tl::unexpected(std::string(source) +
+                          ": smtp_user is set but smtp_password_file is not; put the password in a file only "
+                          "the server's account can read and name it there");
   return config;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "server/settings.hpp"
 
@@ -23,9 +24,23 @@ struct IngestConfig {
   unsigned password_hash_threads = 0;
 };
 
+// The outbox's deliveries (delivery/): how they are retried, and the SMTP server report e-mails go to.
+struct DeliveryConfig {
+  unsigned workers = 2;
+  std::vector<std::chrono::seconds> backoff;          // the waits between attempts; empty: the built-in ones
+  std::chrono::seconds mail_retry_window{72 * 3600};  // e-mails are given up after this
+  std::string smtp_url;                               // empty: messages go to DATA_DIR/outbox/ for pickup
+  bool smtp_require_tls = true;
+  std::string smtp_user, smtp_password_file, smtp_ca_file;
+  std::string mail_from;           // empty: "Intake <intake@PUBLIC_HOST>"
+  std::string mail_envelope_from;  // empty: mail_from's address
+  std::chrono::seconds smtp_timeout{60};
+};
+
 struct Config {
   server::ServerSettings server;  // listen, limits, timeouts, bans, algorithms, logging
   IngestConfig ingest;
+  DeliveryConfig delivery;
   std::string public_host;              // host name customers connect to; empty: this machine's name
   std::optional<unsigned> public_port;  // port customers connect to; empty: the listen port
 };

@@ -138,6 +138,27 @@ void serve(Context& context, const ServeOptions& options) {
       cli::ingest_settings(context, 0, [](const std::string& id, const std::string& error) {
         server::log_event(spdlog::level::err, "", "ingest.error", {{"id", id}, {"error", error}});
       });
+  // The outbox: report files, e-mails and hooks queued with each conclusion, delivered from here.
+  delivery::DispatcherSettings dispatch;
+  dispatch.on_attempt = [](const store::Delivery& d, const delivery::AttemptResult& result,
+                           store::DeliveryStatus after) {
+    server::log_event(after == store::DeliveryStatus::Failed    ? spdlog::level::err
+                      : after == store::DeliveryStatus::Pending ? spdlog::level::warn
+                                                                : spdlog::level::info,
+                      d.tenant, "delivery." + std::string(store::delivery_status_name(after)),
+                      {{"delivery", std::to_string(d.id)},
+                       {"ingest", d.ingest_id.value_or("")},
+                       {"kind", std::string(store::delivery_kind_name(d.kind))},
+                       {"target", d.target},
+                       {"attempt", std::to_string(d.attempts + 1)},
+                       {"outcome", result.outcome}});
+  };
+  dispatch.on_error = [](const std::string& error) {
+    server::log_event(spdlog::level::err, "", "outbox.error", {{"error", error}});
+  };
+  auto dispatcher = make_dispatcher(context, std::move(dispatch));
+  ingest_settings.on_concluded = [&dispatcher](const std::string&) { dispatcher->wake(); };
+  dispatcher->start();
   const unsigned workers =
       config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());
   ingest::IngestQueue queue(ingest_settings, workers);
@@ -197,6 +218,8 @@ void serve(Context& context, const ServeOptions& options) {
   };
   (*server)->run(store, &sftp, {reload, housekeeping, stopping});
   const bool drained = queue.stop(stop_deadline);
+  // Deliveries under way finish (each is bounded by its timeout); the rest wait in the outbox.
+  dispatcher->stop();
   const auto left = queue.left_queued();
   std::string abandoned;
   for (const auto& id : queue.running()) abandoned += (abandoned.empty() ? "" : ",") + id;

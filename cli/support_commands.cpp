@@ -8,6 +8,7 @@
 #include "ingest/report.hpp"
 #include "store/directory.hpp"
 #include "store/ingests.hpp"
+#include "store/outbox.hpp"
 
 namespace intake::cli {
 namespace {
@@ -64,8 +65,12 @@ void history(Context& context, const SupportOptions& o) {
   if (!o.status.empty()) filter.status = store::parse_ingest_status(o.status);  // checked by CLI11
   const auto records = store::IngestRepository(context.db()).list(filter);
   if (o.json) {
+    store::OutboxRepository outbox(context.db());
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& record : records) out.push_back(ingest_json(record));
+    for (const auto& record : records) {
+      out.push_back(ingest_json(record));
+      out.back()["deliveries"] = deliveries_json(outbox.list({{}, record.id, {}, 100}));
+    }
     print_json(out);
     return;
   }
@@ -95,7 +100,8 @@ store::IngestRecord require_ingest(Context& context, const std::string& id) {
 
 void report(Context& context, const SupportOptions& o) {
   const auto record = require_ingest(context, o.id);
-  if (!record.report) {
+  const auto deliveries = store::OutboxRepository(context.db()).list({{}, record.id, {}, 100});
+  if (!record.report && !store::is_final(record.status)) {
     if (o.json) {
       print_json(ingest_json(record));
     } else {
@@ -106,13 +112,12 @@ void report(Context& context, const SupportOptions& o) {
     }
     return;
   }
-  auto json = nlohmann::json::parse(*record.report);
-  json["status"] =
-      store::ingest_status_name(record.status);  // a held ingest may have been released or discarded since
+  auto json = ingest::current_report(record);
   if (o.json) {
+    json["deliveries"] = deliveries_json(deliveries);
     print_json(json);
   } else {
-    std::cout << ingest::render_report_text(json);
+    std::cout << ingest::render_report_text(json) << "\nDelivered:\n" << deliveries_text(deliveries);
   }
 }
 
@@ -177,6 +182,7 @@ void release(Context& context, const SupportOptions& o) {
   settings.actor = context.actor();
   auto status = ingest::process_ingest(settings, o.id, ingest::Release::Yes);
   if (!status) throw UserError(status.error());
+  deliver_report_file(context, o.id);
   const auto after = require_ingest(context, o.id);
   if (o.json) {
     print_json(ingest_json(after));
@@ -200,6 +206,7 @@ void discard(Context& context, const SupportOptions& o) {
       "ingest.discard");
   if (!discarded) throw UserError(discarded.error());
   transaction.commit();
+  deliver_report_file(context, o.id);
   // A discarded file that held passwords has them blanked now that it has concluded.
   ingest::redact_concluded_archives(ingest_settings(context, 1,
                                                     [](const std::string&, const std::string& error) {

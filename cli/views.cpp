@@ -15,6 +15,60 @@ std::string compact_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+nlohmann::json delivery_json(const store::Delivery& d) {
+  const auto optional = [](const std::optional<std::string>& text) {
+    return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
+  };
+  return {{"id", d.id},
+          {"ingest_id", optional(d.ingest_id)},
+          {"tenant", d.tenant},
+          {"kind", store::delivery_kind_name(d.kind)},
+          {"ingest_status", d.ingest_status ? nlohmann::json(store::ingest_status_name(*d.ingest_status))
+                                            : nlohmann::json(nullptr)},
+          {"target", d.target},
+          {"status", store::delivery_status_name(d.status)},
+          {"attempts", d.attempts},
+          {"created_at", d.created_at},
+          {"next_attempt_at", d.status == store::DeliveryStatus::Pending ? nlohmann::json(d.next_attempt_at)
+                                                                         : nlohmann::json(nullptr)},
+          {"last_attempt_at", optional(d.last_attempt_at)},
+          {"delivered_at", optional(d.delivered_at)},
+          {"outcome", d.outcome}};
+}
+
+nlohmann::json deliveries_json(const std::vector<store::Delivery>& deliveries) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& delivery : deliveries) out.push_back(delivery_json(delivery));
+  return out;
+}
+
+std::string deliveries_text(const std::vector<store::Delivery>& deliveries) {
+  if (deliveries.empty()) return "  nothing yet\n";
+  std::string out;
+  for (auto it = deliveries.rbegin(); it != deliveries.rend(); ++it) {  // oldest first
+    const auto& d = *it;
+    out += "  #" + std::to_string(d.id) + " ";
+    switch (d.kind) {
+      case store::DeliveryKind::ReportFile: out += "report file in reports/"; break;
+      case store::DeliveryKind::Email: out += "e-mail to " + d.target; break;
+      case store::DeliveryKind::Webhook: out += "webhook " + d.target; break;
+      case store::DeliveryKind::Command: out += "command " + d.target; break;
+    }
+    if (d.ingest_status) out += " (" + std::string(store::ingest_status_name(*d.ingest_status)) + ")";
+    switch (d.status) {
+      case store::DeliveryStatus::Delivered: out += ": delivered at " + d.delivered_at.value_or("?"); break;
+      case store::DeliveryStatus::Failed: out += ": not delivered: " + d.outcome; break;
+      case store::DeliveryStatus::Pending:
+        out += ": pending, next attempt at " + d.next_attempt_at;
+        if (d.attempts > 0)
+          out += " (" + std::to_string(d.attempts) + " failed so far, last: " + d.outcome + ")";
+        break;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 nlohmann::json user_json(const store::DirectoryUser& u) {
   const auto optional = [](const std::optional<std::string>& value) {
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);

@@ -15,11 +15,11 @@ packages=(
   # libraries (ARCHITECTURE.md: Libraries)
   libssh-dev libssl-dev libsqlite3-dev libspdlog-dev libboost-dev
   doctest-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libexpected-dev libphonenumber-dev
-  libxxhash-dev libsodium-dev
+  libxxhash-dev libsodium-dev libcurl4-openssl-dev
   # fuzzing and sanitizers (clang's libFuzzer and runtime)
   clang libclang-rt-14-dev
   # tests drive real clients
-  openssh-client python3 python3-paramiko python3-nacl curl lftp rclone sshfs fuse3
+  openssh-client python3 python3-paramiko python3-nacl python3-aiosmtpd curl lftp rclone sshfs fuse3
   # deploy checks: systemd-analyze verify on the unit
   systemd
 )

@@ -159,6 +159,7 @@ bool IngestQueue::conclude_failed(const std::string& id, const AttemptFailure& f
       if (!changed) return false;
       transaction.commit();
     }
+    if (settings_.on_concluded) settings_.on_concluded(id);
     redact_concluded_archives(settings_, db);  // a file with passwords has them blanked now
     if (settings_.on_error)
       settings_.on_error(id, "concluded failed after " + std::to_string(attempts) + " attempts");

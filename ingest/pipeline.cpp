@@ -71,49 +71,6 @@ std::string new_ingest_id(Clock::time_point now) {
   return stamp + "-" + suffix + "-" + base::random_hex(2).value_or("0000");
 }
 
-std::string rfc5322_date(Clock::time_point now) {
-  const std::time_t seconds = Clock::to_time_t(now);
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char out[64];
-  std::strftime(out, sizeof out, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-  return out;
-}
-
-// The tenant's report in reports/ and, when it has report addresses, a message in the outbox.
-void publish_report(const IngestSettings& settings, const store::Tenant& tenant, const nlohmann::json& report,
-                    const base::ContentProducer& results = {}) {
-  const fs::path reports = settings.data_dir / "tenants" / tenant.name / "reports";
-  // Written in the data dir's staging folder and renamed into reports/: the tenant never sees a
-  // half-written file there, even after a crash.
-  const fs::path staging = settings.data_dir / "staging";
-  std::error_code ec;
-  fs::create_directories(reports, ec);
-  fs::create_directories(staging, ec);
-  // Reports can be rendered again from the database: written atomically, not fsynced (the journal
-  // and the archive are what must survive a power cut).
-  const auto written = base::write_file_atomically(reports / report_file_name(report["id"], report["file"]),
-                                                   render_report_text(report), base::Existing::Replace,
-                                                   base::Sync::No, 0644, staging);
-  if (!written && settings.on_error) settings.on_error(report["id"].get<std::string>(), written.error());
-  if (results && report.contains("results_file")) {
-    const auto listed =
-        base::write_file_atomically(reports / report["results_file"].get<std::string>(), results,
-                                    base::Existing::Replace, base::Sync::No, 0644, staging);
-    if (!listed && settings.on_error) settings.on_error(report["id"].get<std::string>(), listed.error());
-  }
-  if (!tenant.report_emails.empty()) {
-    const fs::path outbox = settings.data_dir / "outbox";
-    fs::create_directories(outbox, ec);
-    const auto queued =
-        base::write_file_atomically(outbox / (report["id"].get<std::string>() + ".eml"),
-                                    render_report_email(report, tenant.report_emails, settings.mail_from_host,
-                                                        rfc5322_date(Clock::now())),
-                                    base::Existing::Replace, base::Sync::No, 0644);
-    if (!queued && settings.on_error) settings.on_error(report["id"].get<std::string>(), queued.error());
-  }
-}
-
 constexpr std::size_t kChangesInReport = 1000;
 
 // {"field": ["before", "after"], …}: written for every change of a million-row file, so by hand
@@ -230,8 +187,10 @@ tl::expected<std::string, std::string> journal_upload(const IngestSettings& sett
       store::Transaction transaction(db);
       if (store::IngestRepository(db).change_status(id, store::IngestStatus::Failed,
                                                     {"could not be archived: " + ec.message(), {}, {}, {}},
-                                                    settings.actor, "ingest.conclude"))
+                                                    settings.actor, "ingest.conclude")) {
         transaction.commit();
+        if (settings.on_concluded) settings.on_concluded(id);
+      }
       return tl::unexpected("cannot move the upload into the archive: " + ec.message());
     }
   } catch (const store::DatabaseError& error) {
@@ -329,22 +288,34 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
   // Where the file's passwords are, once it has been read with a spec that has a password column.
   std::optional<Redaction> redaction;
   fs::path archived_path;
-  // Concludes in `transaction`, commits, then publishes the report (with the per-row results file when
-  // `results` says how to word it).
-  const auto conclude_in = [&](store::Transaction& transaction, IngestStatus status,
-                               const std::string& message, const std::vector<RowIssue>& issues,
-                               std::optional<ResultsOutcome> results = {}) {
-    base::ContentProducer producer;
+  // Tells whoever delivers the outbox that a conclusion committed (its report and notices are queued).
+  const auto committed = [&](store::Transaction& transaction) {
+    transaction.commit();
+    if (settings.on_concluded) settings.on_concluded(id);
+  };
+  // Concludes in `transaction` and commits; the report and its notices were queued with the status
+  // (store/outbox.hpp). The per-row results file, when `results` says how to word it, is written
+  // durably beforehand, for the report's delivery to put beside it in reports/.
+  const auto conclude_in =
+      [&](store::Transaction& transaction, IngestStatus status, const std::string& message,
+          const std::vector<RowIssue>& issues,
+          std::optional<ResultsOutcome> results = {}) -> tl::expected<IngestStatus, std::string> {
     if (results && spec && parsed_file) {
       report.results_file = results_file_name(id, record->file_name);
-      producer = [&, outcome = *results](const std::function<void(std::string_view)>& write) {
-        write_results(*spec, *parsed_file, *plan_made, outcome, write);
-      };
+      const auto path = stored_results_path(settings.data_dir, tenant->name, report.results_file);
+      std::error_code ec;
+      fs::create_directories(path.parent_path(), ec);
+      const auto written = base::write_file_atomically(
+          path,
+          [&, outcome = *results](const std::function<void(std::string_view)>& write) {
+            write_results(*spec, *parsed_file, *plan_made, outcome, write);
+          },
+          base::Existing::Replace, base::Sync::Yes, 0640);
+      if (!written) return tl::unexpected("cannot write the results file: " + written.error());
     }
     const auto json = finish(status, message, issues);
-    if (!json) return current_status();  // refused: the transaction rolls back, nothing is published
-    transaction.commit();
-    publish_report(settings, *tenant, *json, producer);
+    if (!json) return current_status();  // refused: the transaction rolls back, nothing is queued
+    committed(transaction);
     const auto concluded = current_status();
     if (redaction && store::is_final(concluded))
       blank_archive(settings, ingests, id, archived_path, *redaction);
@@ -358,7 +329,7 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
             "the archived file is missing: the server most likely stopped between recording the upload and "
             "archiving it, before the client was answered — look for the file in the tenant's upload/",
             {}))
-      transaction.commit();
+      committed(transaction);
     return current_status();
   }
   const fs::path archived = *record->archive_path;
@@ -399,7 +370,7 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
                        : "tenant " + tenant->name + ": " + found_profile.error() +
                              "; set one with `intake tenant set " + tenant->name + " --profile NAME`",
                {}))
-      transaction.commit();
+      committed(transaction);
     return current_status();
   }
   report.profile = profile->name;

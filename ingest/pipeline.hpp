@@ -1,6 +1,6 @@
 #pragma once
 // The ingest pipeline: journal a completed upload (row + atomic move into the archive), then apply it
-// with the tenant's profile in one SQLite transaction with its final status, and write its report.
+// with the tenant's profile in one SQLite transaction with its final status and its queued report.
 // Exactly once: a final ingest is never processed again; a crash before the commit re-runs it.
 #include <cstdint>
 #include <filesystem>
@@ -25,10 +25,12 @@ struct IngestSettings {
   std::filesystem::path data_dir;
   unsigned max_invalid_rows_percent = 10;
   unsigned max_removal_percent = 25;
-  std::string mail_from_host = "localhost";  // for the outbox messages
   // Told what went wrong with an ingest: a failed attempt (the queue tries it again), a conclusion
   // the state machine refused, passwords that could not be blanked.
   std::function<void(const std::string& id, const std::string& error)> on_error;
+  // Told that an ingest concluded (or was held) and its report and notices wait in the outbox: the
+  // server wakes its dispatcher, a CLI command delivers the report file itself.
+  std::function<void(const std::string& id)> on_concluded;
   // Hashes the passwords of files that have them, on its own bounded pool; none: one thread at the
   // minimum cost, made when a file needs it (tools, tests).
   std::shared_ptr<PasswordHasher> password_hasher;

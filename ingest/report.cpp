@@ -179,31 +179,30 @@ std::string render_report_text(const nlohmann::json& r) {
   return out;
 }
 
-std::string render_report_email(const nlohmann::json& r, const std::vector<std::string>& to,
-                                const std::string& from_host, const std::string& date_rfc5322) {
-  std::string recipients;
-  for (const auto& address : to) recipients += (recipients.empty() ? "" : ", ") + address;
+std::string report_email_subject(const nlohmann::json& r) {
   const auto& c = r["counts"];
-  const std::string subject = "[Intake] " + r["file"].get<std::string>() + ": " +
-                              r["status"].get<std::string>() + " (" +
-                              std::to_string(c["added"].get<std::size_t>()) + " added, " +
-                              std::to_string(c["updated"].get<std::size_t>()) + " updated, " +
-                              std::to_string(c["removed"].get<std::size_t>()) + " removed, " +
-                              std::to_string(c["invalid"].get<std::size_t>()) + " invalid)";
-  std::string body = render_report_text(r);
-  std::string crlf_body;
-  for (char ch : body) {
-    if (ch == '\n')
-      crlf_body += "\r\n";
-    else
-      crlf_body += ch;
+  return "[Intake] " + r["file"].get<std::string>() + ": " + r["status"].get<std::string>() + " (" +
+         std::to_string(c["added"].get<std::size_t>()) + " added, " +
+         std::to_string(c["updated"].get<std::size_t>()) + " updated, " +
+         std::to_string(c["removed"].get<std::size_t>()) + " removed, " +
+         std::to_string(c["invalid"].get<std::size_t>()) + " invalid)";
+}
+
+nlohmann::json current_report(const store::IngestRecord& record) {
+  nlohmann::json report;
+  if (record.report) report = nlohmann::json::parse(*record.report, nullptr, false);
+  if (!report.is_object()) {
+    ReportInputs inputs;
+    inputs.id = record.id;
+    inputs.tenant = record.tenant;
+    inputs.file_name = record.file_name;
+    inputs.received_at = record.received_at;
+    inputs.sha256 = record.sha256.value_or("");
+    report = report_json(inputs);
   }
-  return "From: Intake <intake@" + from_host + ">\r\n" + "To: " + recipients + "\r\n" +
-         "Subject: " + subject + "\r\n" + "Date: " + date_rfc5322 + "\r\n" + "Message-ID: <" +
-         r["id"].get<std::string>() + "@" + from_host + ">\r\n" +
-         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
-         "8bit\r\n\r\n" +
-         crlf_body;
+  report["status"] = store::ingest_status_name(record.status);
+  report["message"] = record.status_message;
+  return report;
 }
 
 // The ingest id leads: unique per upload (two received in the same millisecond differ by its counter)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ingest/plan.hpp"
+#include "store/ingests.hpp"
 
 namespace intake::ingest {
 
@@ -32,10 +33,13 @@ void add_plan_counts(ReportInputs& report, const ParsedFile& parsed, const Plan&
 std::string file_kind(const FileSpec& spec);
 
 nlohmann::json report_json(const ReportInputs& inputs);
+// An ingest's report as it stands: the JSON its conclusion stored, with the journal's current status
+// and message (a held upload may have been released or discarded since), or one made from the journal
+// when it concluded before it was read (a missing archive, a file failed the same way three times).
+nlohmann::json current_report(const store::IngestRecord& record);
 std::string render_report_text(const nlohmann::json& report);
-// From, To (the tenant's report addresses), Subject, Date, Message-ID, a text/plain UTF-8 body.
-std::string render_report_email(const nlohmann::json& report, const std::vector<std::string>& to,
-                                const std::string& from_host, const std::string& date_rfc5322);
+// The subject of a report's e-mail: "[Intake] users.csv: applied (3 added, 0 updated, …)".
+std::string report_email_subject(const nlohmann::json& report);
 // "20261121T221500.123Z-0000-3f9a_livesafe_snapshot.csv.txt": named by the ingest id (unique, and in
 // upload order), safe on every file system.
 std::string report_file_name(const std::string& ingest_id, const std::string& file_name);

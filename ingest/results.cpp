@@ -122,4 +122,9 @@ void write_results(const FileSpec& spec, const ParsedFile& file, const Plan& pla
   write(buffer);
 }
 
+std::filesystem::path stored_results_path(const std::filesystem::path& data_dir, const std::string& tenant,
+                                          const std::string& results_file) {
+  return data_dir / "results" / tenant / results_file;
+}
+
 }  // namespace intake::ingest

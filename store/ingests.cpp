@@ -4,6 +4,7 @@
 
 #include "store/audit.hpp"
 #include "store/errors.hpp"
+#include "store/outbox.hpp"
 #include "store/sqlite.hpp"
 
 namespace intake::store {
@@ -159,6 +160,8 @@ tl::expected<void, std::string> IngestRepository::change_status(const std::strin
                                {"message", change.message}};
   AuditLog(db_).record(std::string(actor), std::string(action), record->tenant,
                        details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // Its report and notices, queued in this same transaction: committed with the status, or not at all.
+  if (is_final(to) || to == IngestStatus::Held) OutboxRepository(db_).enqueue_for(id, record->tenant_id, to);
   return {};
 }
 

@@ -394,7 +394,35 @@ ALTER TABLE ingests ADD COLUMN secret_field TEXT;                      -- JSON: 
 ALTER TABLE ingests ADD COLUMN archive_redacted_at TEXT;
 )sql";
 
-constexpr std::array<std::string_view, 10> kMigrations{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10};
+// v11: the transactional outbox. Every side effect of an ingest's conclusion (its report file, each
+// e-mail, later each webhook and command hook) is a row written in the conclusion's transaction and
+// delivered afterwards, with its attempts and outcome; per tenant, how its report is e-mailed.
+constexpr std::string_view kV11 = R"sql(
+ALTER TABLE tenants ADD COLUMN report_mail TEXT NOT NULL DEFAULT 'each'
+  CHECK (report_mail IN ('each', 'daily', 'off'));
+CREATE TABLE deliveries (
+  id               INTEGER PRIMARY KEY,
+  ingest_id        TEXT REFERENCES ingests(id),   -- NULL: not about one ingest (a daily digest)
+  tenant_id        INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  kind             TEXT NOT NULL CHECK (kind IN ('report_file', 'email', 'webhook', 'command')),
+  ingest_status    TEXT NOT NULL DEFAULT '',      -- the status it tells of (held, applied, …)
+  target           TEXT NOT NULL DEFAULT '',      -- the addresses, URL or command, as queued
+  status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  created_at       TEXT NOT NULL,
+  next_attempt_at  TEXT NOT NULL,
+  claimed_at       TEXT,                          -- a dispatcher is attempting it
+  last_attempt_at  TEXT,
+  delivered_at     TEXT,
+  retried_at       TEXT,                          -- retried by hand: its retry window starts again
+  outcome          TEXT NOT NULL DEFAULT ''       -- the last attempt's result, as the receiver said it
+);
+CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+CREATE INDEX deliveries_by_ingest ON deliveries(ingest_id);
+)sql";
+
+constexpr std::array<std::string_view, 11> kMigrations{kV1, kV2, kV3, kV4,  kV5, kV6,
+                                                       kV7, kV8, kV9, kV10, kV11};
 
 }  // namespace
 

@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, name, org_id, profile, enabled, created_at, updated_at, upload_quota_bytes, upload_quota_files, "
-    "phone_region, mode, roles, auto_create_users";
+    "phone_region, mode, roles, auto_create_users, report_mail";
 
 std::vector<std::string> split_roles(std::string_view text) {
   const auto pieces = base::split(text, ',');
@@ -46,6 +46,7 @@ Tenant row_to_tenant(const Statement& row) {
   tenant.mode = parse_tenant_mode(row.text(10)).value_or(TenantMode::Apply);
   tenant.roles = split_roles(row.text(11));
   tenant.auto_create_users = row.integer(12) != 0;
+  tenant.report_mail = parse_report_mail(row.text(13)).value_or(ReportMail::Each);
   return tenant;
 }
 
@@ -90,6 +91,21 @@ std::optional<TenantMode> parse_tenant_mode(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view report_mail_name(ReportMail mail) {
+  switch (mail) {
+    case ReportMail::Each: return "each";
+    case ReportMail::Daily: return "daily";
+    case ReportMail::Off: return "off";
+  }
+  return "each";
+}
+
+std::optional<ReportMail> parse_report_mail(std::string_view name) {
+  for (const auto mail : {ReportMail::Each, ReportMail::Daily, ReportMail::Off})
+    if (report_mail_name(mail) == name) return mail;
+  return std::nullopt;
+}
+
 Tenant TenantRepository::with_lists(Tenant tenant) {
   tenant.file_names = read_list(db_, tenant.id, kFileNames);
   tenant.report_emails = read_list(db_, tenant.id, kReportEmails);
@@ -104,8 +120,10 @@ tl::expected<Tenant, StoreError> TenantRepository::add(const Tenant& tenant) {
         "tenant '" + tenant.name + "' already exists; see `intake tenant show " + tenant.name + "`"});
   }
   db_.prepare(
-         std::string("INSERT INTO tenants (name, org_id, profile, enabled, phone_region, mode, roles, "
-                     "auto_create_users, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ") +
+         std::string(
+             "INSERT INTO tenants (name, org_id, profile, enabled, phone_region, mode, roles, "
+             "auto_create_users, report_mail, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+             "?8, ?9, ") +
          kSqlNow + ", " + kSqlNow + ")")
       .bind(1, tenant.name)
       .bind(2, tenant.org_id)
@@ -115,6 +133,7 @@ tl::expected<Tenant, StoreError> TenantRepository::add(const Tenant& tenant) {
       .bind(6, tenant_mode_name(tenant.mode))
       .bind(7, base::join(tenant.roles, ","))
       .bind(8, std::int64_t{tenant.auto_create_users ? 1 : 0})
+      .bind(9, report_mail_name(tenant.report_mail))
       .run();
   const auto id = db_.last_insert_id();
   replace_list(db_, id, kFileNames, tenant.file_names);
@@ -171,6 +190,12 @@ tl::expected<Tenant, StoreError> TenantRepository::update(std::string_view name,
   if (changes.auto_create_users) {
     db_.prepare("UPDATE tenants SET auto_create_users = ?1 WHERE id = ?2")
         .bind(1, std::int64_t{*changes.auto_create_users ? 1 : 0})
+        .bind(2, id)
+        .run();
+  }
+  if (changes.report_mail) {
+    db_.prepare("UPDATE tenants SET report_mail = ?1 WHERE id = ?2")
+        .bind(1, report_mail_name(*changes.report_mail))
         .bind(2, id)
         .run();
   }

@@ -18,6 +18,10 @@ class Database;
 enum class TenantMode { Apply, Validate };
 std::string_view tenant_mode_name(TenantMode mode);  // "apply", "validate"
 std::optional<TenantMode> parse_tenant_mode(std::string_view name);
+// How the tenant's report addresses get reports: a message per report, one digest a day, or none.
+enum class ReportMail { Each, Daily, Off };
+std::string_view report_mail_name(ReportMail mail);  // "each", "daily", "off"
+std::optional<ReportMail> parse_report_mail(std::string_view name);
 
 struct Tenant {
   std::int64_t id = 0;
@@ -30,6 +34,7 @@ struct Tenant {
   std::vector<std::string> roles;  // the roles a file may assign (Limeade ONE); empty: any, as given
   bool auto_create_users = false;  // a membership file may create stub users (Limeade ONE)
   std::vector<std::string> report_emails;
+  ReportMail report_mail = ReportMail::Each;
   std::vector<std::string> allowed_networks;  // IPv4 CIDRs; empty: any address
   bool enabled = true;
   // What the tenant may keep in upload/ at once; empty: the server's default.
@@ -48,6 +53,7 @@ struct TenantChanges {
   std::optional<std::vector<std::string>> roles;
   std::optional<bool> auto_create_users;
   std::optional<std::vector<std::string>> report_emails;
+  std::optional<ReportMail> report_mail;
   std::optional<std::vector<std::string>> allowed_networks;
   std::optional<bool> enabled;
   // Present with no value: back to the server's default.

@@ -71,10 +71,15 @@ class ServerTestCase(IntakeTestCase):
                         lambda: f"fewer than {count} '{needle}' in the server log after {timeout}s:\n{self.log()}")
 
     def wait_final_ingests(self, tenant, count, timeout=15):
-        """Polls `intake history` until `tenant` has `count` concluded uploads; returns its history, oldest first."""
+        """Polls `intake history` until `tenant` has `count` concluded uploads whose report files and e-mails
+        are no longer pending in the outbox; returns its history, oldest first."""
+        def settled(ingest):
+            return (ingest["status"] not in ("queued", "processing") and
+                    all(d["status"] != "pending" for d in ingest["deliveries"]))
+
         def history():
             ingests = self.json_of("history", "--tenant", tenant, "--limit", "1000")
-            done = [h for h in ingests if h["status"] not in ("queued", "processing")]
+            done = [h for h in ingests if settled(h)]
             return sorted(ingests, key=lambda h: h["id"]) if len(done) >= count else None
         return self.wait_until(history, timeout, lambda: f"not {count} final ingests of {tenant} after {timeout}s: "
                                                          f"{self.json_of('history', '--tenant', tenant)}")

@@ -112,7 +112,7 @@ TEST_CASE("password hasher: every cell hashed on the pool, the plain text gone, 
 TEST_CASE(
     "pipeline: passwords are hashed into the directory and blanked in the archive, also after a crash") {
   intake::test::TempDir dir;
-  IngestSettings settings{dir.path(), 10, 25, "localhost", {}, {}};
+  IngestSettings settings{dir.path(), 10, 25, {}, {}, {}};
   auto db = intake::store::Database::open(dir.path() / "intake.db");
   intake::store::Tenant tenant;
   tenant.name = "lime";
