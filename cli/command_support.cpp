@@ -62,7 +62,7 @@ std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
   settings.database = data_dir / "intake.db";
   settings.workers = config.workers;
   delivery::RetrySchedule files, mail;
-  if (!config.backoff.empty()) files.backoff = mail.backoff = config.backoff;
+  files.backoff = mail.backoff = config.backoff;
   // A report file waits out a full disk however long it lasts; an e-mail is given up after its window.
   files.window = std::chrono::hours(24 * 365);
   mail.window = config.mail_retry_window;

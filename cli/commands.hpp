@@ -34,7 +34,8 @@ ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
 // The outbox's dispatcher under the configuration: report files and e-mails (SMTP, or the pickup
 // folder), retried on the configured schedule. The server runs it; a command that concludes an
 // ingest delivers that ingest's report file with it at once.
-std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context, delivery::DispatcherSettings settings);
+std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
+                                                      delivery::DispatcherSettings settings);
 // A command that concluded ingest `id` (a release, a discard) puts its report in reports/ at once, so
 // that the customer sees it even while the server is stopped; the server delivers the rest.
 void deliver_report_file(Context& context, const std::string& id);

@@ -27,7 +27,10 @@ struct IngestConfig {
 // The outbox's deliveries (delivery/): how they are retried, and the SMTP server report e-mails go to.
 struct DeliveryConfig {
   unsigned workers = 2;
-  std::vector<std::chrono::seconds> backoff;          // the waits between attempts; empty: the built-in ones
+  // The waits between attempts, the last repeating (delivery/retry_schedule.hpp varies each by ±20%).
+  std::vector<std::chrono::seconds> backoff{
+      std::chrono::seconds(10), std::chrono::seconds(30), std::chrono::minutes(2), std::chrono::minutes(10),
+      std::chrono::minutes(30), std::chrono::hours(1),    std::chrono::hours(3)};
   std::chrono::seconds mail_retry_window{72 * 3600};  // e-mails are given up after this
   std::string smtp_url;                               // empty: messages go to DATA_DIR/outbox/ for pickup
   bool smtp_require_tls = true;

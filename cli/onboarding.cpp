@@ -35,7 +35,8 @@ nlohmann::json onboarding_pack(const OnboardingInputs& in) {
                                  [](const ingest::FileSpec& spec) { return spec.exact_name; })},
       {"mode", store::tenant_mode_name(tenant.mode)},
       {"phone_region", tenant.phone_region},
-      {"report_emails", tenant.report_emails},
+      {"report_emails",
+       tenant.report_mail == store::ReportMail::Off ? std::vector<std::string>{} : tenant.report_emails},
       {"allowed_networks", tenant.allowed_networks},
       {"sftp_command", "sftp " + port_flag + "-i ~/.ssh/id_ed25519 " + target},
   };

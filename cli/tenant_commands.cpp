@@ -44,6 +44,7 @@ struct TenantOptions {
   std::string upload_quota_files;  // a count, or "default"
   std::string roles;               // comma-separated, or "any"
   std::string auto_create_users;   // on | off
+  std::string report_mail;         // each | off
   bool json = false;
 };
 
@@ -101,6 +102,16 @@ std::string checked_phone_region(const std::string& region) {
   const auto checked = ingest::checked_phone_region(region);
   if (!checked) throw UserError("--phone-region: " + checked.error());
   return *checked;
+}
+
+// `daily` is in the schema for the digest still to come; until then a tenant is mailed each report or
+// none.
+store::ReportMail checked_report_mail(const std::string& mail) {
+  const auto parsed = store::parse_report_mail(mail);
+  if (!parsed || *parsed == store::ReportMail::Daily)
+    throw UserError("--report-mail '" + mail +
+                    "' is not a choice; use each (a message per report) or off (reports only in reports/)");
+  return *parsed;
 }
 
 store::TenantMode checked_mode(const std::string& mode) {
@@ -188,6 +199,7 @@ void add_tenant(Context& context, const TenantOptions& options) {
   tenant.roles = checked_roles(options.roles);
   tenant.auto_create_users = checked_switch("--auto-create-users", options.auto_create_users);
   tenant.report_emails = checked_emails(options.report_emails);
+  tenant.report_mail = checked_report_mail(options.report_mail);
   tenant.allowed_networks = normalised_networks(options.allowed_networks);
 
   auto& db = context.db();
@@ -285,6 +297,8 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   add->add_option("--roles", options->roles, roles_help)->default_val("any");
   add->add_option("--auto-create-users", options->auto_create_users, stubs_help)->default_val("off");
   add->add_option("--report-email", options->report_emails, "Where reports are mailed (repeatable)");
+  const auto report_mail_help = "each: e-mail every report to the report addresses; off: don't";
+  add->add_option("--report-mail", options->report_mail, report_mail_help)->default_val("each");
   add->add_option("--allow-ip", options->allowed_networks,
                   "IPv4 address or CIDR allowed to log in (repeatable; default: any)");
   add->add_flag("--json", options->json, "Print JSON");
@@ -326,6 +340,7 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   set->add_option("--allow-ip", options->allowed_networks, "Allowed IPv4 addresses or CIDRs (repeatable)");
   set->add_flag("--clear-file-names", options->clear_file_names, "Use the profile's file names again");
   set->add_flag("--clear-report-emails", options->clear_report_emails, "Remove every report address");
+  set->add_option("--report-mail", options->report_mail, report_mail_help);
   set->add_flag("--clear-allow-ip", options->clear_allowed_networks, "Allow any IPv4 address again");
   set->add_option("--upload-quota", options->upload_quota,
                   "Most bytes the tenant may keep in upload/ at once (e.g. 5G), or \"default\"");
@@ -339,6 +354,7 @@ void add_tenant_commands(CLI::App& app, Context& context) {
       changes.upload_quota_files = quota_value(options->upload_quota_files, false);
     if (set->count("--phone-region")) changes.phone_region = checked_phone_region(options->phone_region);
     if (set->count("--mode")) changes.mode = checked_mode(options->mode);
+    if (set->count("--report-mail")) changes.report_mail = checked_report_mail(options->report_mail);
     if (set->count("--roles")) changes.roles = checked_roles(options->roles);
     if (set->count("--auto-create-users"))
       changes.auto_create_users = checked_switch("--auto-create-users", options->auto_create_users);

@@ -108,6 +108,7 @@ nlohmann::json tenant_json(const store::Tenant& tenant) {
           {"roles", tenant.roles},
           {"auto_create_users", tenant.auto_create_users},
           {"report_emails", tenant.report_emails},
+          {"report_mail", store::report_mail_name(tenant.report_mail)},
           {"allowed_networks", tenant.allowed_networks},
           {"enabled", tenant.enabled},
           {"upload_quota_bytes", tenant.upload_quota_bytes ? nlohmann::json(*tenant.upload_quota_bytes)

@@ -73,14 +73,23 @@ struct CurlDeleter {
   void operator()(curl_mime* mime) const { curl_mime_free(mime); }
 };
 
-// The server's last reply line ("550 5.1.1 No such user"), for the outcome; what the client sends (its
-// AUTH line among it) is never kept.
-int keep_server_replies(CURL*, curl_infotype type, char* data, std::size_t size, void* last_reply) {
+// The server's reply lines, for the outcome; what the client sends (its AUTH line among it) is never
+// kept.
+int keep_server_replies(CURL*, curl_infotype type, char* data, std::size_t size, void* replies) {
   if (type != CURLINFO_HEADER_IN) return 0;
   std::string line(data, size);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  if (!line.empty()) *static_cast<std::string*>(last_reply) = line;
+  if (!line.empty()) static_cast<std::vector<std::string>*>(replies)->push_back(std::move(line));
   return 0;
+}
+
+// The reply that settled the attempt: the last refusal (4xx, 5xx) when it failed, else the answer to
+// the message ("250 2.0.0 queued as …"), not the goodbye after it.
+std::string deciding_reply(const std::vector<std::string>& replies, bool failed) {
+  for (auto it = replies.rbegin(); it != replies.rend(); ++it) {
+    if (failed ? (it->starts_with('4') || it->starts_with('5')) : !it->starts_with("221")) return *it;
+  }
+  return "";
 }
 
 AttemptResult write_to_pickup(const MailSettings& settings, const MailMessage& message) {
@@ -147,9 +156,9 @@ AttemptResult send_smtp(const MailSettings& settings, const MailMessage& message
   }
   curl_easy_setopt(c, CURLOPT_MIMEPOST, mime.get());
 
-  std::string last_reply;
+  std::vector<std::string> replies;
   curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, keep_server_replies);
-  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &last_reply);
+  curl_easy_setopt(c, CURLOPT_DEBUGDATA, &replies);
   curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
   char error[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
@@ -157,6 +166,7 @@ AttemptResult send_smtp(const MailSettings& settings, const MailMessage& message
   const CURLcode result = curl_easy_perform(c);
   long code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  const auto last_reply = deciding_reply(replies, result != CURLE_OK);
   if (result == CURLE_OK) return {Verdict::Delivered, last_reply.empty() ? "sent" : last_reply, {}};
   std::string outcome = error[0] ? error : curl_easy_strerror(result);
   if (result == CURLE_USE_SSL_FAILED)

@@ -105,6 +105,11 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.algorithms.ciphers == defaults.server.algorithms.ciphers);
   CHECK(server.algorithms.macs == defaults.server.algorithms.macs);
   CHECK(server.log_format == defaults.server.log_format);
+  CHECK(example->delivery.workers == defaults.delivery.workers);
+  CHECK(example->delivery.backoff == defaults.delivery.backoff);
+  CHECK(example->delivery.mail_retry_window == defaults.delivery.mail_retry_window);
+  CHECK(example->delivery.smtp_require_tls == defaults.delivery.smtp_require_tls);
+  CHECK(example->delivery.smtp_timeout == defaults.delivery.smtp_timeout);
   CHECK(server.log_level == defaults.server.log_level);
   CHECK(server.sftp.durable_close == defaults.server.sftp.durable_close);
   CHECK(server.sftp.ghost_ttl == defaults.server.sftp.ghost_ttl);
