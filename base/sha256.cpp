@@ -1,6 +1,7 @@
 #include "base/sha256.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <unistd.h>
 
 #include <array>
@@ -31,6 +32,16 @@ std::string Sha256::finish_hex() {
   EVP_DigestFinal_ex(context_->md.get(), digest.data(), &length);
   EVP_DigestInit_ex(context_->md.get(), EVP_sha256(), nullptr);
   return hex_encode(std::span<const std::uint8_t>(digest.data(), length));
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  std::string out(32, '\0');
+  unsigned int length = 0;
+  ::HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+         reinterpret_cast<unsigned char*>(out.data()), &length);
+  out.resize(length);
+  return out;
 }
 
 std::string sha256_hex(std::string_view bytes) {

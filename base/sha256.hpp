@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 of a byte stream (OpenSSL underneath), fed piece by piece, as lower-case hex.
+// SHA-256 of a byte stream (OpenSSL underneath), fed piece by piece, as lower-case hex; HMAC-SHA256.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +24,9 @@ class Sha256 {
   struct Context;
   std::unique_ptr<Context> context_;
 };
+
+// HMAC-SHA256 of `message` under `key`: the 32 raw bytes (webhook signatures).
+std::string hmac_sha256(std::string_view key, std::string_view message);
 
 // The SHA-256 of `bytes` as 64 hex characters.
 std::string sha256_hex(std::string_view bytes);

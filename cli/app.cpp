@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
   add_serve_command(app, context);
   add_support_commands(app, context);
   add_outbox_commands(app, context);
+  add_hook_commands(app, context);
   add_profile_commands(app, context);
 
   try {

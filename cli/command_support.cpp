@@ -5,6 +5,7 @@
 #include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
+#include "delivery/hooks.hpp"
 #include "delivery/mail.hpp"
 #include "delivery/report_file.hpp"
 #include "ingest/password_hasher.hpp"
@@ -55,6 +56,10 @@ ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
   return settings;
 }
 
+tl::expected<base::Sealer, std::string> secrets_sealer(Context& context) {
+  return base::Sealer::open_or_create(context.data_dir() / "secrets.key");
+}
+
 std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
                                                       delivery::DispatcherSettings settings) {
   const auto& config = context.config().delivery;
@@ -66,7 +71,12 @@ std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
   // A report file waits out a full disk however long it lasts; an e-mail is given up after its window.
   files.window = std::chrono::hours(24 * 365);
   mail.window = config.mail_retry_window;
-  settings.schedules = {{store::DeliveryKind::ReportFile, files}, {store::DeliveryKind::Email, mail}};
+  delivery::RetrySchedule hooks = mail;
+  hooks.window = config.hook_retry_window;
+  settings.schedules = {{store::DeliveryKind::ReportFile, files},
+                        {store::DeliveryKind::Email, mail},
+                        {store::DeliveryKind::Webhook, hooks},
+                        {store::DeliveryKind::Command, hooks}};
   delivery::MailSettings mail_settings;
   mail_settings.smtp_url = config.smtp_url;
   mail_settings.require_tls = config.smtp_require_tls;
@@ -87,6 +97,19 @@ std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
              mail_settings,
              delivery::report_message(mail_settings, job, data_dir, std::chrono::system_clock::now()));
        }}};
+  delivery::HookSettings hook_settings;
+  hook_settings.ca_file = config.webhook_ca_file;
+  hook_settings.webhook_timeout = config.webhook_timeout;
+  hook_settings.command_timeout = config.command_hook_timeout;
+  deliverers[store::DeliveryKind::Command] = [hook_settings](const delivery::DeliveryJob& job) {
+    return delivery::run_command_hook(hook_settings, job);
+  };
+  // Webhooks need the key that opens their secrets; without it they wait (and the outbox says why).
+  if (auto sealer = secrets_sealer(context)) {
+    deliverers[store::DeliveryKind::Webhook] =
+        [hook_settings, sealer = std::make_shared<base::Sealer>(std::move(*sealer))](
+            const delivery::DeliveryJob& job) { return delivery::send_webhook(hook_settings, *sealer, job); };
+  }
   return std::make_unique<delivery::Dispatcher>(std::move(settings), std::move(deliverers));
 }
 

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/sealed_secret.hpp"
 #include "cli/context.hpp"
 #include "delivery/dispatcher.hpp"
 #include "ingest/pipeline.hpp"
@@ -17,6 +18,7 @@ void add_serve_command(CLI::App& app, Context& context);
 void add_profile_commands(CLI::App& app, Context& context);  // profile list | show
 void add_support_commands(CLI::App& app, Context& context);  // history, report, users, groups, ingest
 void add_outbox_commands(CLI::App& app, Context& context);   // outbox [--failed], outbox retry ID
+void add_hook_commands(CLI::App& app, Context& context);     // hooks add|list|remove|deliveries|replay
 // users add|set|remove and groups add|remove, under the support commands' users and groups.
 void add_directory_commands(CLI::App* users, CLI::App* groups, Context& context);
 
@@ -36,6 +38,8 @@ ingest::IngestSettings ingest_settings(Context& context, unsigned hash_threads,
 // ingest delivers that ingest's report file with it at once.
 std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
                                                       delivery::DispatcherSettings settings);
+// The key that seals secrets kept in the database (webhook secrets), made on first use.
+tl::expected<base::Sealer, std::string> secrets_sealer(Context& context);
 // A command that concluded ingest `id` (a release, a discard) puts its report in reports/ at once, so
 // that the customer sees it even while the server is stopped; the server delivers the rest.
 void deliver_report_file(Context& context, const std::string& id);

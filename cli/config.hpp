@@ -38,6 +38,13 @@ struct DeliveryConfig {
   std::string mail_from;           // empty: "Intake <intake@PUBLIC_HOST>"
   std::string mail_envelope_from;  // empty: mail_from's address
   std::chrono::seconds smtp_timeout{60};
+  // Ingest hooks: retried for this long (about three days, as Standard Webhooks senders do), a
+  // webhook's receiver given this long per attempt (its certificate checked against the system's CAs
+  // or this file), a command hook killed after this long.
+  std::chrono::seconds hook_retry_window{72 * 3600};
+  std::chrono::seconds webhook_timeout{15};
+  std::string webhook_ca_file;
+  std::chrono::seconds command_hook_timeout{60};
 };
 
 struct Config {

@@ -69,7 +69,7 @@ void history(Context& context, const SupportOptions& o) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& record : records) {
       out.push_back(ingest_json(record));
-      out.back()["deliveries"] = deliveries_json(outbox.list({{}, record.id, {}, 100}));
+      out.back()["deliveries"] = deliveries_json(outbox.of_ingest(record.id));
     }
     print_json(out);
     return;
@@ -100,7 +100,7 @@ store::IngestRecord require_ingest(Context& context, const std::string& id) {
 
 void report(Context& context, const SupportOptions& o) {
   const auto record = require_ingest(context, o.id);
-  const auto deliveries = store::OutboxRepository(context.db()).list({{}, record.id, {}, 100});
+  const auto deliveries = store::OutboxRepository(context.db()).of_ingest(record.id);
   if (!record.report && !store::is_final(record.status)) {
     if (o.json) {
       print_json(ingest_json(record));

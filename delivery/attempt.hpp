@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "store/hooks.hpp"
 #include "store/ingests.hpp"
 #include "store/outbox.hpp"
 
@@ -21,6 +22,7 @@ struct AttemptResult {
   Verdict verdict = Verdict::Retry;
   std::string outcome;  // what the receiver said, for `intake outbox` and the history: "250 OK", "HTTP 500"
   std::optional<std::chrono::seconds> retry_after;  // the receiver asked to wait at least this long
+  bool disable_hook = false;                        // the receiver said the endpoint is gone for good (410)
 };
 
 // What a deliverer is handed: the outbox row, the ingest it is about, and that ingest's report as it
@@ -29,6 +31,7 @@ struct DeliveryJob {
   store::Delivery delivery;
   store::IngestRecord ingest;
   nlohmann::json report;
+  std::optional<store::Hook> hook;  // a webhook's or command hook's delivery
 };
 
 using Deliverer = std::function<AttemptResult(const DeliveryJob& job)>;

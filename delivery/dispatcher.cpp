@@ -81,6 +81,7 @@ bool Dispatcher::attempt_one(store::Database& db, std::optional<store::DeliveryK
   const auto deliverer = deliverers_.find(claimed->kind);
   const auto ingest =
       claimed->ingest_id ? store::IngestRepository(db).find(*claimed->ingest_id) : std::nullopt;
+  const auto hook = claimed->hook_id ? store::HookRepository(db).find(*claimed->hook_id) : std::nullopt;
   if (deliverer == deliverers_.end()) {
     result = {Verdict::Retry,
               "this server delivers no " + std::string(store::delivery_kind_name(claimed->kind)) +
@@ -88,9 +89,12 @@ bool Dispatcher::attempt_one(store::Database& db, std::optional<store::DeliveryK
               {}};
   } else if (!ingest) {
     result = {Verdict::GiveUp, "its upload is no longer in the journal", {}};
+  } else if (hook && (hook->removed_at || hook->disabled_at)) {
+    result = {
+        Verdict::GiveUp, std::string("its hook was ") + (hook->removed_at ? "removed" : "disabled"), {}};
   } else {
     try {
-      result = deliverer->second({*claimed, *ingest, ingest::current_report(*ingest)});
+      result = deliverer->second({*claimed, *ingest, ingest::current_report(*ingest), hook});
     } catch (const std::exception& error) {
       result = {Verdict::Retry, error.what(), {}};
     }
@@ -105,6 +109,8 @@ bool Dispatcher::attempt_one(store::Database& db, std::optional<store::DeliveryK
       break;
     case Verdict::GiveUp:
       outbox.record_failed(claimed->id, at, result.outcome);
+      if (result.disable_hook && claimed->hook_id)
+        store::HookRepository(db).disable(*claimed->hook_id, result.outcome);
       status = store::DeliveryStatus::Failed;
       break;
     case Verdict::Retry: {

@@ -5,13 +5,13 @@
 #include <ctime>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 
 #include "base/base64.hpp"
 #include "base/durable_file.hpp"
 #include "base/secret.hpp"
 #include "base/text.hpp"
+#include "delivery/curl_setup.hpp"
 #include "ingest/report.hpp"
 #include "ingest/results.hpp"
 
@@ -61,18 +61,6 @@ tl::expected<std::string, std::string> read_whole(const fs::path& path) {
   return out.str();
 }
 
-// libcurl's global state is set up once, before any thread uses it.
-void curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-  void operator()(curl_mime* mime) const { curl_mime_free(mime); }
-};
-
 // The server's reply lines, for the outcome; what the client sends (its AUTH line among it) is never
 // kept.
 int keep_server_replies(CURL*, curl_infotype type, char* data, std::size_t size, void* replies) {
@@ -106,17 +94,12 @@ AttemptResult write_to_pickup(const MailSettings& settings, const MailMessage& m
 }
 
 AttemptResult send_smtp(const MailSettings& settings, const MailMessage& message) {
-  curl_once();
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  auto curl = new_curl(settings.timeout, settings.ca_file);
   if (!curl) return {Verdict::Retry, "cannot start libcurl", {}};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, settings.smtp_url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(settings.timeout.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   curl_easy_setopt(c, CURLOPT_USE_SSL, settings.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
-  if (!settings.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings.ca_file.c_str());
   base::SecretString password;
   if (!settings.username.empty()) {
     auto read = read_whole(settings.password_file);
@@ -131,13 +114,11 @@ AttemptResult send_smtp(const MailSettings& settings, const MailMessage& message
   }
   const std::string envelope = "<" + address_of(message.envelope_from) + ">";
   curl_easy_setopt(c, CURLOPT_MAIL_FROM, envelope.c_str());
-  std::unique_ptr<curl_slist, CurlDeleter> recipients;
-  for (const auto& to : message.to)
-    recipients.reset(curl_slist_append(recipients.release(), ("<" + address_of(to) + ">").c_str()));
+  CurlList recipients;
+  for (const auto& to : message.to) recipients.append("<" + address_of(to) + ">");
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, recipients.get());
-  std::unique_ptr<curl_slist, CurlDeleter> headers;
-  for (const auto& line : header_lines(message))
-    headers.reset(curl_slist_append(headers.release(), line.c_str()));
+  CurlList headers;
+  for (const auto& line : header_lines(message)) headers.append(line);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
 
   std::unique_ptr<curl_mime, CurlDeleter> mime(curl_mime_init(c));

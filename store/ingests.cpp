@@ -161,7 +161,17 @@ tl::expected<void, std::string> IngestRepository::change_status(const std::strin
   AuditLog(db_).record(std::string(actor), std::string(action), record->tenant,
                        details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   // Its report and notices, queued in this same transaction: committed with the status, or not at all.
-  if (is_final(to) || to == IngestStatus::Held) OutboxRepository(db_).enqueue_for(id, record->tenant_id, to);
+  if (is_final(to) || to == IngestStatus::Held) {
+    // The report as it stands at this event, for the hooks: stable across their retries, whatever
+    // happens to the ingest later (a held file released).
+    auto report =
+        nlohmann::json::parse(change.report.value_or(record->report.value_or("{}")), nullptr, false);
+    if (!report.is_object()) report = nlohmann::json::object();
+    report["status"] = ingest_status_name(to);
+    report["message"] = change.message;
+    OutboxRepository(db_).enqueue_for(id, record->tenant_id, to,
+                                      report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   return {};
 }
 

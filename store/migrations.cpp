@@ -395,11 +395,26 @@ ALTER TABLE ingests ADD COLUMN archive_redacted_at TEXT;
 )sql";
 
 // v11: the transactional outbox. Every side effect of an ingest's conclusion (its report file, each
-// e-mail, later each webhook and command hook) is a row written in the conclusion's transaction and
-// delivered afterwards, with its attempts and outcome; per tenant, how its report is e-mailed.
+// e-mail, each webhook and command hook) is a row written in the conclusion's transaction and
+// delivered afterwards, with its attempts and outcome; per tenant, how its report is e-mailed and the
+// sequence number of its events; the hooks.
 constexpr std::string_view kV11 = R"sql(
 ALTER TABLE tenants ADD COLUMN report_mail TEXT NOT NULL DEFAULT 'each'
   CHECK (report_mail IN ('each', 'daily', 'off'));
+ALTER TABLE tenants ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE hooks (
+  id               INTEGER PRIMARY KEY,
+  tenant_id        INTEGER REFERENCES tenants(id) ON DELETE CASCADE,  -- NULL: every tenant's events
+  kind             TEXT NOT NULL CHECK (kind IN ('webhook', 'command')),
+  target           TEXT NOT NULL,                 -- the URL, or the program's absolute path
+  events           TEXT NOT NULL,                 -- comma-separated: ingest.concluded, ingest.held
+  secret           TEXT,                          -- a webhook's signing secret, sealed (base/sealed_secret.hpp)
+  created_at       TEXT NOT NULL,
+  created_by       TEXT NOT NULL,
+  disabled_at      TEXT,                          -- its receiver answered 410 Gone
+  disabled_reason  TEXT,
+  removed_at       TEXT
+);
 CREATE TABLE deliveries (
   id               INTEGER PRIMARY KEY,
   ingest_id        TEXT REFERENCES ingests(id),   -- NULL: not about one ingest (a daily digest)
@@ -407,6 +422,10 @@ CREATE TABLE deliveries (
   kind             TEXT NOT NULL CHECK (kind IN ('report_file', 'email', 'webhook', 'command')),
   ingest_status    TEXT NOT NULL DEFAULT '',      -- the status it tells of (held, applied, …)
   target           TEXT NOT NULL DEFAULT '',      -- the addresses, URL or command, as queued
+  hook_id          INTEGER REFERENCES hooks(id),
+  event            TEXT NOT NULL DEFAULT '',      -- ingest.concluded, ingest.held
+  sequence         INTEGER,                       -- the tenant's event number (hooks)
+  payload          TEXT,                          -- the report as it was at the event (hooks)
   status           TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
   attempts         INTEGER NOT NULL DEFAULT 0,
   created_at       TEXT NOT NULL,
@@ -419,6 +438,7 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
 CREATE INDEX deliveries_by_ingest ON deliveries(ingest_id);
+CREATE INDEX deliveries_by_hook ON deliveries(hook_id);
 )sql";
 
 constexpr std::array<std::string_view, 11> kMigrations{kV1, kV2, kV3, kV4,  kV5, kV6,

@@ -2,6 +2,7 @@
 
 #include "base/text.hpp"
 #include "store/errors.hpp"
+#include "store/hooks.hpp"
 #include "store/sqlite.hpp"
 #include "store/tenants.hpp"
 
@@ -11,7 +12,7 @@ namespace {
 const std::string kSelect =
     "SELECT d.id, d.ingest_id, d.tenant_id, t.name, d.kind, d.ingest_status, d.target, d.status, d.attempts, "
     "d.created_at, d.next_attempt_at, d.last_attempt_at, d.delivered_at, d.outcome, "
-    "COALESCE(d.retried_at, d.created_at) "
+    "COALESCE(d.retried_at, d.created_at), d.hook_id, d.event, d.sequence, d.payload "
     "FROM deliveries d JOIN tenants t ON t.id = d.tenant_id ";
 
 Delivery row_to_delivery(const Statement& row) {
@@ -31,21 +32,48 @@ Delivery row_to_delivery(const Statement& row) {
   d.delivered_at = row.optional_text(12);
   d.outcome = row.text(13);
   d.retrying_since = row.text(14);
+  if (!row.is_null(15)) d.hook_id = row.integer(15);
+  d.event = row.text(16);
+  if (!row.is_null(17)) d.sequence = row.integer(17);
+  d.payload = row.optional_text(18);
   return d;
 }
 
-void insert(Database& db, const std::string& ingest_id, std::int64_t tenant_id, DeliveryKind kind,
-            IngestStatus status, const std::string& target) {
-  db.prepare(std::string("INSERT INTO deliveries (ingest_id, tenant_id, kind, ingest_status, target, status, "
-                         "created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ") +
-             kSqlNow + ", " + kSqlNow + ")")
-      .bind(1, ingest_id)
+struct NewDelivery {
+  DeliveryKind kind;
+  std::string target;
+  std::optional<std::int64_t> hook_id;
+  std::string event;
+  std::optional<std::int64_t> sequence;
+  std::optional<std::string> payload;
+};
+
+void insert(Database& db, const std::string& ingest_id, std::int64_t tenant_id, IngestStatus status,
+            const NewDelivery& d) {
+  auto statement = db.prepare(
+      std::string("INSERT INTO deliveries (ingest_id, tenant_id, kind, ingest_status, target, status, "
+                  "hook_id, event, sequence, payload, created_at, next_attempt_at) VALUES (?1, ?2, ?3, "
+                  "?4, ?5, ?6, ?7, ?8, ?9, ?10, ") +
+      kSqlNow + ", " + kSqlNow + ")");
+  statement.bind(1, ingest_id)
       .bind(2, tenant_id)
-      .bind(3, delivery_kind_name(kind))
+      .bind(3, delivery_kind_name(d.kind))
       .bind(4, ingest_status_name(status))
-      .bind(5, target)
+      .bind(5, d.target)
       .bind(6, delivery_status_name(DeliveryStatus::Pending))
-      .run();
+      .bind(8, d.event)
+      .bind_optional(10, d.payload);
+  if (d.hook_id) {
+    statement.bind(7, *d.hook_id);
+  } else {
+    statement.bind_null(7);
+  }
+  if (d.sequence) {
+    statement.bind(9, *d.sequence);
+  } else {
+    statement.bind_null(9);
+  }
+  statement.run();
 }
 
 }  // namespace
@@ -81,17 +109,32 @@ std::optional<DeliveryStatus> parse_delivery_status(std::string_view name) {
   return std::nullopt;
 }
 
-void OutboxRepository::enqueue_for(const std::string& ingest_id, std::int64_t tenant_id,
-                                   IngestStatus status) {
-  insert(db_, ingest_id, tenant_id, DeliveryKind::ReportFile, status, "reports/");
+void OutboxRepository::enqueue_for(const std::string& ingest_id, std::int64_t tenant_id, IngestStatus status,
+                                   const std::string& report) {
+  insert(db_, ingest_id, tenant_id, status, {DeliveryKind::ReportFile, "reports/", {}, {}, {}, {}});
   auto tenant = db_.prepare("SELECT report_mail FROM tenants WHERE id = ?1");
   tenant.bind(1, tenant_id);
-  if (!tenant.step() || parse_report_mail(tenant.text(0)) != ReportMail::Each) return;
-  auto addresses = db_.prepare("SELECT email FROM tenant_report_emails WHERE tenant_id = ?1 ORDER BY rowid");
-  addresses.bind(1, tenant_id);
-  std::vector<std::string> to;
-  while (addresses.step()) to.push_back(addresses.text(0));
-  if (!to.empty()) insert(db_, ingest_id, tenant_id, DeliveryKind::Email, status, base::join(to, ", "));
+  if (tenant.step() && parse_report_mail(tenant.text(0)) == ReportMail::Each) {
+    auto addresses =
+        db_.prepare("SELECT email FROM tenant_report_emails WHERE tenant_id = ?1 ORDER BY rowid");
+    addresses.bind(1, tenant_id);
+    std::vector<std::string> to;
+    while (addresses.step()) to.push_back(addresses.text(0));
+    if (!to.empty())
+      insert(db_, ingest_id, tenant_id, status, {DeliveryKind::Email, base::join(to, ", "), {}, {}, {}, {}});
+  }
+  // Every event of the tenant is numbered, hooks or not, so that a receiver can tell a gap.
+  const std::string event = status == IngestStatus::Held ? "ingest.held" : "ingest.concluded";
+  auto numbered =
+      db_.prepare("UPDATE tenants SET event_seq = event_seq + 1 WHERE id = ?1 RETURNING event_seq");
+  numbered.bind(1, tenant_id);
+  const std::int64_t sequence = numbered.step() ? numbered.integer(0) : 0;
+  numbered.reset();
+  for (const auto& hook : HookRepository(db_).subscribed(tenant_id, event)) {
+    insert(db_, ingest_id, tenant_id, status,
+           {hook.kind == HookKind::Command ? DeliveryKind::Command : DeliveryKind::Webhook, hook.target,
+            hook.id, event, sequence, report});
+  }
 }
 
 std::optional<Delivery> OutboxRepository::claim_due(std::string_view now, std::string_view stale_claim,
@@ -173,24 +216,42 @@ std::optional<Delivery> OutboxRepository::find(std::int64_t id) {
 }
 
 std::vector<Delivery> OutboxRepository::list(const DeliveryFilter& filter) {
-  auto select = db_.prepare(kSelect +
-                            "WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR d.ingest_id = ?2) AND "
-                            "(?3 IS NULL OR t.name = ?3) ORDER BY d.id DESC LIMIT ?4");
+  auto select =
+      db_.prepare(kSelect +
+                  "WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR d.ingest_id = ?2) AND "
+                  "(?3 IS NULL OR t.name = ?3) AND (?5 IS NULL OR d.hook_id = ?5) ORDER BY d.id DESC "
+                  "LIMIT ?4");
   if (filter.status) {
     select.bind(1, delivery_status_name(*filter.status));
   } else {
     select.bind_null(1);
   }
   select.bind_optional(2, filter.ingest_id).bind_optional(3, filter.tenant).bind(4, filter.limit);
+  if (filter.hook_id) {
+    select.bind(5, *filter.hook_id);
+  } else {
+    select.bind_null(5);
+  }
   std::vector<Delivery> out;
   while (select.step()) out.push_back(row_to_delivery(select));
   return out;
 }
 
-tl::expected<Delivery, std::string> OutboxRepository::retry(std::int64_t id, std::string_view now) {
+std::vector<Delivery> OutboxRepository::of_ingest(const std::string& ingest_id) {
+  DeliveryFilter filter;
+  filter.ingest_id = ingest_id;
+  filter.limit = 1000;
+  return list(filter);
+}
+
+tl::expected<Delivery, std::string> OutboxRepository::retry(std::int64_t id, std::string_view now,
+                                                            Again again) {
   const auto found = find(id);
   if (!found) return tl::unexpected("no delivery " + std::to_string(id) + "; `intake outbox` lists them");
-  if (found->status == DeliveryStatus::Delivered)
+  if (again == Again::Replay && !found->hook_id)
+    return tl::unexpected("delivery " + std::to_string(id) +
+                          " is not a hook's; `intake outbox retry` retries it");
+  if (again == Again::Retry && found->status == DeliveryStatus::Delivered)
     return tl::unexpected("delivery " + std::to_string(id) + " was delivered at " +
                           found->delivered_at.value_or("?") + "; there is nothing to retry");
   db_.prepare(

@@ -39,6 +39,10 @@ struct Delivery {
   DeliveryKind kind = DeliveryKind::ReportFile;
   std::optional<IngestStatus> ingest_status;  // the status it tells of
   std::string target;
+  std::optional<std::int64_t> hook_id;
+  std::string event;                     // hooks: ingest.concluded, ingest.held
+  std::optional<std::int64_t> sequence;  // hooks: the tenant's event number
+  std::optional<std::string> payload;    // hooks: the report (JSON) as it was at the event
   DeliveryStatus status = DeliveryStatus::Pending;
   std::int64_t attempts = 0;
   std::string created_at, next_attempt_at;
@@ -51,6 +55,7 @@ struct DeliveryFilter {
   std::optional<DeliveryStatus> status;
   std::optional<std::string> ingest_id, tenant;
   std::int64_t limit = 100;
+  std::optional<std::int64_t> hook_id;
 };
 
 class OutboxRepository {
@@ -58,9 +63,12 @@ class OutboxRepository {
   explicit OutboxRepository(Database& db) : db_(db) {}
 
   // What an ingest reaching `status` (final, or held) must cause, queued inside the caller's
-  // transaction: its report file, and the report e-mail when the tenant has addresses and mails each
-  // report. Called by the journal's status change, so no conclusion can skip it.
-  void enqueue_for(const std::string& ingest_id, std::int64_t tenant_id, IngestStatus status);
+  // transaction: its report file; the report e-mail when the tenant has addresses and mails each
+  // report; one delivery per hook subscribed to the event, numbered with the tenant's next event
+  // number and carrying `report` (the report JSON as it stands now). Called by the journal's status
+  // change, so no conclusion can skip it.
+  void enqueue_for(const std::string& ingest_id, std::int64_t tenant_id, IngestStatus status,
+                   const std::string& report);
 
   // Claims the oldest due delivery (pending, next_attempt_at <= now, not claimed since `stale_claim`)
   // for one attempt; `kind` narrows it (a CLI command delivers report files itself), `ingest_id` too.
@@ -78,9 +86,13 @@ class OutboxRepository {
   std::optional<std::string> next_due();
 
   std::optional<Delivery> find(std::int64_t id);
-  std::vector<Delivery> list(const DeliveryFilter& filter);  // newest first
-  // A failed (or pending) delivery is attempted again at once, with a fresh retry window.
-  tl::expected<Delivery, std::string> retry(std::int64_t id, std::string_view now);
+  std::vector<Delivery> list(const DeliveryFilter& filter);       // newest first
+  std::vector<Delivery> of_ingest(const std::string& ingest_id);  // newest first
+  // A failed (or pending) delivery is attempted again at once, with a fresh retry window. `Replay`
+  // also sends a delivered one again (a hook's receiver lost it), with the same id.
+  enum class Again { Retry, Replay };
+  tl::expected<Delivery, std::string> retry(std::int64_t id, std::string_view now,
+                                            Again again = Again::Retry);
 
  private:
   Database& db_;

@@ -5,13 +5,16 @@
 #include <fstream>
 
 #include "base/base64.hpp"
+#include "base/sealed_secret.hpp"
 #include "base/sha256.hpp"
 #include "delivery/dispatcher.hpp"
+#include "delivery/hooks.hpp"
 #include "delivery/mail.hpp"
 #include "delivery/report_file.hpp"
 #include "delivery/retry_schedule.hpp"
 #include "ingest/pipeline.hpp"
 #include "ingest/report.hpp"
+#include "store/hooks.hpp"
 #include "store/migrations.hpp"
 #include "store/outbox.hpp"
 #include "store/sqlite.hpp"
@@ -69,7 +72,7 @@ struct Concluded {
   intake::store::Database db() const { return intake::store::Database::open(dir.path() / "intake.db"); }
   std::vector<intake::store::Delivery> deliveries() const {
     auto database = db();
-    return intake::store::OutboxRepository(database).list({{}, id, {}, 100});
+    return intake::store::OutboxRepository(database).of_ingest(id);
   }
   std::filesystem::path reports() const { return dir.path() / "tenants" / "acme-corp" / "reports"; }
 };
@@ -255,7 +258,7 @@ TEST_CASE("mail: the report message has stable ids, encoded headers and its resu
   settings.from = "Intake <intake@sftp.example.com>";
   settings.message_id_domain = "sftp.example.com";
   const auto record = *intake::store::IngestRepository(db).find(concluded.id);
-  const intake::delivery::DeliveryJob job{email, record, intake::ingest::current_report(record)};
+  const intake::delivery::DeliveryJob job{email, record, intake::ingest::current_report(record), {}};
   const auto message = intake::delivery::report_message(settings, job, concluded.dir.path(), kNoon);
   CHECK(message.to == std::vector<std::string>{"it@acme.example", "hr@acme.example"});
   CHECK(message.envelope_from == settings.from);
@@ -286,4 +289,128 @@ TEST_CASE("mail: the report message has stable ids, encoded headers and its resu
   CHECK(intake::delivery::render_message(renamed)->find(
             "Subject: =?UTF-8?B?" + intake::base::base64_encode("[Intake] änderungen.csv") + "?=\r\n") !=
         std::string::npos);
+}
+
+TEST_CASE("webhooks: Standard Webhooks signatures, new secrets, and the event body") {
+  // The specification's own example (standard-webhooks, "Signature scheme").
+  CHECK(intake::delivery::sign_webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                       "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})")
+            .value() == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+  CHECK(!intake::delivery::sign_webhook("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "id", 1, "{}"));
+  const auto secret = intake::delivery::new_webhook_secret();
+  CHECK(secret.starts_with("whsec_"));
+  CHECK(intake::base::base64_decode(secret.substr(6))->size() == 24);
+  CHECK(intake::delivery::new_webhook_secret() != secret);
+}
+
+TEST_CASE("sealed secrets: opened only with their data dir's key, which is private") {
+  intake::test::TempDir dir;
+  const auto sealer = intake::base::Sealer::open_or_create(dir.path() / "secrets.key").value();
+  const auto owner_only = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  CHECK((std::filesystem::status(dir.path() / "secrets.key").permissions() & std::filesystem::perms::all) ==
+        owner_only);
+  const auto sealed = sealer.seal("whsec_abc");
+  CHECK(sealed.find("abc") == std::string::npos);
+  CHECK(sealer.open(sealed)->view() == "whsec_abc");
+  CHECK(sealer.seal("whsec_abc") != sealed);  // a fresh nonce each time
+  // The same file opens it again (a restart); another data dir's key does not.
+  CHECK(intake::base::Sealer::open_or_create(dir.path() / "secrets.key")->open(sealed)->view() ==
+        "whsec_abc");
+  intake::test::TempDir other;
+  CHECK(intake::base::Sealer::open_or_create(other.path() / "secrets.key")
+            ->open(sealed)
+            .error()
+            .find("does not open") != std::string::npos);
+  CHECK(!sealer.open("whsec_abc"));
+}
+
+TEST_CASE("hooks: each subscribed hook gets the event, numbered per tenant, with the report of that moment") {
+  const Concluded first;  // event 1 of acme-corp, before any hook
+  auto db = first.db();
+  intake::store::HookRepository hooks(db);
+  intake::store::Hook all_tenants;
+  all_tenants.target = "https://hooks.example/all";
+  all_tenants.events = {"ingest.concluded", "ingest.held"};
+  all_tenants.sealed_secret = "sealed:v1:x";
+  all_tenants.created_by = "test";
+  hooks.add(all_tenants);
+  intake::store::Hook held_only = all_tenants;
+  held_only.target = "https://hooks.example/held";
+  held_only.events = {"ingest.held"};
+  held_only.tenant_id = 1;
+  hooks.add(held_only);
+  intake::store::Hook command = all_tenants;
+  command.kind = intake::store::HookKind::Command;
+  command.target = "/usr/local/bin/on-ingest";
+  command.sealed_secret.reset();
+  hooks.add(command);
+
+  intake::store::Transaction transaction(db);
+  intake::store::OutboxRepository(db).enqueue_for(first.id, 1, intake::store::IngestStatus::Failed,
+                                                  R"({"status":"failed","counts":{}})");
+  transaction.commit();
+  auto queued = first.deliveries();
+  std::erase_if(queued, [](const auto& d) { return !d.hook_id; });
+  REQUIRE(queued.size() == 2);
+  CHECK(queued[0].kind == DeliveryKind::Command);
+  CHECK(queued[1].kind == DeliveryKind::Webhook);
+  CHECK(queued[1].target == "https://hooks.example/all");
+  for (const auto& delivery : queued) {
+    CHECK(delivery.event == "ingest.concluded");
+    CHECK(delivery.sequence == 2);
+    CHECK(delivery.payload == R"({"status":"failed","counts":{}})");
+  }
+  const auto record = *intake::store::IngestRepository(db).find(first.id);
+  const intake::delivery::DeliveryJob job{queued[1], record, intake::ingest::current_report(record), {}};
+  const auto body = nlohmann::json::parse(intake::delivery::hook_event_body(job));
+  CHECK(body["type"] == "ingest.concluded");
+  CHECK(body["data"]["sequence"] == 2);
+  CHECK(body["data"]["tenant"] == "acme-corp");
+  CHECK(body["data"]["ingest_id"] == first.id);
+  CHECK(body["data"]["status"] == "failed");  // the moment of the event, not the journal's status now
+  CHECK(body["data"]["report_file"] == "reports/" + first.id + "_livesafe_snapshot.csv.txt");
+  CHECK(intake::delivery::hook_event_body(job) == intake::delivery::hook_event_body(job));  // stable
+  CHECK(intake::delivery::hook_message_id(job) == first.id + ".ingest.concluded");
+}
+
+TEST_CASE("command hooks: the event on stdin, INTAKE_* variables, exit status and output tail recorded") {
+  const Concluded concluded;
+  auto db = concluded.db();
+  const auto script = concluded.dir.path() / "hook.sh";
+  std::ofstream(script)
+      << "#!/bin/sh\n"
+         "input=$(cat)\n"
+         "echo \"event=$INTAKE_EVENT tenant=$INTAKE_TENANT status=$INTAKE_STATUS seq=$INTAKE_SEQUENCE\"\n"
+         "echo \"$input\" | grep -q '\"ingest_id\"' || exit 9\n"
+         "[ -z \"$HOME\" ] || exit 8\n"
+         "exit ${HOOK_EXIT:-3}\n";
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  intake::store::Hook hook;
+  hook.kind = intake::store::HookKind::Command;
+  hook.target = script.string();
+  intake::store::Delivery delivery = concluded.deliveries()[0];
+  delivery.event = "ingest.concluded";
+  delivery.sequence = 4;
+  const auto record = *intake::store::IngestRepository(db).find(concluded.id);
+  const intake::delivery::DeliveryJob job{delivery, record, intake::ingest::current_report(record), hook};
+  intake::delivery::HookSettings settings;
+  const auto failed = intake::delivery::run_command_hook(settings, job);
+  CHECK(failed.verdict == Verdict::Retry);
+  CHECK(failed.outcome == "exit 3: event=ingest.concluded tenant=acme-corp status=applied seq=4");
+
+  std::ofstream(script) << "#!/bin/sh\ncat > /dev/null\necho done\n";
+  const auto done = intake::delivery::run_command_hook(settings, job);
+  CHECK(done.verdict == Verdict::Delivered);
+  CHECK(done.outcome == "exit 0: done");
+
+  // A program that hangs is killed (with what it started) at the timeout.
+  std::ofstream(script) << "#!/bin/sh\necho started\nsleep 30 &\nwait\n";
+  settings.command_timeout = 1s;
+  const auto hung = intake::delivery::run_command_hook(settings, job);
+  CHECK(hung.verdict == Verdict::Retry);
+  CHECK(hung.outcome == "killed after 1 s: started");
+
+  hook.target = (concluded.dir.path() / "missing").string();
+  const intake::delivery::DeliveryJob missing{delivery, record, job.report, hook};
+  CHECK(intake::delivery::run_command_hook(settings, missing).outcome.find("cannot run") == 0);
 }

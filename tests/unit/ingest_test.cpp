@@ -519,7 +519,7 @@ TEST_CASE(
         30);
   CHECK(directory.groups(tenant.id).at(0).members == 10);
   // Its held report and its final one wait in the outbox, queued with each status.
-  const auto queued = intake::store::OutboxRepository(db).list({{}, mass, {}, 10});
+  const auto queued = intake::store::OutboxRepository(db).of_ingest(mass);
   REQUIRE(queued.size() == 2);
   CHECK(queued[0].ingest_status == intake::store::IngestStatus::Applied);
   CHECK(queued[1].ingest_status == intake::store::IngestStatus::Held);
