@@ -10,6 +10,7 @@ from mail_server import MailServer
 from server_harness import free_port
 from test_ingest import IngestTestCase, snapshot
 from tls_certs import make_certificates
+from webhook_receiver import WebhookReceiver
 
 SMTP_PASSWORD = "pw-Zq8-never-in-a-log"
 
@@ -31,7 +32,7 @@ class MailTestCase(IngestTestCase):
             f'smtp_url = "smtp://127.0.0.1:{self.smtp_port}"', 'smtp_user = "intake"',
             f'smtp_password_file = "{password_file}"', f'smtp_ca_file = "{self.ca}"',
             'mail_from = "Intake <reports@sftp.example.com>"', 'public_host = "sftp.example.com"',
-            'delivery_backoff = "1s"', ""]))
+            'delivery_backoff = "1s"', f'webhook_ca_file = "{self.ca}"', ""]))
         self.start_server()
 
     def deliveries(self, ingest, kind="email"):
@@ -115,13 +116,18 @@ class MailDelivery(MailTestCase):
 
 class KilledWhileDelivering(MailTestCase):
     """kill -9 at random points between uploads, conclusions and deliveries, many rounds: after the last
-    restart every report file is in reports/ exactly once and whole, and every report e-mail arrived at
-    least once, repeats with the same Message-ID."""
+    restart every report file is in reports/ exactly once and whole, and every report e-mail and webhook
+    arrived at least once, repeats with the same Message-ID / webhook-id."""
 
     def test_every_report_is_delivered_after_kill_9_anywhere(self):
         seed = random.randrange(1 << 30)
         rng = random.Random(seed)
         self.mail.data_answers = ["451 4.3.0 not now"] * 3  # some e-mails wait across the kills
+        receiver = WebhookReceiver(free_port(), self.cert, self.key_file).start()
+        self.addCleanup(receiver.stop)
+        receiver.answers = [503] * 3  # and some webhooks (Retry-After: 1)
+        receiver.secret = self.json_of("hooks", "add", "--url",
+                                       f"https://127.0.0.1:{receiver.server.server_address[1]}/h")["secret"]
         rounds = 10
         for n in range(rounds):
             self.sftp_put(snapshot("ORG1", [f"u{i}" for i in range(40 + n)], tag=str(n)))
@@ -145,9 +151,15 @@ class KilledWhileDelivering(MailTestCase):
         self.assertEqual(set(os.listdir(reports)), expected, f"seed {seed}")
         db = sqlite3.connect(os.path.join(self.data_dir, "intake.db"))
         self.assertEqual(db.execute("SELECT status, count(*) FROM deliveries GROUP BY status").fetchall(),
-                         [("delivered", 2 * rounds)], f"seed {seed}")
+                         [("delivered", 3 * rounds)], f"seed {seed}")
         db.close()
         received = {}
         for message in self.mail.messages:
             received.setdefault(message["message"]["Message-ID"], []).append(message)
         self.assertEqual(set(received), {f"<{h['id']}.applied@sftp.example.com>" for h in history}, f"seed {seed}")
+        self.assertEqual({r["id"] for r in receiver.requests if r["answered"] == 200},
+                         {f"{h['id']}.ingest.concluded" for h in history}, f"seed {seed}")
+        self.assertTrue(all(r["verified"] for r in receiver.requests))
+        # Numbered per tenant without a gap, whatever was repeated.
+        self.assertEqual(sorted({r["event"]["data"]["sequence"] for r in receiver.requests}),
+                         list(range(1, rounds + 1)), f"seed {seed}")
