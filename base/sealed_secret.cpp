@@ -24,7 +24,7 @@ tl::expected<Sealer, std::string> Sealer::open_or_create(const std::filesystem::
     const auto written = write_file_atomically(key_file, key, Existing::Keep, Sync::Yes, 0600);
     wipe(key);
     if (!written)
-      return tl::unexpected("cannot create the secrets key " + key_file.string() + ": " + written.error());
+      return tl::unexpected("cannot create the secrets key " + key_file.string() + ": " + written.error().message);
   }
   std::ifstream in(key_file, std::ios::binary);
   std::ostringstream bytes;

@@ -251,6 +251,7 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"max_removal_percent", count_setting(config.ingest.max_removal_percent, 0, 100)},
       {"archive_days", count_setting(config.ingest.archive_days, 1, 36500)},
       {"ingest_backlog_wait", duration_setting(config.ingest.backlog_wait)},
+      {"ingest_retry_backoff", durations_setting(config.ingest.retry_backoff)},
       // OWASP's minimum for Argon2id is 19 MiB and 2 passes: nothing weaker is accepted.
       {"password_hash_memory_mib", count_setting(config.ingest.password_hash_memory_mib, 19, 4096)},
       {"password_hash_passes", count_setting(config.ingest.password_hash_passes, 2, 100)},

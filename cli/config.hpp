@@ -17,6 +17,11 @@ struct IngestConfig {
   unsigned max_removal_percent = 25;
   unsigned archive_days = 90;
   std::chrono::seconds backlog_wait{10};  // flow control at OPEN, see JournalSink
+  // The waits before an ingest that failed is tried again (a full disk, a locked database), the last
+  // repeating (ingest/ingest_queue.hpp).
+  std::vector<std::chrono::seconds> retry_backoff{std::chrono::seconds(1), std::chrono::seconds(5),
+                                                  std::chrono::seconds(15), std::chrono::seconds(60),
+                                                  std::chrono::minutes(5)};
   // Argon2id for the passwords files carry (base/password_hash.hpp): its cost, and how many threads
   // hash at once across all tenants (0: all cores but one, at least one).
   unsigned password_hash_memory_mib = 19;

@@ -161,7 +161,9 @@ void serve(Context& context, const ServeOptions& options) {
   dispatcher->start();
   const unsigned workers =
       config.ingest.workers ? config.ingest.workers : std::max(1u, std::thread::hardware_concurrency());
-  ingest::IngestQueue queue(ingest_settings, workers);
+  ingest::RetryPolicy retry;
+  retry.backoff.assign(config.ingest.retry_backoff.begin(), config.ingest.retry_backoff.end());
+  ingest::IngestQueue queue(ingest_settings, workers, retry);
   // Passwords left in archived files by a crash between an ingest's conclusion and their blanking.
   if (auto db = store::Database::open(database);
       const auto blanked = ingest::redact_concluded_archives(ingest_settings, db)) {

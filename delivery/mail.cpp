@@ -89,7 +89,7 @@ AttemptResult write_to_pickup(const MailSettings& settings, const MailMessage& m
   std::string name = message.message_id.substr(1, message.message_id.find('@') - 1) + ".eml";
   const auto written = base::write_file_atomically(settings.pickup_dir / name, *text, base::Existing::Replace,
                                                    base::Sync::Yes, 0640);
-  if (!written) return {Verdict::Retry, written.error(), {}};
+  if (!written) return {Verdict::Retry, written.error().message, {}};
   return {Verdict::Delivered, "written to outbox/" + name + " (no SMTP server is configured)", {}};
 }
 

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <vector>
 
 #include "base/durable_file.hpp"
 #include "base/hex.hpp"
@@ -16,15 +18,34 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A copy, for a results/ folder on another file system than reports/ (a link cannot cross).
+tl::expected<void, std::string> copy_results(const fs::path& kept, const fs::path& reports,
+                                             const fs::path& staging, const std::string& name) {
+  std::ifstream in(kept, std::ios::binary);
+  const auto copied = base::write_file_atomically(
+      reports / name,
+      [&in](const std::function<void(std::string_view)>& write) {
+        std::vector<char> buffer(1 << 16);
+        while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0)
+          write({buffer.data(), static_cast<std::size_t>(in.gcount())});
+      },
+      base::Existing::Replace, base::Sync::Yes, 0644, staging);
+  if (!in.eof()) return tl::unexpected("cannot read " + kept.string());
+  if (!copied) return tl::unexpected(copied.error().message);
+  return {};
+}
+
 // Puts the kept results file in reports/ under `name` as a second link to the same bytes (no copy of a
 // file that may be hundreds of megabytes): linked under a temporary name in staging, made durable,
 // then renamed over any earlier link.
 tl::expected<void, std::string> link_results(const fs::path& kept, const fs::path& reports,
                                              const fs::path& staging, const std::string& name) {
   const fs::path temporary = staging / ("." + name + "." + base::random_hex(8).value_or("0") + ".link");
-  if (::link(kept.c_str(), temporary.c_str()) != 0)
+  if (::link(kept.c_str(), temporary.c_str()) != 0) {
+    if (errno == EXDEV) return copy_results(kept, reports, staging, name);
     return tl::unexpected("cannot link " + kept.string() + " into " + staging.string() + ": " +
                           std::strerror(errno));
+  }
   std::error_code ec;
   fs::rename(temporary, reports / name, ec);
   // rename(2) does nothing when both names are links to the same file already (a repeated delivery):
@@ -56,7 +77,7 @@ AttemptResult deliver_report_file(const fs::path& data_dir, const DeliveryJob& j
   const auto name = ingest::report_file_name(job.ingest.id, job.ingest.file_name);
   const auto written = base::write_file_atomically(reports / name, ingest::render_report_text(report),
                                                    base::Existing::Replace, base::Sync::Yes, 0644, staging);
-  if (!written) return {Verdict::Retry, written.error(), {}};
+  if (!written) return {Verdict::Retry, written.error().message, {}};
   return {Verdict::Delivered, "written to reports/" + name, {}};
 }
 

@@ -93,7 +93,7 @@ tl::expected<void, std::string> redact_archive(const std::filesystem::path& path
   const auto written =
       base::write_file_atomically(path, produce, base::Existing::Replace, base::Sync::Yes, 0600);
   if (!written)
-    return tl::unexpected("cannot blank the passwords of " + path.string() + ": " + written.error());
+    return tl::unexpected("cannot blank the passwords of " + path.string() + ": " + written.error().message);
   return {};
 }
 

@@ -13,6 +13,8 @@ namespace {
 
 // The disk full, I/O failing, out of memory or descriptors: conditions that pass.
 bool transient_system_error(const std::error_code& code) {
+  if (code.category() == std::system_category() && code.value() == EDQUOT)
+    return true;  // a quota is a full disk
   return code == std::errc::no_space_on_device || code == std::errc::io_error ||
          code == std::errc::not_enough_memory || code == std::errc::too_many_files_open ||
          code == std::errc::too_many_files_open_in_system;

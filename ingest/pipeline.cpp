@@ -311,7 +311,8 @@ tl::expected<store::IngestStatus, std::string> process_ingest(const IngestSettin
             write_results(*spec, *parsed_file, *plan_made, outcome, write);
           },
           base::Existing::Replace, base::Sync::Yes, 0640);
-      if (!written) return tl::unexpected("cannot write the results file: " + written.error());
+      // Thrown with the system's error: the queue waits out a full disk instead of failing the upload.
+      if (!written) throw fs::filesystem_error("cannot write the results file", path, written.error().code);
     }
     const auto json = finish(status, message, issues);
     if (!json) return current_status();  // refused: the transaction rolls back, nothing is queued

@@ -53,7 +53,10 @@ tl::expected<bool, std::string> generate(const fs::path& path, const HostKeySpec
   }
   SshCharPtr pem(pem_raw);
   // Exactly one key lands when two processes race (link, never replace); the loser loads the winner's.
-  return base::write_file_atomically(path, pem.get(), base::Existing::Keep, base::Sync::Yes, 0600);
+  const auto written =
+      base::write_file_atomically(path, pem.get(), base::Existing::Keep, base::Sync::Yes, 0600);
+  if (!written) return tl::unexpected(written.error().message);
+  return *written;
 }
 
 tl::expected<PublicKey, std::string> load_public(const fs::path& path) {

@@ -106,6 +106,7 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(server.algorithms.macs == defaults.server.algorithms.macs);
   CHECK(server.log_format == defaults.server.log_format);
   CHECK(example->delivery.workers == defaults.delivery.workers);
+  CHECK(example->ingest.retry_backoff == defaults.ingest.retry_backoff);
   CHECK(example->delivery.backoff == defaults.delivery.backoff);
   CHECK(example->delivery.mail_retry_window == defaults.delivery.mail_retry_window);
   CHECK(example->delivery.smtp_require_tls == defaults.delivery.smtp_require_tls);
