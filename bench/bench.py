@@ -6,6 +6,7 @@ the raw figures. Never part of the test suite: a missed target is reported, not 
 """
 import argparse
 import datetime
+import http.server
 import json
 import os
 import platform
@@ -13,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -97,6 +99,7 @@ class Bench:
 
     def intake_server(self, name, **settings):
         base = {"max_connections": 1500, "max_connections_per_ip": 1500, "ban_max_failures": 0,
+                "max_unauthenticated": 1500, "max_unauthenticated_per_ip": 1500,
                 "login_grace": '"120s"', "idle_timeout": '"1h"'}
         base.update(settings)
         return IntakeServer(self.intake, self.root, name, base)
@@ -216,6 +219,53 @@ class Bench:
                      p50 <= 20 and p99 <= 100 and not failures and len(applied) == len(ingests))
         finally:
             server.stop()
+
+    # --- completion -> webhook received ---------------------------------------------------------------
+    def webhooks(self):
+        """Small uploads from 10 tenants at once, each concluded ingest posted to a webhook receiver on
+        loopback (plain HTTP: the figure is Intake's pipeline and outbox, not TLS)."""
+        connections, rows = 10, 1000
+        per_connection = self.args.small_uploads // connections
+        received = {}
+        lock = threading.Lock()
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                arrived = datetime.datetime.utcnow()
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with lock:
+                    received.setdefault(self.headers["webhook-id"].removesuffix(".ingest.concluded"), arrived)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        server = self.intake_server("intake-hooks").start()
+        try:
+            server.cli("hooks", "add", "--url", f"http://127.0.0.1:{receiver.server_address[1]}/events",
+                       "--events", "ingest.concluded")
+            jobs = self.tenant_batches(server, "hook", connections, per_connection, rows)
+            failures = self.run_batches(server, jobs)
+            ingests = server.wait_concluded(connections * per_connection - len(failures) * per_connection)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and len(received) < len(ingests):
+                time.sleep(0.1)
+            latencies = [(received[i["id"]] - parse_time(i["received_at"])).total_seconds() * 1000
+                         for i in ingests if i["id"] in received]
+            applied = [latency_ms(i) for i in ingests]
+            p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+            self.raw["webhooks"] = {"latency_ms": latencies, "applied_ms": applied, "client_failures": failures[:5]}
+            self.row(f"webhooks: {len(ingests)} x {rows}-row snapshot over {connections} connections, completion "
+                     f"-> webhook received ({len(latencies)} received; completion -> applied p50 "
+                     f"{percentile(applied, 50):.0f} ms, p99 {percentile(applied, 99):.0f} ms)",
+                     f"p50 {p50:.0f} ms, p99 {p99:.0f} ms", "-", "-", "every event delivered",
+                     len(latencies) == len(ingests) and not failures)
+        finally:
+            server.stop()
+            receiver.shutdown()
 
     def concurrency(self):
         sessions, files = self.args.sessions, 10
@@ -490,8 +540,8 @@ def main():
     parser.add_argument("--intake", required=True, help="the intake binary")
     parser.add_argument("--client", required=True, help="the intake-bench-client binary")
     parser.add_argument("--only", nargs="*", default=[],
-                        choices=["throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest",
-                                 "passwords", "memberships"])
+                        choices=["throughput", "small", "webhooks", "concurrency", "idle", "logins", "abuse",
+                                 "ingest", "passwords", "memberships"])
     parser.add_argument("--quick", action="store_true", help="small sizes, for trying the script out")
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args()
@@ -511,9 +561,10 @@ def main():
         bench = Bench(args, root)
         openssh = OpenSshServer(root).start()
         try:
-            wanted = set(args.only) or {"throughput", "small", "concurrency", "idle", "logins", "abuse", "ingest",
-                                        "passwords", "memberships"}
+            wanted = set(args.only) or {"throughput", "small", "webhooks", "concurrency", "idle", "logins", "abuse",
+                                        "ingest", "passwords", "memberships"}
             for name, run in (("throughput", lambda: bench.throughput(openssh)), ("small", bench.small_files),
+                              ("webhooks", bench.webhooks),
                               ("concurrency", bench.concurrency), ("idle", bench.idle),
                               ("logins", lambda: bench.logins(openssh)), ("abuse", bench.abuse),
                               ("ingest", bench.ingest), ("passwords", bench.passwords),

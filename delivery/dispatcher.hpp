@@ -31,6 +31,9 @@ struct DispatcherSettings {
   std::chrono::milliseconds poll{1000};
   // A claim older than this is taken as abandoned (its dispatcher stopped mid-attempt).
   std::chrono::seconds stale_claim = std::chrono::minutes(15);
+  // Deliveries claimed (and their outcomes recorded) in one transaction. A slow receiver holds up the
+  // rest of its batch, so keep it small.
+  std::int64_t batch = 8;
   // Told of every attempt, with what becomes of the delivery (for the log).
   std::function<void(const store::Delivery&, const AttemptResult&, store::DeliveryStatus after)> on_attempt;
   std::function<void(const std::string& error)> on_error;  // the outbox itself could not be read
@@ -55,9 +58,12 @@ class Dispatcher {
 
  private:
   void work();
-  // Claims and attempts one due delivery on `db`; false when none was due.
-  bool attempt_one(store::Database& db, std::optional<store::DeliveryKind> kind,
-                   const std::optional<std::string>& ingest_id);
+  // Claims a batch of due deliveries on `db`, attempts each, and records their outcomes; how many.
+  std::size_t attempt_batch(store::Database& db, std::optional<store::DeliveryKind> kind,
+                            const std::optional<std::string>& ingest_id);
+  AttemptResult attempt(store::Database& db, const store::Delivery& claimed) const;
+  // Records the outcome (adding why it was given up, when it was) inside the caller's transaction.
+  store::DeliveryStatus record(store::Database& db, const store::Delivery& claimed, AttemptResult& result);
   const RetrySchedule& schedule_for(store::DeliveryKind kind) const;
 
   DispatcherSettings settings_;

@@ -137,25 +137,29 @@ void OutboxRepository::enqueue_for(const std::string& ingest_id, std::int64_t te
   }
 }
 
-std::optional<Delivery> OutboxRepository::claim_due(std::string_view now, std::string_view stale_claim,
-                                                    std::optional<DeliveryKind> kind,
-                                                    std::optional<std::string> ingest_id) {
+std::vector<Delivery> OutboxRepository::claim_due(std::string_view now, std::string_view stale_claim,
+                                                  std::optional<DeliveryKind> kind,
+                                                  std::optional<std::string> ingest_id, std::int64_t limit) {
   Transaction transaction(db_);
   auto select = db_.prepare(kSelect +
                             "WHERE d.status = ?1 AND d.next_attempt_at <= ?2 AND (d.claimed_at IS NULL OR "
                             "d.claimed_at < ?3) AND (?4 IS NULL OR d.kind = ?4) AND (?5 IS NULL OR "
-                            "d.ingest_id = ?5) ORDER BY d.next_attempt_at, d.id LIMIT 1");
+                            "d.ingest_id = ?5) ORDER BY d.next_attempt_at, d.id LIMIT ?6");
   select.bind(1, delivery_status_name(DeliveryStatus::Pending)).bind(2, now).bind(3, stale_claim);
   if (kind) {
     select.bind(4, delivery_kind_name(*kind));
   } else {
     select.bind_null(4);
   }
-  select.bind_optional(5, ingest_id);
-  if (!select.step()) return std::nullopt;
-  auto claimed = row_to_delivery(select);
+  select.bind_optional(5, ingest_id).bind(6, limit);
+  std::vector<Delivery> claimed;
+  while (select.step()) claimed.push_back(row_to_delivery(select));
   select.reset();
-  db_.prepare("UPDATE deliveries SET claimed_at = ?2 WHERE id = ?1").bind(1, claimed.id).bind(2, now).run();
+  auto claim = db_.prepare("UPDATE deliveries SET claimed_at = ?2 WHERE id = ?1");
+  for (const auto& delivery : claimed) {
+    claim.bind(1, delivery.id).bind(2, now).run();
+    claim.reset();
+  }
   transaction.commit();
   return claimed;
 }

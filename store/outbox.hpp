@@ -70,12 +70,14 @@ class OutboxRepository {
   void enqueue_for(const std::string& ingest_id, std::int64_t tenant_id, IngestStatus status,
                    const std::string& report);
 
-  // Claims the oldest due delivery (pending, next_attempt_at <= now, not claimed since `stale_claim`)
-  // for one attempt; `kind` narrows it (a CLI command delivers report files itself), `ingest_id` too.
-  std::optional<Delivery> claim_due(std::string_view now, std::string_view stale_claim,
-                                    std::optional<DeliveryKind> kind = {},
-                                    std::optional<std::string> ingest_id = {});
-  // The attempt's outcome: delivered; to be tried again at `next_attempt_at`; or given up.
+  // Claims up to `limit` of the oldest due deliveries (pending, next_attempt_at <= now, not claimed
+  // since `stale_claim`) for one attempt each, in one transaction; `kind` narrows them (a CLI command
+  // delivers report files itself), `ingest_id` too.
+  std::vector<Delivery> claim_due(std::string_view now, std::string_view stale_claim,
+                                  std::optional<DeliveryKind> kind = {},
+                                  std::optional<std::string> ingest_id = {}, std::int64_t limit = 1);
+  // The attempt's outcome: delivered; to be tried again at `next_attempt_at`; or given up (a batch's
+  // outcomes in the caller's one transaction).
   void record_delivered(std::int64_t id, std::string_view now, const std::string& outcome);
   void record_retry(std::int64_t id, std::string_view now, std::string_view next_attempt_at,
                     const std::string& outcome);

@@ -243,7 +243,8 @@ TEST_CASE("dispatcher: a claim left by a stopped dispatcher is released at start
                                             }}});
   auto db = concluded.db();
   intake::store::OutboxRepository outbox(db);
-  REQUIRE(outbox.claim_due("2026-11-22T12:00:00.000Z", "2026-11-22T11:45:00.000Z", DeliveryKind::ReportFile));
+  REQUIRE(outbox.claim_due("2026-11-22T12:00:00.000Z", "2026-11-22T11:45:00.000Z", DeliveryKind::ReportFile)
+              .size() == 1);
   CHECK(dispatcher->deliver_due(DeliveryKind::ReportFile) == 0);  // claimed by "another" dispatcher
   CHECK(outbox.release_claims() == 1);
   CHECK(dispatcher->deliver_due(DeliveryKind::ReportFile) == 1);
