@@ -2,7 +2,6 @@
 to replay what WinSCP and rclone send (CLIENTS.md), and to send what no polite client would."""
 import struct
 
-import paramiko
 
 OPEN, CLOSE, READ, WRITE, LSTAT, FSTAT, SETSTAT, FSETSTAT, OPENDIR, READDIR, REMOVE, MKDIR, RMDIR, REALPATH, STAT, \
     RENAME, READLINK, SYMLINK = range(3, 21)

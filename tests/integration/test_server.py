@@ -8,8 +8,7 @@ import time
 
 import paramiko
 
-from harness import INTAKE
-from server_harness import ServerTestCase, free_port, load_private_key
+from server_harness import ServerTestCase, load_private_key
 
 
 def ssh_command(port, key, user, *options, command=()):

@@ -13,7 +13,6 @@ import unittest
 import paramiko
 
 from raw_sftp import APPEND_F, CLOSE, CREAT_F, EXTENDED, FAILURE, HANDLE, OK, TRUNC_F, WRITE_F, s
-from server_harness import load_private_key
 from test_sftp import NAME_OK, SftpTestCase, csv_bytes
 
 ROUNDS = 30
@@ -191,7 +190,7 @@ class Sshfs(SftpTestCase):
         mountpoint = os.path.join(self.tmp, "mnt")
         os.makedirs(mountpoint)
         result = subprocess.run(
-            ["sshfs", f"acme-corp@127.0.0.1:/", mountpoint, "-p", str(self.port), "-o",
+            ["sshfs", "acme-corp@127.0.0.1:/", mountpoint, "-p", str(self.port), "-o",
              f"IdentityFile={self.key},IdentitiesOnly=yes,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,"
              "BatchMode=yes"], capture_output=True, text=True, timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr)
