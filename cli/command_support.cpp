@@ -93,9 +93,11 @@ std::unique_ptr<delivery::Dispatcher> make_dispatcher(Context& context,
       {store::DeliveryKind::ReportFile,
        [data_dir](const delivery::DeliveryJob& job) { return delivery::deliver_report_file(data_dir, job); }},
       {store::DeliveryKind::Email, [data_dir, mail_settings](const delivery::DeliveryJob& job) {
-         return delivery::send_mail(
-             mail_settings,
-             delivery::report_message(mail_settings, job, data_dir, std::chrono::system_clock::now()));
+         const auto now = std::chrono::system_clock::now();
+         return delivery::send_mail(mail_settings,
+                                    job.delivery.event == "digest"
+                                        ? delivery::digest_message(mail_settings, job, now)
+                                        : delivery::report_message(mail_settings, job, data_dir, now));
        }}};
   delivery::HookSettings hook_settings;
   hook_settings.ca_file = config.webhook_ca_file;

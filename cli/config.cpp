@@ -272,6 +272,7 @@ tl::expected<Config, std::string> parse_config(std::string_view toml_text, std::
       {"smtp_ca_file", text_setting(config.delivery.smtp_ca_file)},
       {"smtp_timeout", duration_setting(config.delivery.smtp_timeout)},
       {"mail_from", text_setting(config.delivery.mail_from)},
+      {"daily_digest_hour", count_setting(config.delivery.daily_digest_hour, 0, 23)},
       {"hook_retry_window", duration_setting(config.delivery.hook_retry_window)},
       {"webhook_timeout", duration_setting(config.delivery.webhook_timeout)},
       {"webhook_ca_file", text_setting(config.delivery.webhook_ca_file)},

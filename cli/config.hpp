@@ -43,6 +43,7 @@ struct DeliveryConfig {
   std::string mail_from;           // empty: "Intake <intake@PUBLIC_HOST>"
   std::string mail_envelope_from;  // empty: mail_from's address
   std::chrono::seconds smtp_timeout{60};
+  unsigned daily_digest_hour = 7;  // UTC: when tenants with --report-mail daily get their digest
   // Ingest hooks: retried for this long (about three days, as Standard Webhooks senders do), a
   // webhook's receiver given this long per attempt (its certificate checked against the system's CAs
   // or this file), a command hook killed after this long.

@@ -2,9 +2,11 @@
 // could not.
 #include <iostream>
 
+#include "base/text.hpp"
 #include "base/utc_time.hpp"
 #include "cli/commands.hpp"
 #include "cli/views.hpp"
+#include "delivery/digest.hpp"
 #include "store/outbox.hpp"
 
 namespace intake::cli {
@@ -65,6 +67,24 @@ void retry(Context& context, const OutboxOptions& o) {
   }
 }
 
+// A tenant's digest of the uploads since its last one, queued now (the server sends it).
+void digest(Context& context, const OutboxOptions& o) {
+  const auto tenant = require_tenant(context, o.tenant);
+  if (tenant.report_emails.empty())
+    throw UserError("tenant " + tenant.name + " has no report address; add one with `intake tenant set " +
+                    tenant.name + " --report-email ADDRESS`");
+  const auto now = std::chrono::system_clock::now();
+  const auto last = store::OutboxRepository(context.db()).last_digest_until(tenant.id);
+  const auto since = last ? base::parse_stored_time(*last) : std::nullopt;
+  const delivery::DigestWindow window{since.value_or(now - std::chrono::hours(24)), now};
+  if (!delivery::queue_digest(context.db(), tenant.name, window))
+    throw UserError("a digest up to now was queued already; `intake outbox --tenant " + tenant.name +
+                    "` shows it");
+  std::cout << "digest of " << tenant.name << "'s uploads from " << base::format_stored_time(window.since)
+            << " to " << base::format_stored_time(window.until) << " queued for "
+            << base::join(tenant.report_emails, ", ") << "\n";
+}
+
 }  // namespace
 
 void add_outbox_commands(CLI::App& app, Context& context) {
@@ -84,6 +104,11 @@ void add_outbox_commands(CLI::App& app, Context& context) {
   retry_command->add_option("ID", o->id, "Delivery id (from `intake outbox --failed`)")->required();
   retry_command->add_flag("--json", o->json, "Print JSON");
   retry_command->callback([&context, o] { retry(context, *o); });
+  auto* digest_command = outbox->add_subcommand(
+      "digest",
+      "E-mail a tenant's digest of its uploads since the last one now (as --report-mail daily does)");
+  digest_command->add_option("TENANT", o->tenant, "Tenant name")->required();
+  digest_command->callback([&context, o] { digest(context, *o); });
 }
 
 }  // namespace intake::cli

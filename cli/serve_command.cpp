@@ -11,6 +11,7 @@
 #include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/upload_adapters.hpp"
+#include "delivery/digest.hpp"
 #include "ingest/profile_catalog.hpp"
 #include "keys/fingerprint.hpp"
 #include "server/event_log.hpp"
@@ -202,8 +203,16 @@ void serve(Context& context, const ServeOptions& options) {
     return fresh->server;
   };
   std::optional<std::chrono::steady_clock::time_point> last_archive_sweep;  // at start, then daily
+  auto digests_db = store::Database::open(database);
   const auto housekeeping = [&] {
     sweep_uploads(tenants_dir, sweep_settings, claims);
+    try {
+      if (delivery::queue_daily_digests(digests_db, std::chrono::system_clock::now(),
+                                        config.delivery.daily_digest_hour) > 0)
+        dispatcher->wake();
+    } catch (const store::DatabaseError& error) {
+      server::log_event(spdlog::level::err, "", "digest.error", {{"error", error.what()}});
+    }
     if (!last_archive_sweep ||
         std::chrono::steady_clock::now() - *last_archive_sweep > std::chrono::hours(24)) {
       last_archive_sweep = std::chrono::steady_clock::now();

@@ -104,13 +104,12 @@ std::string checked_phone_region(const std::string& region) {
   return *checked;
 }
 
-// `daily` is in the schema for the digest still to come; until then a tenant is mailed each report or
-// none.
 store::ReportMail checked_report_mail(const std::string& mail) {
   const auto parsed = store::parse_report_mail(mail);
-  if (!parsed || *parsed == store::ReportMail::Daily)
+  if (!parsed)
     throw UserError("--report-mail '" + mail +
-                    "' is not a choice; use each (a message per report) or off (reports only in reports/)");
+                    "' is not a choice; use each (a message per report), daily (one digest a day, at "
+                    "daily_digest_hour UTC) or off (reports only in reports/)");
   return *parsed;
 }
 
@@ -297,7 +296,8 @@ void add_tenant_commands(CLI::App& app, Context& context) {
   add->add_option("--roles", options->roles, roles_help)->default_val("any");
   add->add_option("--auto-create-users", options->auto_create_users, stubs_help)->default_val("off");
   add->add_option("--report-email", options->report_emails, "Where reports are mailed (repeatable)");
-  const auto report_mail_help = "each: e-mail every report to the report addresses; off: don't";
+  const auto report_mail_help =
+      "each: e-mail every report to the report addresses; daily: one digest a day; off: neither";
   add->add_option("--report-mail", options->report_mail, report_mail_help)->default_val("each");
   add->add_option("--allow-ip", options->allowed_networks,
                   "IPv4 address or CIDR allowed to log in (repeatable; default: any)");

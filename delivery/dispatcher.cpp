@@ -79,6 +79,16 @@ AttemptResult Dispatcher::attempt(store::Database& db, const store::Delivery& cl
             "this server delivers no " + std::string(store::delivery_kind_name(claimed.kind)) +
                 " (not configured)",
             {}};
+  if (!claimed.ingest_id) {  // about the tenant, not one upload (a daily digest): its payload says it all
+    store::IngestRecord none;
+    none.tenant = claimed.tenant;
+    try {
+      return deliverer->second(
+          {claimed, none, nlohmann::json::parse(claimed.payload.value_or("{}"), nullptr, false), hook});
+    } catch (const std::exception& error) {
+      return {Verdict::Retry, error.what(), {}};
+    }
+  }
   if (!ingest) return {Verdict::GiveUp, "its upload is no longer in the journal", {}};
   if (hook && (hook->removed_at || hook->disabled_at))
     return {Verdict::GiveUp, std::string("its hook was ") + (hook->removed_at ? "removed" : "disabled"), {}};

@@ -12,6 +12,7 @@
 #include "base/secret.hpp"
 #include "base/text.hpp"
 #include "delivery/curl_setup.hpp"
+#include "delivery/digest.hpp"
 #include "ingest/report.hpp"
 #include "ingest/results.hpp"
 
@@ -78,6 +79,19 @@ std::string deciding_reply(const std::vector<std::string>& replies, bool failed)
     if (failed ? (it->starts_with('4') || it->starts_with('5')) : !it->starts_with("221")) return *it;
   }
   return "";
+}
+
+// From, envelope sender, To (the delivery's addresses) and Date, for any of the messages.
+MailMessage addressed(const MailSettings& settings, const DeliveryJob& job, base::WallTime now) {
+  MailMessage message;
+  message.from = settings.from;
+  message.envelope_from = settings.envelope_from.empty() ? settings.from : settings.envelope_from;
+  for (auto address : base::split(job.delivery.target, ',')) {
+    address = base::trim(address);
+    if (!address.empty()) message.to.emplace_back(address);
+  }
+  message.date = rfc5322_date(now);
+  return message;
 }
 
 AttemptResult write_to_pickup(const MailSettings& settings, const MailMessage& message) {
@@ -181,15 +195,8 @@ std::string address_of(const std::string& mailbox) {
 
 MailMessage report_message(const MailSettings& settings, const DeliveryJob& job, const fs::path& data_dir,
                            base::WallTime now) {
-  MailMessage message;
-  message.from = settings.from;
-  message.envelope_from = settings.envelope_from.empty() ? settings.from : settings.envelope_from;
-  for (auto address : base::split(job.delivery.target, ',')) {
-    while (!address.empty() && address.front() == ' ') address.remove_prefix(1);
-    if (!address.empty()) message.to.emplace_back(address);
-  }
+  auto message = addressed(settings, job, now);
   message.subject = ingest::report_email_subject(job.report);
-  message.date = rfc5322_date(now);
   const auto status = job.delivery.ingest_status ? store::ingest_status_name(*job.delivery.ingest_status)
                                                  : std::string_view("report");
   message.message_id =
@@ -201,6 +208,17 @@ MailMessage report_message(const MailSettings& settings, const DeliveryJob& job,
     std::error_code ec;
     if (fs::exists(kept, ec)) message.attachments.push_back({name, kept});
   }
+  return message;
+}
+
+MailMessage digest_message(const MailSettings& settings, const DeliveryJob& job, base::WallTime now) {
+  auto message = addressed(settings, job, now);
+  message.subject = digest_subject(job.report);
+  std::string until = job.report.value("until", "");
+  std::erase_if(until, [](char c) { return c == ':' || c == '-'; });
+  message.message_id =
+      "<digest." + job.delivery.tenant + "." + until + "@" + settings.message_id_domain + ">";
+  message.text = render_digest_text(job.report);
   return message;
 }
 

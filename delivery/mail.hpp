@@ -52,6 +52,10 @@ std::string address_of(const std::string& mailbox);
 MailMessage report_message(const MailSettings& settings, const DeliveryJob& job,
                            const std::filesystem::path& data_dir, base::WallTime now);
 
+// The message for a daily digest delivery (its payload is the digest's JSON): Message-ID
+// "<digest.TENANT.UNTIL@…>", stable across retries.
+MailMessage digest_message(const MailSettings& settings, const DeliveryJob& job, base::WallTime now);
+
 // The message as RFC 5322 text (CRLF line ends; multipart/mixed with base64 attachments when it has
 // any). What the pickup folder receives.
 tl::expected<std::string, std::string> render_message(const MailMessage& message);

@@ -402,6 +402,7 @@ constexpr std::string_view kV11 = R"sql(
 ALTER TABLE tenants ADD COLUMN report_mail TEXT NOT NULL DEFAULT 'each'
   CHECK (report_mail IN ('each', 'daily', 'off'));
 ALTER TABLE tenants ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN last_digest_until TEXT;  -- report_mail daily: the end of the last digest
 CREATE TABLE hooks (
   id               INTEGER PRIMARY KEY,
   tenant_id        INTEGER REFERENCES tenants(id) ON DELETE CASCADE,  -- NULL: every tenant's events

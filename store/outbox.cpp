@@ -137,6 +137,35 @@ void OutboxRepository::enqueue_for(const std::string& ingest_id, std::int64_t te
   }
 }
 
+bool OutboxRepository::enqueue_digest(std::int64_t tenant_id, std::string_view until, const std::string& to,
+                                      const std::string& payload) {
+  db_.prepare(
+         "UPDATE tenants SET last_digest_until = ?2 WHERE id = ?1 AND (last_digest_until IS NULL OR "
+         "last_digest_until < ?2)")
+      .bind(1, tenant_id)
+      .bind(2, until)
+      .run();
+  if (db_.changes() == 0) return false;
+  auto statement = db_.prepare(
+      std::string("INSERT INTO deliveries (tenant_id, kind, target, status, event, payload, created_at, "
+                  "next_attempt_at) VALUES (?1, ?2, ?3, ?4, 'digest', ?5, ") +
+      kSqlNow + ", " + kSqlNow + ")");
+  statement.bind(1, tenant_id)
+      .bind(2, delivery_kind_name(DeliveryKind::Email))
+      .bind(3, to)
+      .bind(4, delivery_status_name(DeliveryStatus::Pending))
+      .bind(5, payload)
+      .run();
+  return true;
+}
+
+std::optional<std::string> OutboxRepository::last_digest_until(std::int64_t tenant_id) {
+  auto select = db_.prepare("SELECT last_digest_until FROM tenants WHERE id = ?1");
+  select.bind(1, tenant_id);
+  if (!select.step()) return std::nullopt;
+  return select.optional_text(0);
+}
+
 std::vector<Delivery> OutboxRepository::claim_due(std::string_view now, std::string_view stale_claim,
                                                   std::optional<DeliveryKind> kind,
                                                   std::optional<std::string> ingest_id, std::int64_t limit) {

@@ -70,6 +70,13 @@ class OutboxRepository {
   void enqueue_for(const std::string& ingest_id, std::int64_t tenant_id, IngestStatus status,
                    const std::string& report);
 
+  // A daily digest (report_mail daily): an e-mail to `to` about the tenant's uploads received before
+  // `until`, with `payload` (the digest's JSON), queued once per `until` — false when that digest was
+  // queued already (by this or another process).
+  bool enqueue_digest(std::int64_t tenant_id, std::string_view until, const std::string& to,
+                      const std::string& payload);
+  std::optional<std::string> last_digest_until(std::int64_t tenant_id);
+
   // Claims up to `limit` of the oldest due deliveries (pending, next_attempt_at <= now, not claimed
   // since `stale_claim`) for one attempt each, in one transaction; `kind` narrows them (a CLI command
   // delivers report files itself), `ingest_id` too.

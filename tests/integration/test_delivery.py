@@ -98,6 +98,31 @@ class MailDelivery(MailTestCase):
         refused = self.run_intake("outbox", "retry", str(email["id"]), expect=1)
         self.assertIn("was delivered at", refused.stderr)
 
+    def test_a_daily_tenant_gets_one_digest_instead_of_a_message_per_report(self):
+        self.run_intake("tenant", "set", "acme-corp", "--report-mail", "daily")
+        self.sftp_put(snapshot("ORG1", ["ann", "bob"]))
+        self.sftp_put(snapshot("NOT-OURS", ["cy"]))
+        history = self.wait_final(2)
+        self.assertEqual([d["kind"] for h in history for d in h["deliveries"]], ["report_file", "report_file"])
+        self.assertEqual(self.mail.messages, [])
+        out = self.run_intake("outbox", "digest", "acme-corp").stdout
+        self.assertIn("queued for it@acme.example", out)
+        self.wait_until(lambda: self.mail.messages or None, 15, lambda: f"no digest: {self.json_of('outbox')}")
+        [received] = self.mail.messages
+        message = received["message"]
+        self.assertEqual(message["Subject"], "[Intake] daily report for acme-corp: 2 uploads (1 applied, 1 rejected)")
+        self.assertTrue(message["Message-ID"].startswith("<digest.acme-corp."))
+        [body] = message.iter_parts()  # curl's MIME: one text part, no attachment
+        text = body.get_content()
+        for ingest in history:
+            self.assertIn(f"report: reports/{ingest['id']}_livesafe_snapshot.csv.txt", text)
+        self.assertIn("organizationid 'NOT-OURS'", text)
+        # The next digest starts where this one ended: nothing new since.
+        self.run_intake("outbox", "digest", "acme-corp")
+        self.wait_until(lambda: len(self.mail.messages) == 2 or None, 15, lambda: f"{self.json_of('outbox')}")
+        self.assertIn("No uploads in this period.", next(self.mail.messages[1]["message"].iter_parts())
+                      .get_content())
+
     def test_a_server_without_starttls_gets_nothing(self):
         """STARTTLS is required by default: against a server that does not offer it, the report waits."""
         self.mail.stop()

@@ -112,6 +112,7 @@ TEST_CASE("deploy/intake.example.toml documents every setting with its default")
   CHECK(example->delivery.smtp_require_tls == defaults.delivery.smtp_require_tls);
   CHECK(example->delivery.smtp_timeout == defaults.delivery.smtp_timeout);
   CHECK(example->delivery.hook_retry_window == defaults.delivery.hook_retry_window);
+  CHECK(example->delivery.daily_digest_hour == defaults.delivery.daily_digest_hour);
   CHECK(example->delivery.webhook_timeout == defaults.delivery.webhook_timeout);
   CHECK(example->delivery.command_hook_timeout == defaults.delivery.command_hook_timeout);
   CHECK(server.log_level == defaults.server.log_level);

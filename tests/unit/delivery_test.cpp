@@ -7,6 +7,7 @@
 #include "base/base64.hpp"
 #include "base/sealed_secret.hpp"
 #include "base/sha256.hpp"
+#include "delivery/digest.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/hooks.hpp"
 #include "delivery/mail.hpp"
@@ -414,4 +415,60 @@ TEST_CASE("command hooks: the event on stdin, INTAKE_* variables, exit status an
   hook.target = (concluded.dir.path() / "missing").string();
   const intake::delivery::DeliveryJob missing{delivery, record, job.report, hook};
   CHECK(intake::delivery::run_command_hook(settings, missing).outcome.find("cannot run") == 0);
+}
+
+TEST_CASE("daily digest: due once a day at the hour, covering what came since the last one") {
+  using intake::delivery::digest_due;
+  const auto at = [](const char* text) { return *intake::base::parse_stored_time(text); };
+  // 07:00 UTC: at 06:59 yesterday's is the latest due; at 07:00 today's.
+  auto window = digest_due(at("2026-11-22T06:59:00.000Z"), 7, std::nullopt);
+  REQUIRE(window);
+  CHECK(window->until == at("2026-11-21T07:00:00.000Z"));
+  CHECK(window->since == at("2026-11-20T07:00:00.000Z"));  // the first: one day back
+  window = digest_due(at("2026-11-22T07:00:00.000Z"), 7, at("2026-11-21T07:00:00.000Z"));
+  REQUIRE(window);
+  CHECK(window->since == at("2026-11-21T07:00:00.000Z"));
+  CHECK(window->until == at("2026-11-22T07:00:00.000Z"));
+  CHECK(!digest_due(at("2026-11-22T18:00:00.000Z"), 7, at("2026-11-22T07:00:00.000Z")));  // sent already
+  // A digest sent by hand at 10:00 moves the next one's start; after a long stop, at most a week back.
+  CHECK(digest_due(at("2026-11-23T07:00:00.000Z"), 7, at("2026-11-22T10:00:00.000Z"))->since ==
+        at("2026-11-22T10:00:00.000Z"));
+  CHECK(digest_due(at("2026-12-22T08:00:00.000Z"), 7, at("2026-11-01T07:00:00.000Z"))->since ==
+        at("2026-12-15T07:00:00.000Z"));
+}
+
+TEST_CASE("daily digest: a daily tenant gets no message per report, one digest of its uploads, once") {
+  const Concluded concluded(intake::store::ReportMail::Daily);
+  CHECK(concluded.deliveries().size() == 1);  // the report file only
+  auto db = concluded.db();
+  const auto received =
+      *intake::base::parse_stored_time(intake::store::IngestRepository(db).find(concluded.id)->received_at);
+  const auto hour_after = std::chrono::floor<std::chrono::hours>(received) + std::chrono::hours(1);
+  const auto hour = static_cast<unsigned>((hour_after - std::chrono::floor<std::chrono::days>(hour_after)) /
+                                          std::chrono::hours(1));
+  CHECK(intake::delivery::queue_daily_digests(db, hour_after + std::chrono::minutes(1), hour) == 1);
+  CHECK(intake::delivery::queue_daily_digests(db, hour_after + std::chrono::minutes(2), hour) == 0);  // once
+  intake::store::DeliveryFilter filter;
+  filter.tenant = "acme-corp";
+  const auto digest = intake::store::OutboxRepository(db).list(filter).front();
+  CHECK(digest.event == "digest");
+  CHECK(!digest.ingest_id);
+  CHECK(digest.target == "it@acme.example, hr@acme.example");
+  const auto payload = nlohmann::json::parse(*digest.payload);
+  CHECK(payload["uploads"] == 1);
+  CHECK(payload["ingests"][0]["id"] == concluded.id);
+
+  intake::delivery::MailSettings settings;
+  settings.from = "Intake <intake@sftp.example.com>";
+  settings.message_id_domain = "sftp.example.com";
+  intake::store::IngestRecord none;
+  none.tenant = "acme-corp";
+  const intake::delivery::DeliveryJob job{digest, none, payload, {}};
+  const auto message = intake::delivery::digest_message(settings, job, kNoon);
+  CHECK(message.subject == "[Intake] daily report for acme-corp: 1 uploads (1 applied)");
+  CHECK(message.message_id.starts_with("<digest.acme-corp."));
+  CHECK(message.text.find("livesafe_snapshot.csv: applied (10 added, 0 updated, 0 removed, 1 invalid)") !=
+        std::string::npos);
+  CHECK(message.text.find("report: reports/" + concluded.id + "_livesafe_snapshot.csv.txt") !=
+        std::string::npos);
 }
