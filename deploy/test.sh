@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
 
 build_dir=build
-cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+cmake_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINTAKE_WERROR=ON)
 if [ "${INTAKE_SANITIZE:-0}" = 1 ]; then
   build_dir=build-asan
   cmake_args+=(-DINTAKE_SANITIZE=ON)
